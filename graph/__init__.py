@@ -1,0 +1,1 @@
+"""Graph layer: the model, query plans, the Cypher builder and the database backends."""

@@ -1,0 +1,103 @@
+"""The backend interface and how a database URL picks an implementation.
+
+    (none)               the embedded FalkorDB, started by this process
+    falkordb://host:port an external FalkorDB, over RESP
+    bolt://… neo4j://…   Neo4j, through the official async driver
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from graph.plan import CompiledQuery
+
+
+class Backend(Protocol):
+    name: str
+
+    async def read(self, query: CompiledQuery) -> list[dict[str, Any]]:
+        """Run a read-only statement; rows come back as dicts keyed by column."""
+
+    async def write(self, query: CompiledQuery) -> list[dict[str, Any]]:
+        """Run a statement that may write, as one transaction."""
+
+    async def apply_schema(self) -> None:
+        """Create the uid constraints and indexes the queries need (idempotent)."""
+
+    async def clear(self) -> None:
+        """Delete every node and relationship."""
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class QueryLog:
+    """Statements a request ran, with their times; the dev-mode `extensions` show it."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, query: CompiledQuery, started: float) -> None:
+        self.entries.append({
+            "cypher": query.text,
+            "params": query.params,
+            "ms": round((time.perf_counter() - started) * 1000, 3),
+        })
+
+
+@dataclass
+class Settings:
+    """Where the data lives, from the environment unless given."""
+
+    database_url: str | None = None
+    data_dir: Path = Path("data")
+    graph_name: str = "dangjian"
+    neo4j_user: str | None = None
+    neo4j_password: str | None = None
+    neo4j_database: str | None = None
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> "Settings":
+        env = os.environ
+        settings = cls(
+            database_url=env.get("DANGJIAN_DATABASE_URL") or None,
+            data_dir=Path(env.get("DANGJIAN_DATA_DIR", "data")),
+            graph_name=env.get("DANGJIAN_GRAPH", "dangjian"),
+            neo4j_user=env.get("NEO4J_USERNAME") or env.get("NEO4J_USER"),
+            neo4j_password=env.get("NEO4J_PASSWORD"),
+            neo4j_database=env.get("NEO4J_DATABASE") or None,
+        )
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(settings, key, value)
+        return settings
+
+
+async def open_backend(settings: Settings) -> Backend:
+    """Connect to the configured database, starting the embedded one if none is named."""
+    url = settings.database_url
+    if url and url.split("://", 1)[0] in ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"):
+        from graph.neo4j_backend import Neo4jBackend
+
+        auth = (settings.neo4j_user, settings.neo4j_password or "") if settings.neo4j_user else None
+        return await Neo4jBackend.connect(url, auth, settings.neo4j_database)
+    from graph.falkordb_backend import FalkorBackend
+
+    if url and url.startswith("falkordb://"):
+        host, _, port = url.removeprefix("falkordb://").rstrip("/").partition(":")
+        return await FalkorBackend.connect(settings.graph_name, host=host or "localhost", port=int(port or 6379))
+    if url:
+        raise ValueError(f"DANGJIAN_DATABASE_URL: unsupported scheme in {url!r} (use bolt://, neo4j:// or falkordb://)")
+    from graph.embedded import EmbeddedFalkorDB
+
+    server = EmbeddedFalkorDB(settings.data_dir)
+    server.start()
+    try:
+        backend = await FalkorBackend.connect(settings.graph_name, unix_socket_path=str(server.socket_path))
+    except BaseException:
+        server.stop()
+        raise
+    backend.server = server
+    return backend

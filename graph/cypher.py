@@ -1,0 +1,233 @@
+"""The Cypher builder: renders query plans into one parameterised statement.
+
+Only the portable subset that Neo4j 5 and FalkorDB share is written: importing
+`CALL { WITH x ... }` subqueries, map projections, pattern predicates and
+`count(CASE ...)`. Labels, relationship types and property names come from the
+model; every value becomes a parameter.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from graph.model import NodeType, Prop, Rel
+from graph.plan import (
+    And, Compare, CompiledQuery, ConnectionQuery, Cursor, Filter, NodeByUidQuery, Not, Or,
+    Projection, RelFilter, RelSelection, SortKey,
+)
+
+_COMPARISON = {"eq": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": "IN",
+               "contains": "CONTAINS", "startsWith": "STARTS WITH", "endsWith": "ENDS WITH"}
+
+
+def quote(identifier: str) -> str:
+    """Backtick-quote an identifier from the model or a GraphQL response key."""
+    return "`" + identifier.replace("`", "``") + "`"
+
+
+def rel_pattern(source: str, rel: Rel, target_var: str, target: NodeType) -> str:
+    left, right = ("-", "->") if rel.direction == "OUT" else ("<-", "-")
+    return f"({source}){left}[:{quote(rel.type)}]{right}({target_var}:{quote(target.label)})"
+
+
+class CypherBuilder:
+    """Collects parameters and fresh variable names while one statement is rendered."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+        self._count = 0
+
+    def param(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return "$" + name
+
+    def var(self, prefix: str) -> str:
+        self._count += 1
+        return f"{prefix}{self._count}"
+
+    # -- filters -----------------------------------------------------------------
+
+    def predicate(self, var: str, where: Filter | None, calls: list[str]) -> str:
+        """A boolean expression on `var`; relationship counts it needs go into `calls`."""
+        if where is None:
+            return "true"
+        if isinstance(where, Compare):
+            return self._compare(var, where)
+        if isinstance(where, (And, Or)):
+            if not where.parts:
+                return "true"
+            joiner = " AND " if isinstance(where, And) else " OR "
+            return "(" + joiner.join(self.predicate(var, part, calls) for part in where.parts) + ")"
+        if isinstance(where, Not):
+            return f"(NOT {self.predicate(var, where.part, calls)})"
+        if isinstance(where, RelFilter):
+            return self._rel_filter(var, where, calls)
+        raise TypeError(f"unknown filter {where!r}")
+
+    def _compare(self, var: str, cmp: Compare) -> str:
+        prop, op, value = cmp.prop, cmp.op, cmp.value
+        if prop.pattern is not None:  # a computed Boolean: a pattern predicate
+            pattern = prop.pattern.format(n=var)
+            if op == "isNull":
+                return "false" if value else "true"
+            return pattern if bool(value) else f"(NOT {pattern})"
+        ref = f"{var}.{quote(prop.name)}"
+        if op == "isNull":
+            return f"{ref} IS NULL" if value else f"{ref} IS NOT NULL"
+        return f"{ref} {_COMPARISON[op]} {self.param(value)}"
+
+    def _rel_filter(self, var: str, rf: RelFilter, calls: list[str]) -> str:
+        related = self.var("r")
+        inner_calls: list[str] = []
+        inner = self.predicate(related, rf.where, inner_calls)
+        total, matched = self.var("total"), self.var("matched")
+        calls.append(
+            f"CALL {{ WITH {var} MATCH {rel_pattern(var, rf.rel, related, rf.target)} "
+            + "".join(c + " " for c in inner_calls)
+            + f"RETURN count({related}) AS {total}, count(CASE WHEN {inner} THEN 1 END) AS {matched} }}"
+        )
+        return {
+            "some": f"{matched} > 0",
+            "none": f"{matched} = 0",
+            "single": f"{matched} = 1",
+            "all": f"{matched} = {total}",
+        }[rf.quantifier]
+
+    def filtered_match(self, var: str, node_type: NodeType, where: Filter | None,
+                       extra: str | None = None, carry: tuple[str, ...] = ()) -> list[str]:
+        """MATCH nodes of a type that pass `where` (and the extra predicate, if any)."""
+        lines = [f"MATCH ({var}:{quote(node_type.label)})"]
+        # Plain property tests go straight after MATCH, so the engine can use indexes
+        # and relationship counts run only for the nodes that pass them.
+        plain, related = _split_plain(where)
+        calls: list[str] = []
+        if plain:
+            lines.append("WHERE " + self.predicate(var, And(tuple(plain)), calls))
+        tests = [self.predicate(var, part, calls) for part in related]
+        if extra:
+            tests.append(extra)
+        if tests:
+            lines.extend(calls)
+            lines.append(f"WITH {', '.join((*carry, var))} WHERE " + " AND ".join(tests))
+        return lines
+
+    # -- projections ---------------------------------------------------------------
+
+    def projection(self, var: str, projection: Projection, calls: list[str]) -> str:
+        entries = [".uid"]
+        for prop in projection.props:
+            if prop.name == "uid":
+                continue
+            if prop.pattern is not None:
+                pattern = prop.pattern.format(n=var)
+                entries.append(f"{quote(prop.name)}: size([{pattern} | 1]) > 0")
+            else:
+                entries.append("." + quote(prop.name))
+        for selection in projection.rels:
+            entries.append(f"{quote(selection.key)}: {self._rel_selection(var, selection, calls)}")
+        return f"{var} {{{', '.join(entries)}}}"
+
+    def _rel_selection(self, var: str, sel: RelSelection, calls: list[str]) -> str:
+        related, result = self.var("n"), self.var("f")
+        lines = [f"CALL {{ WITH {var}", f"MATCH {rel_pattern(var, sel.rel, related, sel.target)}"]
+        plain, with_rels = _split_plain(sel.where)
+        filter_calls: list[str] = []
+        if plain:
+            lines.append("WHERE " + self.predicate(related, And(tuple(plain)), filter_calls))
+        if with_rels:
+            tests = [self.predicate(related, part, filter_calls) for part in with_rels]
+            lines += filter_calls + [f"WITH {related} WHERE " + " AND ".join(tests)]
+        if sel.sort or sel.limit is not None:
+            lines.append(f"WITH {related}" + self.order_by(related, sel.sort))
+            if sel.limit is not None:
+                lines.append(f"LIMIT {self.param(sel.limit)}")
+        nested: list[str] = []
+        mapped = self.projection(related, sel.projection, nested)
+        lines += nested
+        collected = f"collect({mapped})" if sel.rel.many else f"head(collect({mapped}))"
+        lines.append(f"RETURN {collected} AS {result} }}")
+        calls.append(" ".join(lines))
+        return result
+
+    @staticmethod
+    def order_by(var: str, sort: tuple[SortKey, ...]) -> str:
+        if not sort:
+            return ""
+        keys = ", ".join(f"{var}.{quote(k.prop.name)}{' DESC' if k.descending else ''}" for k in sort)
+        return f" ORDER BY {keys}"
+
+    # -- keyset pagination ---------------------------------------------------------
+
+    def after(self, var: str, sort: tuple[SortKey, ...], cursor: Cursor) -> str:
+        """Rows strictly after the cursor, in the order ORDER BY gives (nulls last ascending)."""
+
+        def after_from(i: int) -> str:
+            key, value = sort[i], cursor.values[i]
+            ref = f"{var}.{quote(key.prop.name)}"
+            last = i == len(sort) - 1
+            rest = "false" if last else after_from(i + 1)
+            if value is None:
+                if key.descending:  # nulls come first descending
+                    return f"({ref} IS NOT NULL OR ({ref} IS NULL AND {rest}))"
+                return f"({ref} IS NULL AND {rest})"
+            p = self.param(value)
+            beyond = f"{ref} < {p}" if key.descending else f"{ref} > {p}"
+            if not key.descending and not key.prop.required:
+                beyond += f" OR {ref} IS NULL"
+            if last:
+                return f"({beyond})"
+            return f"({beyond} OR ({ref} = {p} AND {rest}))"
+
+        return after_from(0)
+
+
+def _split_plain(where: Filter | None) -> tuple[list[Filter], list[Filter]]:
+    """Split top-level AND parts into plain property tests and tests that need subqueries."""
+    if where is None:
+        return [], []
+    parts = list(where.parts) if isinstance(where, And) else [where]
+    plain = [p for p in parts if not _has_rel_filter(p)]
+    return plain, [p for p in parts if _has_rel_filter(p)]
+
+
+def _has_rel_filter(where: Filter) -> bool:
+    if isinstance(where, RelFilter):
+        return True
+    if isinstance(where, (And, Or)):
+        return any(_has_rel_filter(p) for p in where.parts)
+    if isinstance(where, Not):
+        return _has_rel_filter(where.part)
+    return False
+
+
+def compile_connection(query: ConnectionQuery) -> CompiledQuery:
+    """One statement for a root connection: the page (when limit > 0) and the total."""
+    b = CypherBuilder()
+    lines: list[str] = []
+    want_page = query.limit > 0
+    if want_page:
+        extra = b.after("this", query.sort, query.after) if query.after else None
+        lines += b.filtered_match("this", query.node_type, query.where, extra)
+        lines.append("WITH this" + b.order_by("this", query.sort) + f" LIMIT {b.param(query.limit)}")
+        calls: list[str] = []
+        node = b.projection("this", query.projection, calls) if query.projection else "null"
+        lines += calls
+        keys = ", ".join(f"this.{quote(k.prop.name)}" for k in query.sort)
+        lines.append(f"WITH collect([{node}, [{keys}]]) AS page")
+    if query.want_total:
+        counted = " ".join(b.filtered_match("n", query.node_type, query.where))
+        if not want_page:
+            return CompiledQuery(counted + "\nRETURN count(n) AS total", b.params)
+        lines.append(f"CALL {{ {counted} RETURN count(n) AS total }}")
+    lines.append("RETURN page" + (", total" if query.want_total else ""))
+    return CompiledQuery("\n".join(lines), b.params)
+
+
+def compile_node_by_uid(query: NodeByUidQuery) -> CompiledQuery:
+    b = CypherBuilder()
+    lines = [f"MATCH (this:{quote(query.node_type.label)}) WHERE this.uid = {b.param(query.uid)}"]
+    calls: list[str] = []
+    node = b.projection("this", query.projection, calls)
+    lines += calls
+    lines.append(f"RETURN {node} AS node LIMIT 1")
+    return CompiledQuery("\n".join(lines), b.params)

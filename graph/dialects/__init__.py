@@ -1,0 +1,1 @@
+"""Engine-specific DDL: one small module per backend."""

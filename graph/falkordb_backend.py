@@ -1,0 +1,62 @@
+"""FalkorDB over RESP, through the `falkordb` asyncio client."""
+from __future__ import annotations
+
+from typing import Any
+
+from falkordb.asyncio import FalkorDB
+from redis.exceptions import ResponseError
+
+from graph.dialects import falkordb as dialect
+from graph.plan import CompiledQuery
+
+
+class DatabaseError(RuntimeError):
+    """A statement the engine refused; the message is the engine's."""
+
+
+class FalkorBackend:
+    name = "falkordb"
+
+    def __init__(self, client: FalkorDB, graph_name: str) -> None:
+        self.client = client
+        self.graph = client.select_graph(graph_name)
+        self.server = None  # the EmbeddedFalkorDB this backend started, if any
+
+    @classmethod
+    async def connect(cls, graph_name: str, **connection: Any) -> "FalkorBackend":
+        client = FalkorDB(**connection)
+        backend = cls(client, graph_name)
+        await client.connection.ping()
+        return backend
+
+    async def read(self, query: CompiledQuery) -> list[dict[str, Any]]:
+        return await self._run(query, read_only=True)
+
+    async def write(self, query: CompiledQuery) -> list[dict[str, Any]]:
+        # One statement is one atomic unit in FalkorDB: it holds the graph's write lock.
+        return await self._run(query, read_only=False)
+
+    async def _run(self, query: CompiledQuery, read_only: bool) -> list[dict[str, Any]]:
+        run = self.graph.ro_query if read_only else self.graph.query
+        try:
+            result = await run(query.text, query.params)
+        except ResponseError as error:
+            if "empty key" in str(error):  # the graph has never been written to
+                return []
+            raise DatabaseError(str(error)) from error
+        columns = [column[1] for column in result.header]
+        return [dict(zip(columns, row)) for row in result.result_set]
+
+    async def apply_schema(self) -> None:
+        await dialect.apply_schema(self.graph)
+
+    async def clear(self) -> None:
+        try:
+            await self.graph.delete()
+        except ResponseError:
+            pass  # nothing to delete
+
+    async def close(self) -> None:
+        await self.client.connection.aclose()
+        if self.server is not None:
+            self.server.stop()

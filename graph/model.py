@@ -1,0 +1,280 @@
+"""The graph model: every label, property and relationship, in one place.
+
+The Strawberry schema, the seed validator and the Cypher builder are all derived
+from these declarations, so a new field is added here and nowhere else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ENUMS: dict[str, tuple[str, ...]] = {
+    "Source": ("ARTICLE", "ILLUSTRATIVE", "IMPORTED"),
+    "TownKind": ("TOWN", "SUBDISTRICT"),
+    "CommunityKind": ("VILLAGE", "URBAN_COMMUNITY"),
+    "OrganisationKind": (
+        "MUNICIPAL", "DISTRICT", "TOWN", "JOINT", "PARK", "COMMUNITY", "BRANCH",
+        "ORGAN", "ENTERPRISE", "INSTITUTION", "SOCIAL",
+    ),
+    "CommandLevel": ("DISTRICT", "TOWN"),
+    "DemandStatus": ("RAISED", "ASSIGNED", "RESOLVED"),
+    "DemandCategory": (
+        "TRANSPORT", "UTILITIES", "PUBLIC_SAFETY", "ENVIRONMENT", "HEALTH",
+        "ELDERLY_CARE", "EDUCATION", "EMPLOYMENT", "ADMINISTRATION", "OTHER",
+    ),
+    "ProgrammeKind": (
+        "LIVELIHOOD_PROJECT", "SERVICE_ITEM", "ACTION_PROJECT", "SERVICE", "PLATFORM",
+        "TRAINING",
+    ),
+}
+
+SCALARS = ("String", "Int", "Float", "Boolean")
+
+
+@dataclass(frozen=True)
+class Prop:
+    """A stored (or computed) property, exposed as a GraphQL field of the same name."""
+
+    name: str
+    type: str  # one of SCALARS or a key of ENUMS
+    required: bool = False
+    description: str = ""
+    # A computed Boolean: a relationship pattern from `{n}` that is true when it matches.
+    pattern: str | None = None
+
+    @property
+    def is_enum(self) -> bool:
+        return self.type in ENUMS
+
+
+@dataclass(frozen=True)
+class Rel:
+    """A relationship field: `(this)-[:type]->(target)` when direction is OUT."""
+
+    name: str
+    type: str
+    direction: str  # "OUT" or "IN"
+    target: str  # a NodeType name
+    many: bool
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NodeType:
+    name: str  # GraphQL type name, also the node label
+    plural: str  # root connection field
+    description: str
+    props: tuple[Prop, ...] = ()
+    rels: tuple[Rel, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    def prop(self, name: str) -> Prop | None:
+        return next((p for p in self.all_props if p.name == name), None)
+
+    def rel(self, name: str) -> Rel | None:
+        return next((r for r in self.rels if r.name == name), None)
+
+    @property
+    def all_props(self) -> tuple[Prop, ...]:
+        return COMMON_PROPS + self.props
+
+    @property
+    def stored_props(self) -> tuple[Prop, ...]:
+        return tuple(p for p in self.all_props if p.pattern is None)
+
+
+COMMON_PROPS = (
+    Prop("uid", "String", True, "Stable business key, unique across the whole graph."),
+    Prop("name", "String", True, "Name in Chinese, as the organisation department writes it."),
+    Prop("nameEn", "String", False, "English name or pinyin."),
+    Prop("source", "Source", True, "ARTICLE: named in the 2015 report; ILLUSTRATIVE: made up to fill a count; IMPORTED: loaded by a user."),
+    Prop("description", "String", False, "A short note, in Chinese or English."),
+)
+
+
+def out(name: str, type_: str, target: str, many: bool, description: str = "") -> Rel:
+    return Rel(name, type_, "OUT", target, many, description)
+
+
+def into(name: str, type_: str, target: str, many: bool, description: str = "") -> Rel:
+    return Rel(name, type_, "IN", target, many, description)
+
+
+NODE_TYPES: tuple[NodeType, ...] = (
+    NodeType(
+        "District", "districts", "A district (区), such as Chancheng.",
+        rels=(
+            into("towns", "IN_DISTRICT", "Town", True),
+            into("commandCentres", "IN_DISTRICT", "CommandCentre", True),
+            into("programmes", "IN_DISTRICT", "Programme", True, "District-wide platforms and programmes."),
+        ),
+    ),
+    NodeType(
+        "Town", "towns", "A town or subdistrict (镇街).",
+        props=(
+            Prop("kind", "TownKind", True, "TOWN (镇) or SUBDISTRICT (街道)."),
+            Prop("residentsReceived", "Int", description="Residents received by stationed-contact teams in 2015."),
+            Prop("householdsVisited", "Int", description="Households visited in 2015."),
+            Prop("householdVisitRate", "Float", description="Share of households visited in 2015, 0 to 1."),
+        ),
+        rels=(
+            out("district", "IN_DISTRICT", "District", False),
+            into("zones", "IN_TOWN", "Zone", True),
+            into("communities", "IN_TOWN", "Community", True),
+            into("grids", "IN_TOWN", "Grid", True),
+            into("parks", "IN_TOWN", "Park", True),
+            into("organisations", "IN_TOWN", "Organisation", True),
+            into("programmes", "IN_TOWN", "Programme", True),
+            into("commandCentres", "IN_TOWN", "CommandCentre", True),
+        ),
+    ),
+    NodeType(
+        "Zone", "zones", "A party-building zone (片区) of a town: one lead organisation, N inside, X from outside.",
+        props=(
+            Prop("isDemonstration", "Boolean", True, "One of Zumiao's 4 demonstration zones (示范区)."),
+            Prop("isPilot", "Boolean", False, "The pilot zone (试点), such as Peide."),
+        ),
+        rels=(
+            out("town", "IN_TOWN", "Town", False),
+            into("lead", "LEADS", "Organisation", False, 'The lead organisation, the "1".'),
+            into("internalOrganisations", "PART_OF", "Organisation", True, 'Organisations inside the zone, the "N".'),
+            into("externalOrganisations", "SERVES", "Organisation", True, 'Organisations from outside the zone, the "X".'),
+            into("communities", "IN_ZONE", "Community", True),
+            into("programmes", "IN_ZONE", "Programme", True),
+        ),
+    ),
+    NodeType(
+        "Community", "communities", "A village (村) or urban community (社区).",
+        props=(Prop("kind", "CommunityKind", True, "VILLAGE or URBAN_COMMUNITY."),),
+        rels=(
+            out("town", "IN_TOWN", "Town", False),
+            out("zone", "IN_ZONE", "Zone", False),
+            into("grids", "COVERS", "Grid", True, "Grids that cover this community."),
+            into("organisations", "BASED_IN", "Organisation", True),
+            into("demands", "RAISED_IN", "Demand", True),
+        ),
+    ),
+    NodeType(
+        "Grid", "grids", "One of the 122 grids (网格) of the social governance cloud platform.",
+        props=(Prop("number", "Int", False, "Grid number, 1 to 122."),),
+        rels=(
+            out("town", "IN_TOWN", "Town", False),
+            out("communities", "COVERS", "Community", True),
+            into("departments", "SUNK_TO", "Department", True, "District departments assigned (下沉) to this grid."),
+            into("commandCentres", "COMMANDS", "CommandCentre", True),
+        ),
+    ),
+    NodeType(
+        "Park", "parks", "An industrial or software park (园区).",
+        rels=(
+            out("town", "IN_TOWN", "Town", False),
+            into("partyCommittee", "COMMITTEE_OF", "Organisation", False, "The park's own party committee (园区党委)."),
+            into("enterprises", "IN_PARK", "Enterprise", True),
+        ),
+    ),
+    NodeType(
+        "Enterprise", "enterprises", "An enterprise, in a park or run by a member.",
+        rels=(
+            out("park", "IN_PARK", "Park", False),
+            into("runBy", "RUNS", "Member", True, "Members who run the enterprise."),
+            into("partyOrganisations", "ORGANISATION_OF", "Organisation", True),
+        ),
+    ),
+    NodeType(
+        "Organisation", "organisations", "A party organisation (党组织).",
+        props=(Prop("kind", "OrganisationKind", True, "What kind of party organisation this is."),),
+        rels=(
+            out("community", "BASED_IN", "Community", False, "The community the organisation is based in."),
+            out("town", "IN_TOWN", "Town", False),
+            out("park", "COMMITTEE_OF", "Park", False, "The park whose committee this is."),
+            out("enterprise", "ORGANISATION_OF", "Enterprise", False, "The enterprise whose party organisation this is."),
+            out("parent", "SUBORDINATE_TO", "Organisation", False, "The organisation this one reports to."),
+            into("children", "SUBORDINATE_TO", "Organisation", True),
+            out("leads", "LEADS", "Zone", True, 'Zones this organisation leads, as their "1".'),
+            out("partOf", "PART_OF", "Zone", True, 'Zones this organisation belongs to from inside, as an "N".'),
+            out("serves", "SERVES", "Zone", True, 'Zones this organisation serves from outside, as an "X".'),
+            into("members", "MEMBER_OF", "Member", True),
+            into("secretaries", "SECRETARY_OF", "Member", True),
+            into("resolvedDemands", "RESOLVED_BY", "Demand", True),
+            into("programmes", "ORGANISED_BY", "Programme", True),
+        ),
+    ),
+    NodeType(
+        "Member", "members", "A party member (党员).",
+        props=(
+            Prop("role", "String", False, "Post held, such as 区委书记."),
+            Prop("isEntrepreneur", "Boolean", True, "True when the member runs an enterprise.",
+                 pattern="({n})-[:RUNS]->(:Enterprise)"),
+        ),
+        rels=(
+            out("memberOf", "MEMBER_OF", "Organisation", True),
+            out("secretaryOf", "SECRETARY_OF", "Organisation", True, "Organisations whose secretary the member is."),
+            out("enterprises", "RUNS", "Enterprise", True, "Enterprises the member runs."),
+        ),
+    ),
+    NodeType(
+        "Department", "departments", "A district department (区直部门) sunk to the grids.",
+        rels=(
+            out("grids", "SUNK_TO", "Grid", True),
+            into("commandCentres", "COMMANDS", "CommandCentre", True),
+            into("resolvedDemands", "RESOLVED_BY", "Demand", True),
+        ),
+    ),
+    NodeType(
+        "CommandCentre", "commandCentres", "A district- or town-level social governance command centre (指挥中心).",
+        props=(Prop("level", "CommandLevel", True),),
+        rels=(
+            out("district", "IN_DISTRICT", "District", False),
+            out("town", "IN_TOWN", "Town", False),
+            out("departments", "COMMANDS", "Department", True),
+            out("grids", "COMMANDS", "Grid", True),
+        ),
+    ),
+    NodeType(
+        "Demand", "demands", "A problem or demand raised by residents (群众诉求).",
+        props=(
+            Prop("category", "DemandCategory", True),
+            Prop("status", "DemandStatus", True),
+            Prop("raisedOn", "String", False, "ISO date, YYYY-MM-DD."),
+            Prop("assignedOn", "String", False, "ISO date, YYYY-MM-DD."),
+            Prop("resolvedOn", "String", False, "ISO date, YYYY-MM-DD."),
+        ),
+        rels=(
+            out("community", "RAISED_IN", "Community", False),
+            out("assignedToOrganisation", "ASSIGNED_TO", "Organisation", False),
+            out("assignedToDepartment", "ASSIGNED_TO", "Department", False),
+            out("resolvedByOrganisation", "RESOLVED_BY", "Organisation", False),
+            out("resolvedByDepartment", "RESOLVED_BY", "Department", False),
+        ),
+    ),
+    NodeType(
+        "Programme", "programmes", "A programme, project, platform or named service.",
+        props=(
+            Prop("kind", "ProgrammeKind", True),
+            Prop("budgetYuan", "Float", False),
+            Prop("expectedBeneficiaries", "Int", False),
+        ),
+        rels=(
+            out("district", "IN_DISTRICT", "District", False),
+            out("town", "IN_TOWN", "Town", False),
+            out("zone", "IN_ZONE", "Zone", False),
+            out("organisers", "ORGANISED_BY", "Organisation", True),
+        ),
+    ),
+)
+
+TYPES: dict[str, NodeType] = {t.name: t for t in NODE_TYPES}
+
+
+def relationship_endpoints() -> set[tuple[str, str, str]]:
+    """Every allowed (from label, relationship type, to label) triple."""
+    triples = set()
+    for node_type in NODE_TYPES:
+        for rel in node_type.rels:
+            if rel.direction == "OUT":
+                triples.add((node_type.label, rel.type, rel.target))
+            else:
+                triples.add((rel.target, rel.type, node_type.label))
+    return triples

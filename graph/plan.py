@@ -1,0 +1,113 @@
+"""Query plans: what a GraphQL selection asks of the graph, before it is Cypher.
+
+resolvers/ builds these from a selection; graph/cypher.py renders them. Plans hold
+model objects and plain Python values only, never Cypher text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from graph.model import NodeType, Prop, Rel
+
+SCALAR_OPERATORS = ("eq", "in", "contains", "startsWith", "endsWith", "lt", "lte", "gt", "gte", "isNull")
+LIST_QUANTIFIERS = ("some", "all", "none", "single")
+
+
+@dataclass(frozen=True)
+class Compare:
+    prop: Prop
+    op: str  # one of SCALAR_OPERATORS
+    value: Any
+
+
+@dataclass(frozen=True)
+class And:
+    parts: tuple["Filter", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    parts: tuple["Filter", ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    part: "Filter"
+
+
+@dataclass(frozen=True)
+class RelFilter:
+    """Related nodes through `rel` that match `where`, counted by `quantifier`.
+
+    A single-valued relationship is filtered with the quantifier "some".
+    """
+
+    rel: Rel
+    target: NodeType
+    quantifier: str  # one of LIST_QUANTIFIERS
+    where: "Filter | None"
+
+
+Filter = Union[Compare, And, Or, Not, RelFilter]
+
+
+@dataclass(frozen=True)
+class SortKey:
+    prop: Prop
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class RelSelection:
+    """A relationship field in a projection, with its own filter, order and limit."""
+
+    key: str  # response key (alias or field name)
+    rel: Rel
+    target: NodeType
+    projection: "Projection"
+    where: Filter | None = None
+    sort: tuple[SortKey, ...] = ()
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Which properties and relationships of a node to return."""
+
+    node_type: NodeType
+    props: tuple[Prop, ...] = ()
+    rels: tuple[RelSelection, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A keyset position: the sort values of the last node seen, uid last."""
+
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ConnectionQuery:
+    """A root connection: filter, keyset page, and what to return."""
+
+    node_type: NodeType
+    where: Filter | None
+    sort: tuple[SortKey, ...]  # always ends with uid, which makes the order total
+    limit: int  # rows to fetch; the caller asks one more than `first` to see a next page
+    after: Cursor | None
+    projection: Projection | None  # None when no node field is selected
+    want_total: bool = False
+
+
+@dataclass(frozen=True)
+class NodeByUidQuery:
+    node_type: NodeType
+    uid: str
+    projection: Projection
+
+
+@dataclass
+class CompiledQuery:
+    text: str
+    params: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,140 @@
+"""Turn `where`, `sort`, `first`/`after` and a selection into query plans."""
+from __future__ import annotations
+
+from typing import Any
+
+from graph.model import TYPES, NodeType
+from graph.plan import (
+    And, Compare, ConnectionQuery, Cursor, Filter, LIST_QUANTIFIERS, Not, Or, Projection, RelFilter,
+    RelSelection, SortKey,
+)
+from resolvers.errors import bad_input
+from resolvers.ids import decode_cursor
+from resolvers.selection import SelectedField, SelectionReader
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 100
+_VALUE_TYPES = {"String": str, "Int": int, "Float": (int, float), "Boolean": bool}
+
+
+def build_filter(node_type: NodeType, where: dict[str, Any] | None, path: str) -> Filter | None:
+    if not where:
+        return None
+    parts: list[Filter] = []
+    for key, value in where.items():
+        if value is None:
+            continue
+        here = f"{path}.{key}"
+        if key in ("AND", "OR"):
+            subs = [build_filter(node_type, w, f"{here}[{i}]") for i, w in enumerate(value)]
+            subs = [s for s in subs if s is not None]
+            if subs:
+                parts.append(And(tuple(subs)) if key == "AND" else Or(tuple(subs)))
+        elif key == "NOT":
+            sub = build_filter(node_type, value, here)
+            if sub is not None:
+                parts.append(Not(sub))
+        elif (prop := node_type.prop(key)) is not None:
+            parts += [Compare(prop, op, operand) for op, operand in value.items() if operand is not None]
+        elif (rel := node_type.rel(key)) is not None:
+            target = TYPES[rel.target]
+            if rel.many:
+                for quantifier, sub in value.items():
+                    if sub is not None and quantifier in LIST_QUANTIFIERS:
+                        parts.append(RelFilter(rel, target, quantifier,
+                                               build_filter(target, sub, f"{here}.{quantifier}")))
+            else:
+                parts.append(RelFilter(rel, target, "some", build_filter(target, value, here)))
+        else:
+            raise bad_input(here, f"{node_type.name} has no field {key!r} to filter on")
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+
+def build_sort(node_type: NodeType, sort: list[dict[str, Any]] | None, path: str = "sort") -> tuple[SortKey, ...]:
+    """The requested keys, then uid, so that every order is total and cursors are exact."""
+    keys: list[SortKey] = []
+    for i, entry in enumerate(sort or []):
+        given = [(name, direction) for name, direction in entry.items() if direction is not None]
+        if len(given) != 1:
+            raise bad_input(f"{path}[{i}]", "give exactly one field per sort entry")
+        name, direction = given[0]
+        prop = node_type.prop(name)
+        if prop is None or prop.pattern is not None:
+            raise bad_input(f"{path}[{i}].{name}", f"{node_type.name} cannot be sorted on {name!r}")
+        keys.append(SortKey(prop, direction == "DESC"))
+        if name == "uid":
+            return tuple(keys)  # uid is unique: later keys could never matter
+    return (*keys, SortKey(node_type.prop("uid")))
+
+
+def order_signature(sort: tuple[SortKey, ...]) -> str:
+    return ",".join(f"{k.prop.name}:{'DESC' if k.descending else 'ASC'}" for k in sort)
+
+
+def check_limit(first: int | None, path: str, default: int | None) -> int | None:
+    if first is None:
+        return default
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise bad_input(path, f"must be between 0 and {MAX_PAGE_SIZE}, got {first}")
+    return first
+
+
+def build_projection(reader: SelectionReader, parents: list[SelectedField], node_type: NodeType,
+                     path: str) -> Projection:
+    """What to return for each node, from the sub-selections of one or more fields."""
+    props, rels = [], []
+    seen_props: set[str] = set()
+    for parent in parents:
+        for key, child in reader.children(parent, node_type.name).items():
+            prop = node_type.prop(child.name)
+            if prop is not None:
+                if prop.name not in seen_props:
+                    seen_props.add(prop.name)
+                    props.append(prop)
+                continue
+            rel = node_type.rel(child.name)
+            if rel is None:
+                continue  # id and __typename are derived from uid and the type
+            target = TYPES[rel.target]
+            here = f"{path}.{key}"
+            rels.append(RelSelection(
+                key=key, rel=rel, target=target,
+                projection=build_projection(reader, [child], target, here),
+                where=build_filter(target, child.args.get("where"), f"{here}.where"),
+                sort=build_sort(target, child.args["sort"], f"{here}.sort") if child.args.get("sort") else (),
+                limit=check_limit(child.args.get("first"), f"{here}.first", None),
+            ))
+    return Projection(node_type, tuple(props), tuple(rels))
+
+
+def plan_connection(reader: SelectionReader, root: SelectedField, node_type: NodeType) -> tuple[ConnectionQuery, int]:
+    """The plan for a root connection field, and the page size asked for."""
+    args = root.args
+    first = check_limit(args.get("first"), "first", DEFAULT_PAGE_SIZE)
+    sort = build_sort(node_type, args.get("sort"))
+    after = None
+    if args.get("after") is not None:
+        values = decode_cursor(args["after"], order_signature(sort), len(sort))
+        for key, value in zip(sort, values):
+            expected = _VALUE_TYPES.get(key.prop.type, str)
+            if value is not None and (not isinstance(value, expected) or isinstance(value, bool) != (expected is bool)):
+                raise bad_input("after", "invalid cursor: its values do not fit the sort fields")
+        after = Cursor(tuple(values))
+    children = reader.children(root, f"{node_type.name}Connection")
+    node_parents = [c for c in children.values() if c.name == "nodes"]
+    for edges in (c for c in children.values() if c.name == "edges"):
+        node_parents += [c for c in reader.children(edges, f"{node_type.name}Edge").values() if c.name == "node"]
+    wants_page = any(c.name in ("nodes", "edges", "pageInfo") for c in children.values())
+    projection = build_projection(reader, node_parents, node_type, root.key) if node_parents else None
+    query = ConnectionQuery(
+        node_type=node_type,
+        where=build_filter(node_type, args.get("where"), "where"),
+        sort=sort,
+        limit=first + 1 if wants_page else 0,  # one extra row tells whether a next page exists
+        after=after,
+        projection=projection,
+        want_total=any(c.name == "totalCount" for c in children.values()),
+    )
+    return query, first

@@ -1,0 +1,59 @@
+"""Root read resolvers: plan, compile, run once, and shape the rows for GraphQL."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from graph.cypher import compile_connection, compile_node_by_uid
+from graph.model import TYPES, NodeType
+from graph.plan import CompiledQuery, NodeByUidQuery
+from resolvers.ids import encode_cursor, from_global_id
+from resolvers.plans import build_projection, order_signature, plan_connection
+from resolvers.selection import SelectionReader
+
+
+async def run_read(context: Any, query: CompiledQuery) -> list[dict[str, Any]]:
+    started = time.perf_counter()
+    rows = await context["backend"].read(query)
+    log = context.get("query_log")
+    if log is not None:
+        log.record(query, started)
+    return rows
+
+
+async def resolve_connection(info: Any, node_type: NodeType) -> dict[str, Any]:
+    reader = SelectionReader(info)
+    plan, first = plan_connection(reader, reader.root(info), node_type)
+    rows: list[dict[str, Any]] = []
+    if plan.limit or plan.want_total:
+        rows = await run_read(info.context, compile_connection(plan))
+    row = rows[0] if rows else {}
+    page = list(row.get("page") or [])
+    has_next = len(page) > first
+    page = page[:first]
+    order = order_signature(plan.sort)
+    edges = [{"cursor": encode_cursor(order, list(keys)), "node": node} for node, keys in page]
+    return {
+        "totalCount": row.get("total", 0),
+        "edges": edges,
+        "nodes": [edge["node"] for edge in edges],
+        "pageInfo": {
+            "hasNextPage": has_next,
+            "hasPreviousPage": plan.after is not None,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+async def resolve_node(info: Any, global_id: str) -> dict[str, Any] | None:
+    type_name, uid = from_global_id(global_id)
+    node_type = TYPES.get(type_name)
+    if node_type is None:
+        return None
+    reader = SelectionReader(info)
+    projection = build_projection(reader, [reader.root(info)], node_type, "node")
+    rows = await run_read(info.context, compile_node_by_uid(NodeByUidQuery(node_type, uid, projection)))
+    if not rows:
+        return None
+    return {**rows[0]["node"], "__typename": type_name}

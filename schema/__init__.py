@@ -1,0 +1,1 @@
+"""The GraphQL schema: Strawberry types generated from graph/model.py."""

@@ -1,0 +1,98 @@
+"""The Starlette application: /graphql (with GraphiQL), /healthz and static assets."""
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from graph.backend import Backend, QueryLog, Settings, open_backend
+from graph.loading import count_nodes
+from schema.schema import build_schema
+from web.examples import example_tabs
+
+WEB_DIR = Path(__file__).parent
+NODE_MODULES = WEB_DIR / "node_modules"
+# Browser libraries installed by `npm ci --prefix web`, served locally so pages work offline.
+VENDOR_FILES = {
+    "react.js": "react/umd/react.production.min.js",
+    "react-dom.js": "react-dom/umd/react-dom.production.min.js",
+    "graphiql.js": "graphiql/graphiql.min.js",
+    "graphiql.css": "graphiql/graphiql.min.css",
+}
+
+
+class DangjianGraphQL(GraphQL):
+    """Strawberry's ASGI view with our context: the backend and, in dev mode, a query log."""
+
+    def __init__(self, schema: Any, dev_mode: bool) -> None:
+        super().__init__(schema, graphql_ide=None)
+        self.dev_mode = dev_mode
+
+    async def get_context(self, request: Any, response: Any = None) -> dict[str, Any]:
+        return {
+            "request": request,
+            "response": response,
+            "backend": request.app.state.backend,
+            "query_log": QueryLog() if self.dev_mode else None,
+        }
+
+    async def render_graphql_ide(self, request: Any) -> HTMLResponse:
+        return HTMLResponse(graphiql_page())
+
+
+def graphiql_page() -> str:
+    template = (WEB_DIR / "static" / "graphiql.html").read_text()
+    return template.replace("__DEFAULT_TABS__", json.dumps(example_tabs(), ensure_ascii=False))
+
+
+async def vendor(request: Request) -> Response:
+    relative = VENDOR_FILES.get(request.path_params["name"])
+    if relative is None or not (NODE_MODULES / relative).exists():
+        return PlainTextResponse("not installed: run `npm ci --prefix web`\n", status_code=404)
+    return FileResponse(NODE_MODULES / relative)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    backend: Backend = request.app.state.backend
+    try:
+        nodes = await count_nodes(backend)
+    except Exception as error:  # report, don't crash: this is a probe
+        return JSONResponse({"status": "error", "backend": backend.name, "error": str(error)}, status_code=503)
+    return JSONResponse({"status": "ok", "backend": backend.name, "nodes": nodes})
+
+
+def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if_empty: bool = False,
+               backend: Backend | None = None) -> Starlette:
+    """Build the app. A given backend is used as is and left open; otherwise one is opened
+    from the settings at start-up and closed at shutdown."""
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        owned = backend is None
+        app.state.backend = backend or await open_backend(settings)
+        try:
+            await app.state.backend.apply_schema()
+            if seed_if_empty:
+                from seed.load import seed_database
+
+                await seed_database(app.state.backend, only_if_empty=True)
+            yield
+        finally:
+            if owned:
+                await app.state.backend.close()
+
+    routes = [
+        Route("/graphql", DangjianGraphQL(build_schema(dev_mode=dev_mode), dev_mode)),
+        Route("/healthz", healthz),
+        Route("/vendor/{name}", vendor),
+        Route("/", lambda request: PlainTextResponse("dangjian-graph: GraphQL at /graphql\n")),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
