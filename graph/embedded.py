@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -28,6 +29,9 @@ class EmbeddedError(RuntimeError):
 
 class EmbeddedFalkorDB:
     def __init__(self, data_dir: Path, bolt_port: int | None = None) -> None:
+        if bolt_port is not None and not 0 < bolt_port < 32768:
+            # FalkorDB reads BOLT_PORT as a 16-bit signed integer and silently skips Bolt otherwise.
+            raise ValueError(f"bolt_port must be between 1 and 32767, got {bolt_port}")
         self.data_dir = Path(data_dir).resolve()
         self.bolt_port = bolt_port
         self.pid_file = self.data_dir / "falkordb.pid"
@@ -86,7 +90,7 @@ class EmbeddedFalkorDB:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise EmbeddedError(f"FalkorDB exited with {self.process.returncode}:\n{self._log_tail()}")
-            if self.ping():
+            if self.ping() and self._bolt_ready():
                 return
             time.sleep(0.05)
         self.stop()
@@ -111,6 +115,15 @@ class EmbeddedFalkorDB:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+    def _bolt_ready(self) -> bool:
+        if not self.bolt_port:
+            return True
+        try:
+            socket.create_connection(("127.0.0.1", self.bolt_port), timeout=1).close()
+            return True
+        except OSError:
+            return False
 
     def _running_pid(self) -> int | None:
         try:

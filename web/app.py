@@ -32,7 +32,7 @@ class DangjianGraphQL(GraphQL):
     """Strawberry's ASGI view with our context: the backend and, in dev mode, a query log."""
 
     def __init__(self, schema: Any, dev_mode: bool) -> None:
-        super().__init__(schema, graphql_ide=None)
+        super().__init__(schema, graphql_ide="graphiql")  # our page, see render_graphql_ide
         self.dev_mode = dev_mode
 
     async def get_context(self, request: Any, response: Any = None) -> dict[str, Any]:

@@ -1,0 +1,119 @@
+"""Shared fixtures: a real embedded FalkorDB, the seed graph in it, and a real
+`dangjian serve` process answering HTTP on a free loopback port."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph.backend import Settings, open_backend
+from graph.embedded import EmbeddedFalkorDB
+from graph.falkordb_backend import FalkorBackend
+from seed.load import seed_database
+
+REPO = Path(__file__).resolve().parents[1]
+CONTRACT_DIR = REPO.parent / "shared" / "contract"
+TEST_GRAPH = "dangjian_test"
+
+
+def free_port(below: int = 65536) -> int:
+    """A free loopback port; FalkorDB's BOLT_PORT must stay below 32768 (it is read as int16)."""
+    if below == 65536:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    for port in range(20000 + os.getpid() % 5000, below):
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("falkordb-data")
+
+
+@pytest.fixture(scope="session")
+def falkordb_server(data_dir):
+    server = EmbeddedFalkorDB(data_dir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def backend(falkordb_server):
+    """The seeded test graph, over RESP. Tests that write use their own graph names."""
+    backend = await FalkorBackend.connect(TEST_GRAPH, unix_socket_path=str(falkordb_server.socket_path))
+    await backend.clear()
+    await backend.apply_schema()
+    await seed_database(backend)
+    yield backend
+    await backend.client.connection.aclose()
+
+
+@pytest.fixture(scope="session")
+def server(backend, data_dir):
+    """`dangjian serve --dev` in a subprocess, attached to the session's FalkorDB."""
+    port = free_port()
+    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir), "DANGJIAN_GRAPH": TEST_GRAPH}
+    env.pop("DANGJIAN_DATABASE_URL", None)
+    log = open(data_dir / "serve.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--dev", "--no-seed"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((data_dir / "serve.log").read_text())
+        try:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("dangjian serve did not start:\n" + (data_dir / "serve.log").read_text())
+    yield url
+    process.terminate()
+    process.wait(30)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def gql(server):
+    """POST a GraphQL document to the real endpoint; returns the whole JSON response."""
+    client = httpx.Client(base_url=server, timeout=30)
+
+    def run(query: str, variables: dict | None = None, headers: dict | None = None) -> dict:
+        response = client.post("/graphql", json={"query": query, "variables": variables or {}},
+                               headers=headers or {})
+        assert response.headers["content-type"].startswith("application/json"), response.text
+        return response.json()
+
+    yield run
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def data(gql):
+    """Like gql, but fails on any GraphQL error and returns `data`."""
+
+    def run(query: str, variables: dict | None = None) -> dict:
+        body = gql(query, variables)
+        assert not body.get("errors"), body.get("errors")
+        return body["data"]
+
+    return run

@@ -1,0 +1,77 @@
+"""The `dangjian` command and the HTTP surface around /graphql."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import httpx
+
+from graph.embedded import EmbeddedFalkorDB
+from graph.falkordb_backend import FalkorBackend
+from graph.plan import CompiledQuery
+from seed.loader import read_seed
+from tests.conftest import REPO
+
+COUNTS = CompiledQuery(
+    "MATCH (n) WITH count(n) AS nodes MATCH ()-[r]->() RETURN nodes, count(r) AS relationships"
+)
+
+
+def _dangjian(data_dir, *args):
+    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir)}
+    env.pop("DANGJIAN_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+async def _counts(data_dir):
+    server = EmbeddedFalkorDB(data_dir)
+    server.start()
+    try:
+        backend = await FalkorBackend.connect("dangjian", unix_socket_path=str(server.socket_path))
+        rows = await backend.read(COUNTS)
+        await backend.client.connection.aclose()
+        return rows[0]
+    finally:
+        server.stop()
+
+
+async def test_seed_is_idempotent_and_reset_reloads(tmp_path):
+    seed = read_seed()
+    expected_nodes = sum(len(rows) for rows in seed.nodes.values())
+    expected_rels = sum(len(pairs) for pairs in seed.relationships.values())
+
+    first = _dangjian(tmp_path, "seed")
+    assert first.returncode == 0, first.stderr
+    assert await _counts(tmp_path) == {"nodes": expected_nodes, "relationships": expected_rels}
+
+    second = _dangjian(tmp_path, "seed")
+    assert second.returncode == 0, second.stderr
+    assert await _counts(tmp_path) == {"nodes": expected_nodes, "relationships": expected_rels}
+
+    reset = _dangjian(tmp_path, "seed", "--reset")
+    assert reset.returncode == 0, reset.stderr
+    assert await _counts(tmp_path) == {"nodes": expected_nodes, "relationships": expected_rels}
+
+
+def test_healthz_reports_the_backend_and_node_count(server):
+    body = httpx.get(server + "/healthz").json()
+    assert body["status"] == "ok" and body["backend"] == "falkordb"
+    assert body["nodes"] == sum(len(rows) for rows in read_seed().nodes.values())
+
+
+def test_graphiql_is_served_with_the_contract_queries_as_examples(server):
+    page = httpx.get(server + "/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "GraphiQL" in page.text
+    for example in sorted((REPO / "web" / "examples").glob("*.graphql")):
+        name_line = next(line for line in example.read_text().splitlines() if line.startswith("query"))
+        assert name_line.split("(")[0].split("{")[0].strip() in page.text
+
+
+def test_graphiql_assets_are_served_locally(server):
+    for name in ("graphiql.js", "graphiql.css", "react.js", "react-dom.js"):
+        response = httpx.get(f"{server}/vendor/{name}")
+        assert response.status_code == 200, f"{name}: run npm ci --prefix web"
+        assert len(response.content) > 1000

@@ -1,0 +1,122 @@
+"""Conformance: the same compiled queries give the same answers on every backend.
+
+- FalkorDB over RESP: always (the reference).
+- Neo4j at NEO4J_URI (NEO4J_USERNAME/NEO4J_PASSWORD): when set; the test WIPES that database.
+- FalkorDB's experimental Bolt endpoint, through the Neo4j adapter: small reads only,
+  since that endpoint crashes on messages over about 4 KB.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from graph.embedded import EmbeddedFalkorDB
+from graph.falkordb_backend import FalkorBackend
+from graph.neo4j_backend import Neo4jBackend
+from schema.schema import build_schema
+from seed.load import seed_database
+from tests.conftest import free_port
+from tests.test_contract import contract_query
+
+BOLT_SAFE_BYTES = 2000
+
+QUERIES = {
+    "contract-01": (contract_query("01-peide-external.graphql"), {}),
+    "contract-02": (contract_query("02-nanzhuang-entrepreneur-secretaries.graphql"), {}),
+    "contract-03": (contract_query("03-nanzhuang-villages.graphql"), {}),
+    "contract-04": (contract_query("04-grids.graphql"), {}),
+    "contract-05": (contract_query("05-zumiao-zones-paged.graphql"), {"after": None}),
+    "towns": ("{ towns(sort: [{ name: DESC }]) { totalCount nodes { uid name nameEn kind householdVisitRate"
+              " residentsReceived district { name } } } }", {}),
+    "departments": ("{ departments(sort: [{ nameEn: ASC }]) { nodes { name nameEn } } }", {}),
+    "parks-with-committees": (
+        "{ parks(where: { partyCommittee: { kind: { eq: PARK } } }, sort: [{ uid: ASC }])"
+        " { totalCount nodes { name town { nameEn } partyCommittee { name } } } }", {}),
+    "zones-without-x": (
+        "{ zones(where: { externalOrganisations: { none: {} } }, sort: [{ uid: ASC }], first: 3)"
+        " { totalCount nodes { uid } } }", {}),
+    "demands-or-not": (
+        "{ demands(where: { OR: [{ category: { eq: TRANSPORT } }, { category: { eq: UTILITIES } }],"
+        " NOT: { source: { eq: ILLUSTRATIVE } } }) { totalCount nodes { name status community { name } } } }", {}),
+    "entrepreneurs-false": ("{ members(where: { isEntrepreneur: { eq: false } }, first: 3, sort: [{ uid: ASC }])"
+                            " { totalCount nodes { uid isEntrepreneur } } }", {}),
+    "grid-number-range": ("{ grids(where: { number: { gte: 10, lt: 13 } }) { totalCount nodes { number } } }", {}),
+}
+
+
+def canonical(value):
+    """Nested lists without a sort may come back in any order; compare them as sets."""
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+async def execute(backend, query, variables):
+    schema = build_schema()
+    result = await schema.execute(query, variable_values=variables, context_value={"backend": backend})
+    assert result.errors is None, result.errors
+    return result.data
+
+
+@pytest.fixture(scope="module")
+async def reference(backend):
+    return {name: await execute(backend, q, v) for name, (q, v) in QUERIES.items()}
+
+
+@pytest.fixture(scope="module")
+async def neo4j_backend():
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        pytest.skip("NEO4J_URI is not set")
+    user = os.environ.get("NEO4J_USERNAME") or os.environ.get("NEO4J_USER")
+    auth = (user, os.environ.get("NEO4J_PASSWORD", "")) if user else None
+    backend = await Neo4jBackend.connect(uri, auth, os.environ.get("NEO4J_DATABASE"))
+    await backend.clear()
+    await backend.apply_schema()
+    await seed_database(backend)
+    yield backend
+    await backend.close()
+
+
+@pytest.fixture(scope="module")
+async def falkordb_bolt(tmp_path_factory):
+    """A separate embedded server with Bolt on, seeded in the graph Bolt reads ("falkordb")."""
+    port = free_port(below=32768)
+    server = EmbeddedFalkorDB(tmp_path_factory.mktemp("bolt"), bolt_port=port)
+    server.start()
+    try:
+        resp = await FalkorBackend.connect("falkordb", unix_socket_path=str(server.socket_path))
+        await seed_database(resp)
+        bolt = await Neo4jBackend.connect(f"bolt://127.0.0.1:{port}", None, None)
+        yield bolt
+        await bolt.close()
+        await resp.client.connection.aclose()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+async def test_neo4j_matches_falkordb(name, reference, neo4j_backend):
+    query, variables = QUERIES[name]
+    assert canonical(await execute(neo4j_backend, query, variables)) == canonical(reference[name])
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+async def test_neo4j_driver_on_falkordb_bolt_matches_resp(name, reference, falkordb_bolt):
+    query, variables = QUERIES[name]
+    if len(json.dumps(reference[name], ensure_ascii=False).encode()) > BOLT_SAFE_BYTES:
+        pytest.skip("result too large for FalkorDB's experimental Bolt endpoint")
+    assert canonical(await execute(falkordb_bolt, query, variables)) == canonical(reference[name])
+
+
+def test_reference_answers_are_not_empty(reference):
+    assert reference["contract-03"]["communities"]["totalCount"] == 18
+    assert reference["towns"]["towns"]["totalCount"] == 4
+    assert reference["parks-with-committees"]["parks"]["totalCount"] == 3
+    assert reference["demands-or-not"]["demands"]["totalCount"] == 2
+    assert [g["number"] for g in reference["grid-number-range"]["grids"]["nodes"]] and \
+        reference["grid-number-range"]["grids"]["totalCount"] == 3

@@ -1,0 +1,72 @@
+"""The embedded FalkorDB: data survives restarts, crashes leave nothing stale, and a
+second process attaches to a running server instead of starting another."""
+from __future__ import annotations
+
+import subprocess
+
+from graph.embedded import EmbeddedFalkorDB
+from graph.falkordb_backend import FalkorBackend
+from graph.plan import CompiledQuery
+
+
+async def _connect(server: EmbeddedFalkorDB) -> FalkorBackend:
+    return await FalkorBackend.connect("restart_test", unix_socket_path=str(server.socket_path))
+
+
+async def test_data_survives_a_restart(tmp_path):
+    server = EmbeddedFalkorDB(tmp_path)
+    server.start()
+    backend = await _connect(server)
+    await backend.write(CompiledQuery("CREATE (:Town {uid: $uid, name: $name})", {"uid": "t-1", "name": "示例镇"}))
+    await backend.client.connection.aclose()
+    server.stop()
+    assert not server.socket_path.exists() and not server.pid_file.exists()
+
+    again = EmbeddedFalkorDB(tmp_path)
+    again.start()
+    try:
+        backend = await _connect(again)
+        rows = await backend.read(CompiledQuery("MATCH (t:Town) RETURN t.name AS name"))
+        assert rows == [{"name": "示例镇"}]
+        await backend.client.connection.aclose()
+    finally:
+        again.stop()
+
+
+def test_stale_pid_file_and_socket_from_a_crash_are_cleaned_up(tmp_path):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    server = EmbeddedFalkorDB(tmp_path)
+    server.pid_file.write_text(str(dead.pid))
+    server.socket_path.write_text("left behind by a crash")
+    server.start()
+    try:
+        assert server.owned and server.ping()
+        assert int(server.pid_file.read_text()) == server.process.pid
+    finally:
+        server.stop()
+
+
+def test_a_second_process_attaches_and_leaves_the_server_running(tmp_path):
+    first = EmbeddedFalkorDB(tmp_path)
+    first.start()
+    try:
+        second = EmbeddedFalkorDB(tmp_path)
+        second.start()
+        assert not second.owned
+        second.stop()
+        assert first.ping(), "stopping an attached handle must not stop the server"
+    finally:
+        first.stop()
+    assert not first.ping()
+
+
+def test_long_data_dir_paths_get_a_short_socket(tmp_path):
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    server = EmbeddedFalkorDB(deep)
+    assert len(str(server.socket_path)) <= 100
+    server.start()
+    try:
+        assert server.ping()
+    finally:
+        server.stop()
