@@ -1,6 +1,7 @@
 """The Query type and the Strawberry schema with its guards."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Optional
 
 import strawberry
@@ -58,9 +59,9 @@ class CypherInExtensions(SchemaExtension):
 def build_schema(dev_mode: bool = False) -> strawberry.Schema:
     types = GeneratedTypes()
     extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=30),
-        MaxTokensLimiter(max_token_count=5000),
+        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+        partial(MaxAliasesLimiter, max_alias_count=30),
+        partial(MaxTokensLimiter, max_token_count=5000),
     ]
     if dev_mode:
         extensions.append(CypherInExtensions)
