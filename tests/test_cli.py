@@ -75,3 +75,33 @@ def test_graphiql_assets_are_served_locally(server):
         response = httpx.get(f"{server}/vendor/{name}")
         assert response.status_code == 200, f"{name}: run npm ci --prefix web"
         assert len(response.content) > 1000
+
+
+def test_serve_on_an_empty_data_dir_seeds_then_stops_its_database(tmp_path):
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "DANGJIAN_DATA_DIR": str(tmp_path)}
+    env.pop("DANGJIAN_DATABASE_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port", str(port)], cwd=REPO, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        body = None
+        for _ in range(300):
+            try:
+                body = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None:
+                    raise AssertionError("dangjian serve exited")
+                import time
+
+                time.sleep(0.1)
+        assert body and body["nodes"] == sum(len(rows) for rows in read_seed().nodes.values())
+        outside_dev = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ towns { totalCount } }"}).json()
+        assert outside_dev["data"]["towns"]["totalCount"] == 4
+        assert "cypher" not in (outside_dev.get("extensions") or {}), "Cypher is shown in dev mode only"
+    finally:
+        process.terminate()
+        process.wait(60)
+    assert not EmbeddedFalkorDB(tmp_path).ping(), "serve stops the database it started"
