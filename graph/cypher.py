@@ -12,7 +12,7 @@ from typing import Any
 from graph.model import NodeType, Prop, Rel
 from graph.plan import (
     And, Compare, CompiledQuery, ConnectionQuery, Cursor, Filter, NodeByUidQuery, Not, Or,
-    Projection, RelFilter, RelSelection, SortKey,
+    REL_KEY_PREFIX, Projection, RelFilter, RelSelection, SortKey,
 )
 
 _COMPARISON = {"eq": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": "IN",
@@ -22,6 +22,21 @@ _COMPARISON = {"eq": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": 
 def quote(identifier: str) -> str:
     """Backtick-quote an identifier from the model or a GraphQL response key."""
     return "`" + identifier.replace("`", "``") + "`"
+
+
+RANGE_OPERATORS = ("lt", "lte", "gt", "gte")
+
+
+def prop_ref(var: str, prop: Prop) -> str:
+    return f"{var}.{quote(prop.name)}"
+
+
+def range_ref(var: str, prop: Prop) -> str:
+    """A property for <, <=, >, >=. FalkorDB 4.16's range index on strings and enums gives wrong
+    answers, so those compare through toString(), which no index serves (a no-op on Neo4j)."""
+    if prop.type == "String" or prop.is_enum:
+        return f"toString({var}.{quote(prop.name)})"
+    return prop_ref(var, prop)
 
 
 def rel_pattern(source: str, rel: Rel, target_var: str, target: NodeType) -> str:
@@ -47,39 +62,45 @@ class CypherBuilder:
 
     # -- filters -----------------------------------------------------------------
 
-    def predicate(self, var: str, where: Filter | None, calls: list[str]) -> str:
-        """A boolean expression on `var`; relationship counts it needs go into `calls`."""
+    def predicate(self, var: str, where: Filter | None, calls: list[str], in_value: bool = False) -> str:
+        """A boolean expression on `var`; relationship counts it needs go into `calls`.
+
+        `in_value` marks an expression used as a value (inside CASE) rather than in WHERE:
+        FalkorDB reads a bare pattern there as a list, not a test.
+        """
         if where is None:
             return "true"
         if isinstance(where, Compare):
-            return self._compare(var, where)
+            return self._compare(var, where, in_value)
         if isinstance(where, (And, Or)):
             if not where.parts:
                 return "true"
             joiner = " AND " if isinstance(where, And) else " OR "
-            return "(" + joiner.join(self.predicate(var, part, calls) for part in where.parts) + ")"
+            return "(" + joiner.join(self.predicate(var, part, calls, in_value) for part in where.parts) + ")"
         if isinstance(where, Not):
-            return f"(NOT {self.predicate(var, where.part, calls)})"
+            return f"(NOT {self.predicate(var, where.part, calls, in_value)})"
         if isinstance(where, RelFilter):
             return self._rel_filter(var, where, calls)
         raise TypeError(f"unknown filter {where!r}")
 
-    def _compare(self, var: str, cmp: Compare) -> str:
+    def _compare(self, var: str, cmp: Compare, in_value: bool) -> str:
         prop, op, value = cmp.prop, cmp.op, cmp.value
-        if prop.pattern is not None:  # a computed Boolean: a pattern predicate
-            pattern = prop.pattern.format(n=var)
+        if prop.pattern is not None:  # a computed Boolean: does the pattern match?
             if op == "isNull":
                 return "false" if value else "true"
-            return pattern if bool(value) else f"(NOT {pattern})"
-        ref = f"{var}.{quote(prop.name)}"
+            test = computed_value(var, prop) if in_value else prop.pattern.format(n=var)
+            return test if bool(value) else f"(NOT {test})"
+        ref = prop_ref(var, prop)
         if op == "isNull":
             return f"{ref} IS NULL" if value else f"{ref} IS NOT NULL"
+        if op in RANGE_OPERATORS:
+            ref = range_ref(var, prop)
         return f"{ref} {_COMPARISON[op]} {self.param(value)}"
 
     def _rel_filter(self, var: str, rf: RelFilter, calls: list[str]) -> str:
         related = self.var("r")
         inner_calls: list[str] = []
-        inner = self.predicate(related, rf.where, inner_calls)
+        inner = self.predicate(related, rf.where, inner_calls, in_value=True)
         total, matched = self.var("total"), self.var("matched")
         calls.append(
             f"CALL {{ WITH {var} MATCH {rel_pattern(var, rf.rel, related, rf.target)} "
@@ -119,12 +140,11 @@ class CypherBuilder:
             if prop.name == "uid":
                 continue
             if prop.pattern is not None:
-                pattern = prop.pattern.format(n=var)
-                entries.append(f"{quote(prop.name)}: size([{pattern} | 1]) > 0")
+                entries.append(f"{quote(prop.name)}: {computed_value(var, prop)}")
             else:
                 entries.append("." + quote(prop.name))
         for selection in projection.rels:
-            entries.append(f"{quote(selection.key)}: {self._rel_selection(var, selection, calls)}")
+            entries.append(f"{quote(REL_KEY_PREFIX + selection.key)}: {self._rel_selection(var, selection, calls)}")
         return f"{var} {{{', '.join(entries)}}}"
 
     def _rel_selection(self, var: str, sel: RelSelection, calls: list[str]) -> str:
@@ -163,7 +183,8 @@ class CypherBuilder:
 
         def after_from(i: int) -> str:
             key, value = sort[i], cursor.values[i]
-            ref = f"{var}.{quote(key.prop.name)}"
+            ref = prop_ref(var, key.prop)
+            ranged = range_ref(var, key.prop)
             last = i == len(sort) - 1
             rest = "false" if last else after_from(i + 1)
             if value is None:
@@ -171,7 +192,7 @@ class CypherBuilder:
                     return f"({ref} IS NOT NULL OR ({ref} IS NULL AND {rest}))"
                 return f"({ref} IS NULL AND {rest})"
             p = self.param(value)
-            beyond = f"{ref} < {p}" if key.descending else f"{ref} > {p}"
+            beyond = f"{ranged} < {p}" if key.descending else f"{ranged} > {p}"
             if not key.descending and not key.prop.required:
                 beyond += f" OR {ref} IS NULL"
             if last:
@@ -179,6 +200,11 @@ class CypherBuilder:
             return f"({beyond} OR ({ref} = {p} AND {rest}))"
 
         return after_from(0)
+
+
+def computed_value(var: str, prop: Prop) -> str:
+    """A computed Boolean as a value: a pattern comprehension, valid outside WHERE."""
+    return f"size([{prop.pattern.format(n=var)} | 1]) > 0"
 
 
 def _split_plain(where: Filter | None) -> tuple[list[Filter], list[Filter]]:

@@ -12,6 +12,9 @@ from graph.model import NodeType, Prop, Rel
 
 SCALAR_OPERATORS = ("eq", "in", "contains", "startsWith", "endsWith", "lt", "lte", "gt", "gte", "isNull")
 LIST_QUANTIFIERS = ("some", "all", "none", "single")
+# Projected relationship results live under "@<response key>", so an alias can never
+# shadow a property (or the uid that ids are made from).
+REL_KEY_PREFIX = "@"
 
 
 @dataclass(frozen=True)

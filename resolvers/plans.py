@@ -35,7 +35,10 @@ def build_filter(node_type: NodeType, where: dict[str, Any] | None, path: str) -
             if sub is not None:
                 parts.append(Not(sub))
         elif (prop := node_type.prop(key)) is not None:
-            parts += [Compare(prop, op, operand) for op, operand in value.items() if operand is not None]
+            for op, operand in value.items():
+                if operand is not None:
+                    _check_sendable(operand, f"{here}.{op}")
+                    parts.append(Compare(prop, op, operand))
         elif (rel := node_type.rel(key)) is not None:
             target = TYPES[rel.target]
             if rel.many:
@@ -50,6 +53,13 @@ def build_filter(node_type: NodeType, where: dict[str, Any] | None, path: str) -
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+
+def _check_sendable(value: Any, path: str) -> None:
+    # The FalkorDB client inlines parameters into the query header, where NUL ends the text.
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise bad_input(path, "text must not contain NUL (U+0000) characters")
 
 
 def build_sort(node_type: NodeType, sort: list[dict[str, Any]] | None, path: str = "sort") -> tuple[SortKey, ...]:
@@ -84,7 +94,8 @@ def check_limit(first: int | None, path: str, default: int | None) -> int | None
 def build_projection(reader: SelectionReader, parents: list[SelectedField], node_type: NodeType,
                      path: str) -> Projection:
     """What to return for each node, from the sub-selections of one or more fields."""
-    props, rels = [], []
+    props: list = []
+    rels: dict[str, RelSelection] = {}
     seen_props: set[str] = set()
     for parent in parents:
         for key, child in reader.children(parent, node_type.name).items():
@@ -99,14 +110,28 @@ def build_projection(reader: SelectionReader, parents: list[SelectedField], node
                 continue  # id and __typename are derived from uid and the type
             target = TYPES[rel.target]
             here = f"{path}.{key}"
-            rels.append(RelSelection(
+            selection = RelSelection(
                 key=key, rel=rel, target=target,
                 projection=build_projection(reader, [child], target, here),
                 where=build_filter(target, child.args.get("where"), f"{here}.where"),
                 sort=build_sort(target, child.args["sort"], f"{here}.sort") if child.args.get("sort") else (),
                 limit=check_limit(child.args.get("first"), f"{here}.first", None),
-            ))
-    return Projection(node_type, tuple(props), tuple(rels))
+            )
+            rels[key] = _merge_selections(rels[key], selection, here) if key in rels else selection
+    return Projection(node_type, tuple(props), tuple(rels.values()))
+
+
+def _merge_selections(a: RelSelection, b: RelSelection, path: str) -> RelSelection:
+    """`nodes { k }` and `edges { node { k } }` share one node object, so one `k` must serve both."""
+    if (a.rel, a.where, a.sort, a.limit) != (b.rel, b.where, b.sort, b.limit):
+        raise bad_input(path, "selected twice (under nodes and edges) with different fields or arguments; "
+                              "give one of them another alias")
+    props = a.projection.props + tuple(p for p in b.projection.props if p not in a.projection.props)
+    merged = {r.key: r for r in a.projection.rels}
+    for r in b.projection.rels:
+        merged[r.key] = _merge_selections(merged[r.key], r, f"{path}.{r.key}") if r.key in merged else r
+    return RelSelection(a.key, a.rel, a.target, Projection(a.target, props, tuple(merged.values())),
+                        a.where, a.sort, a.limit)
 
 
 def plan_connection(reader: SelectionReader, root: SelectedField, node_type: NodeType) -> tuple[ConnectionQuery, int]:

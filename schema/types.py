@@ -13,6 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.model import NODE_TYPES, NodeType, Prop, Rel
+from graph.plan import REL_KEY_PREFIX
 from resolvers.ids import to_global_id
 from schema.inputs import SCALAR_FILTERS, SCALAR_TYPES, SortDirection
 
@@ -127,7 +128,7 @@ class GeneratedTypes:
         target = self.objects[rel.target]
         if rel.many:
             def resolve(root: Any, info: Info, where=None, sort=None, first=None) -> Any:
-                return root.get(info.path.key)
+                return root.get(REL_KEY_PREFIX + info.path.key)
 
             resolve.__annotations__ = {
                 "root": strawberry.Parent[Any], "info": Info,
@@ -138,7 +139,7 @@ class GeneratedTypes:
             }
         else:
             def resolve(root: Any, info: Info) -> Any:
-                return root.get(info.path.key)
+                return root.get(REL_KEY_PREFIX + info.path.key)
 
             resolve.__annotations__ = {"root": strawberry.Parent[Any], "info": Info, "return": Optional[target]}
         return strawberry.field(resolver=resolve, description=rel.description or None)
