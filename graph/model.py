@@ -40,6 +40,10 @@ class Prop:
     description: str = ""
     # A computed Boolean: a relationship pattern from `{n}` that is true when it matches.
     pattern: str | None = None
+    # "date" (YYYY-MM-DD) or "datetime" (ISO 8601, UTC): checked on every write.
+    format: str | None = None
+    # Set by a workflow (the demand's status and its dates), never by generic create/update.
+    managed: bool = False
 
     @property
     def is_enum(self) -> bool:
@@ -56,6 +60,7 @@ class Rel:
     target: str  # a NodeType name
     many: bool
     description: str = ""
+    managed: bool = False  # changed only by a workflow mutation
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class NodeType:
     description: str
     props: tuple[Prop, ...] = ()
     rels: tuple[Rel, ...] = ()
+    writable: bool = True  # generic create/update/delete/connect mutations exist
 
     @property
     def label(self) -> str:
@@ -91,15 +97,16 @@ COMMON_PROPS = (
     Prop("nameEn", "String", False, "English name or pinyin."),
     Prop("source", "Source", True, "ARTICLE: named in the 2015 report; ILLUSTRATIVE: made up to fill a count; IMPORTED: loaded by a user."),
     Prop("description", "String", False, "A short note, in Chinese or English."),
+    Prop("importBatch", "String", False, "The `dangjian import` batch that last wrote this node.", managed=True),
 )
 
 
-def out(name: str, type_: str, target: str, many: bool, description: str = "") -> Rel:
-    return Rel(name, type_, "OUT", target, many, description)
+def out(name: str, type_: str, target: str, many: bool, description: str = "", managed: bool = False) -> Rel:
+    return Rel(name, type_, "OUT", target, many, description, managed)
 
 
-def into(name: str, type_: str, target: str, many: bool, description: str = "") -> Rel:
-    return Rel(name, type_, "IN", target, many, description)
+def into(name: str, type_: str, target: str, many: bool, description: str = "", managed: bool = False) -> Rel:
+    return Rel(name, type_, "IN", target, many, description, managed)
 
 
 NODE_TYPES: tuple[NodeType, ...] = (
@@ -236,17 +243,24 @@ NODE_TYPES: tuple[NodeType, ...] = (
         "Demand", "demands", "A problem or demand raised by residents (群众诉求).",
         props=(
             Prop("category", "DemandCategory", True),
-            Prop("status", "DemandStatus", True),
-            Prop("raisedOn", "String", False, "ISO date, YYYY-MM-DD."),
-            Prop("assignedOn", "String", False, "ISO date, YYYY-MM-DD."),
-            Prop("resolvedOn", "String", False, "ISO date, YYYY-MM-DD."),
+            Prop("status", "DemandStatus", True, "RAISED → ASSIGNED → RESOLVED, moved by the workflow mutations.",
+                 managed=True),
+            Prop("raisedOn", "String", False, "ISO date, YYYY-MM-DD.", format="date"),
+            Prop("assignedOn", "String", False, "ISO date, YYYY-MM-DD.", format="date", managed=True),
+            Prop("resolvedOn", "String", False, "ISO date, YYYY-MM-DD.", format="date", managed=True),
+            Prop("raisedAt", "String", False, "ISO 8601 timestamp (UTC) of raiseDemand.", format="datetime",
+                 managed=True),
+            Prop("assignedAt", "String", False, "ISO 8601 timestamp (UTC) of assignDemand.", format="datetime",
+                 managed=True),
+            Prop("resolvedAt", "String", False, "ISO 8601 timestamp (UTC) of resolveDemand.", format="datetime",
+                 managed=True),
         ),
         rels=(
             out("community", "RAISED_IN", "Community", False),
-            out("assignedToOrganisation", "ASSIGNED_TO", "Organisation", False),
-            out("assignedToDepartment", "ASSIGNED_TO", "Department", False),
-            out("resolvedByOrganisation", "RESOLVED_BY", "Organisation", False),
-            out("resolvedByDepartment", "RESOLVED_BY", "Department", False),
+            out("assignedToOrganisation", "ASSIGNED_TO", "Organisation", False, managed=True),
+            out("assignedToDepartment", "ASSIGNED_TO", "Department", False, managed=True),
+            out("resolvedByOrganisation", "RESOLVED_BY", "Organisation", False, managed=True),
+            out("resolvedByDepartment", "RESOLVED_BY", "Department", False, managed=True),
         ),
     ),
     NodeType(
@@ -265,7 +279,25 @@ NODE_TYPES: tuple[NodeType, ...] = (
     ),
 )
 
+AUDIT_ENTRY = NodeType(
+    "AuditEntry", "auditEntries",
+    "One write: who made it, when, what changed, and where the data came from. Written in the same "
+    "statement as the change itself.",
+    props=(
+        Prop("at", "String", True, "ISO 8601 timestamp (UTC).", format="datetime"),
+        Prop("actor", "String", True, "Who wrote: the X-Actor request header, or the import's --actor."),
+        Prop("action", "String", True, "create, update, delete, connect, disconnect, raise, assign, resolve or import."),
+        Prop("targetType", "String", True, "The type written."),
+        Prop("targetUid", "String", False, "The node written; empty for an import."),
+        Prop("changes", "String", True, "JSON: the fields before and after, or the links added and removed."),
+        Prop("batchId", "String", False, "The import batch, for IMPORTED data."),
+    ),
+    writable=False,
+)
+
+NODE_TYPES = NODE_TYPES + (AUDIT_ENTRY,)
 TYPES: dict[str, NodeType] = {t.name: t for t in NODE_TYPES}
+WRITABLE_TYPES: tuple[NodeType, ...] = tuple(t for t in NODE_TYPES if t.writable)
 
 
 def relationship_endpoints() -> set[tuple[str, str, str]]:

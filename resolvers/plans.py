@@ -11,6 +11,7 @@ from graph.plan import (
 from resolvers.errors import bad_input
 from resolvers.ids import decode_cursor
 from resolvers.selection import SelectedField, SelectionReader
+from resolvers.values import check_text
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
@@ -37,7 +38,7 @@ def build_filter(node_type: NodeType, where: dict[str, Any] | None, path: str) -
         elif (prop := node_type.prop(key)) is not None:
             for op, operand in value.items():
                 if operand is not None:
-                    _check_sendable(operand, f"{here}.{op}")
+                    check_text(operand, f"{here}.{op}")
                     parts.append(Compare(prop, op, operand))
         elif (rel := node_type.rel(key)) is not None:
             target = TYPES[rel.target]
@@ -53,13 +54,6 @@ def build_filter(node_type: NodeType, where: dict[str, Any] | None, path: str) -
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else And(tuple(parts))
-
-
-def _check_sendable(value: Any, path: str) -> None:
-    # The FalkorDB client inlines parameters into the query header, where NUL ends the text.
-    values = value if isinstance(value, list) else [value]
-    if any(isinstance(v, str) and "\x00" in v for v in values):
-        raise bad_input(path, "text must not contain NUL (U+0000) characters")
 
 
 def build_sort(node_type: NodeType, sort: list[dict[str, Any]] | None, path: str = "sort") -> tuple[SortKey, ...]:

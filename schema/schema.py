@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from graph.model import NODE_TYPES, NodeType
 from resolvers.read import resolve_connection, resolve_node
+from schema.mutations import build_mutation_type
 from schema.types import GeneratedTypes, Node, lookup
 
 MAX_DEPTH = 10
@@ -56,6 +57,17 @@ class CypherInExtensions(SchemaExtension):
         return {"cypher": log.entries}
 
 
+USER_ERROR_CODES = {"BAD_USER_INPUT", "NOT_FOUND", "CONFLICT"}
+
+
+class DangjianSchema(strawberry.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        # The client's own mistakes are answered, not logged with a traceback.
+        unexpected = [e for e in errors if (e.extensions or {}).get("code") not in USER_ERROR_CODES
+                      and e.original_error is not None]
+        super().process_errors(unexpected, execution_context)
+
+
 def build_schema(dev_mode: bool = False) -> strawberry.Schema:
     types = GeneratedTypes()
     extensions: list[Any] = [
@@ -65,8 +77,9 @@ def build_schema(dev_mode: bool = False) -> strawberry.Schema:
     ]
     if dev_mode:
         extensions.append(CypherInExtensions)
-    return strawberry.Schema(
+    return DangjianSchema(
         query=build_query_type(types),
+        mutation=build_mutation_type(types),
         types=list(types.objects.values()),
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=False, default_resolver=lookup),

@@ -1,6 +1,8 @@
 """FalkorDB DDL: range indexes and unique constraints through GRAPH.CONSTRAINT."""
 from __future__ import annotations
 
+import asyncio
+
 from redis.exceptions import ResponseError
 
 from graph.model import NODE_TYPES
@@ -24,6 +26,22 @@ async def apply_schema(graph) -> None:
             except ResponseError as error:
                 if "already exists" not in str(error).lower():
                     raise
+    await _wait_until_operational(graph)
+
+
+async def _wait_until_operational(graph, timeout: float = 30.0) -> None:
+    """Constraints are built in the background; writes must not start before they hold."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        rows = await graph.list_constraints()
+        pending = [row["label"] for row in rows if row.get("status") != "OPERATIONAL"]
+        if not pending:
+            return
+        if any(row.get("status") == "FAILED" for row in rows):
+            raise RuntimeError(f"uid uniqueness constraints failed for {pending}: duplicate uids in the graph?")
+        if asyncio.get_running_loop().time() > deadline:
+            raise RuntimeError(f"uid uniqueness constraints still pending for {pending}")
+        await asyncio.sleep(0.05)
 
 
 async def _existing_indexes(graph) -> set[tuple[str, str]]:

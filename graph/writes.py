@@ -1,0 +1,136 @@
+"""Write statements: each plan becomes ONE statement, so each write is atomic on
+FalkorDB (which has no multi-statement transactions) as well as on Neo4j.
+
+Guards come before any write and are counts, so a failed guard leaves zero rows and
+nothing written; the caller reads zero rows as "changed concurrently". (FalkorDB 4.16
+does not filter `OPTIONAL MATCH (d) WITH d WHERE d IS NULL`, so counts are used.)
+"""
+from __future__ import annotations
+
+from graph.cypher import CypherBuilder, quote
+from graph.model import NodeType, Rel
+from graph.plan import CompiledQuery
+from graph.write_plan import Audit, CreateNode, DeleteNode, LinkChange, UpdateNode
+
+AUDIT_LABEL = "AuditEntry"
+
+
+def _link(a: str, rel: Rel, b: str, edge: str = "") -> str:
+    """The relationship between a node `a` of the written type and a target `b`."""
+    edge_text = f"{edge}:{quote(rel.type)}"
+    return f"({a})-[{edge_text}]->({b})" if rel.direction == "OUT" else f"({a})<-[{edge_text}]-({b})"
+
+
+class _WriteBuilder(CypherBuilder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.carry: list[str] = []
+
+    def with_carry(self, *extra: str) -> str:
+        return "WITH " + ", ".join([*self.carry, *extra])
+
+    def gather_targets(self, link: LinkChange, node_type: NodeType, self_var: str | None) -> tuple[list[str], str]:
+        """Collect the link's targets into a list variable; stop unless all exist and
+        none is already taken by another node on a single-valued side."""
+        t, targets = self.var("t"), self.var("targets")
+        uids = self.param(list(link.uids))
+        lines = [
+            f"OPTIONAL MATCH ({t}:{quote(link.target.label)}) WHERE {t}.uid IN {uids}",
+            f"{self.with_carry(f'collect(DISTINCT {t}) AS {targets}')} WHERE size({targets}) = {self.param(len(link.uids))}",
+        ]
+        self.carry.append(targets)
+        if link.reverse_single:
+            other, x, taken = self.var("o"), self.var("x"), self.var("taken")
+            not_self = f" AND {other} <> {self_var}" if self_var else ""
+            lines += [
+                f"OPTIONAL MATCH {_link(f'{other}:{quote(node_type.label)}', link.rel, f'{x}:{quote(link.target.label)}')}"
+                f" WHERE {x}.uid IN {uids}{not_self}",
+                f"{self.with_carry(f'count({other}) AS {taken}')} WHERE {taken} = 0",
+            ]
+        return lines, targets
+
+    def audit(self, audit: Audit, audit_uid: str) -> str:
+        return f"CREATE (audit:{quote(AUDIT_LABEL)}) SET audit += {self.param(audit.properties(audit_uid))}"
+
+
+def compile_create(plan: CreateNode, audit_uid: str) -> CompiledQuery:
+    b = _WriteBuilder()
+    label = quote(plan.node_type.label)
+    lines = [f"OPTIONAL MATCH (existing:{label}) WHERE existing.uid = {b.param(plan.props['uid'])}",
+             "WITH count(existing) AS duplicates WHERE duplicates = 0"]
+    b.carry.append("duplicates")
+    target_lists = []
+    for link in plan.links:
+        gathered, targets = b.gather_targets(link, plan.node_type, None)
+        lines += gathered
+        target_lists.append(targets)
+    lines.append(f"CREATE (n:{label}) SET n += {b.param(plan.props)}")
+    for link, targets in zip(plan.links, target_lists):
+        lines.append(f"FOREACH (t IN {targets} | CREATE {_link('n', link.rel, 't')})")
+    lines += [b.audit(plan.audit, audit_uid), "RETURN n.uid AS uid"]
+    return CompiledQuery("\n".join(lines), b.params)
+
+
+def compile_update(plan: UpdateNode, audit_uid: str) -> CompiledQuery:
+    b = _WriteBuilder()
+    label = quote(plan.node_type.label)
+    guards = "".join(f" AND n.{quote(k)} = {b.param(v)}" for k, v in plan.expect.items())
+    lines = [f"MATCH (n:{label}) WHERE n.uid = {b.param(plan.uid)}{guards}"]
+    b.carry.append("n")
+    target_lists = []
+    for link in plan.connect:
+        gathered, targets = b.gather_targets(link, plan.node_type, "n")
+        lines += gathered
+        target_lists.append(targets)
+    if plan.props:
+        lines.append(f"SET n += {b.param(plan.props)}")
+    # After an updating clause, a MATCH must be introduced by WITH; DISTINCT folds the rows
+    # an OPTIONAL MATCH + DELETE fanned out back to one.
+    regroup = "WITH DISTINCT " + ", ".join(b.carry)
+    for link, targets in zip(plan.connect, target_lists):
+        if not link.rel.many:  # single-valued here: connecting replaces the old link
+            old = b.var("old")
+            lines += [regroup, f"OPTIONAL MATCH {_link('n', link.rel, f':{quote(link.target.label)}', old)} DELETE {old}"]
+        lines.append(f"FOREACH (t IN {targets} | MERGE {_link('n', link.rel, 't')})")
+    for link in plan.disconnect:
+        edge, x = b.var("gone"), b.var("x")
+        lines += [regroup, f"OPTIONAL MATCH {_link('n', link.rel, f'{x}:{quote(link.target.label)}', edge)}"
+                  f" WHERE {x}.uid IN {b.param(list(link.uids))} DELETE {edge}"]
+    if plan.connect or plan.disconnect:
+        lines.append(regroup)
+    lines += [b.audit(plan.audit, audit_uid), "RETURN n.uid AS uid"]
+    return CompiledQuery("\n".join(lines), b.params)
+
+
+def compile_delete(plan: DeleteNode, audit_uid: str) -> CompiledQuery:
+    b = _WriteBuilder()
+    lines = [
+        f"MATCH (n:{quote(plan.node_type.label)}) WHERE n.uid = {b.param(plan.uid)}",
+        "OPTIONAL MATCH (n)-[r]-() WITH n, count(r) AS relationships",
+        "DETACH DELETE n",
+        b.audit(plan.audit, audit_uid),
+        "RETURN relationships",
+    ]
+    return CompiledQuery("\n".join(lines), b.params)
+
+
+def compile_precheck(node_type: NodeType, uid: str, links: tuple[LinkChange, ...],
+                     exclude_self: bool) -> CompiledQuery:
+    """One read for validation: the node as it is, which link targets exist, and which
+    targets are already taken by another node on a single-valued side."""
+    b = CypherBuilder()
+    label = quote(node_type.label)
+    lines = [f"CALL {{ MATCH (n:{label}) WHERE n.uid = {b.param(uid)} RETURN collect(n {{.*}}) AS current }}"]
+    columns = ["current"]
+    for i, link in enumerate(links):
+        uids = b.param(list(link.uids))
+        lines.append(f"CALL {{ MATCH (t:{quote(link.target.label)}) WHERE t.uid IN {uids} "
+                     f"RETURN collect(t.uid) AS found{i} }}")
+        columns.append(f"found{i}")
+        if link.reverse_single:
+            not_self = f" AND o.uid <> {b.param(uid)}" if exclude_self else ""
+            lines.append(f"CALL {{ MATCH {_link(f'o:{label}', link.rel, f'x:{quote(link.target.label)}')} "
+                         f"WHERE x.uid IN {uids}{not_self} RETURN collect([x.uid, o.uid]) AS taken{i} }}")
+            columns.append(f"taken{i}")
+    lines.append("RETURN " + ", ".join(columns))
+    return CompiledQuery("\n".join(lines), b.params)

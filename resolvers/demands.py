@@ -1,0 +1,53 @@
+"""The demand workflow: raise → assign → resolve, with timestamps at each step.
+
+Each step checks the current status before writing and the write itself is guarded
+on that status, so two concurrent steps cannot both succeed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from graph.model import TYPES
+from resolvers.errors import bad_input, conflict
+from resolvers.values import utc_now
+from resolvers.writes import create_node, link_change, update_node
+
+DEMAND = TYPES["Demand"]
+NEXT_STEP = {"RAISED": "assign", "ASSIGNED": "resolve", "RESOLVED": None}
+PAST = {"assign": "assigned", "resolve": "resolved"}
+
+
+async def raise_demand(info: Any, given: dict[str, Any]) -> dict[str, Any]:
+    at, today = utc_now()
+    given = {"raisedOn": today, **given}
+    return await create_node(info, DEMAND, given, action="raise",
+                             managed={"status": "RAISED", "raisedAt": at})
+
+
+async def assign_demand(info: Any, uid: str, organisation: str | None, department: str | None) -> dict[str, Any]:
+    return await _step(info, uid, organisation, department, "assign", "RAISED", "ASSIGNED", "assignedTo")
+
+
+async def resolve_demand(info: Any, uid: str, organisation: str | None, department: str | None) -> dict[str, Any]:
+    return await _step(info, uid, organisation, department, "resolve", "ASSIGNED", "RESOLVED", "resolvedBy")
+
+
+async def _step(info: Any, uid: str, organisation: str | None, department: str | None, action: str,
+                from_status: str, to_status: str, field_prefix: str) -> dict[str, Any]:
+    if (organisation is None) == (department is None):
+        raise bad_input("organisation", f"{action}Demand takes exactly one of organisation or department")
+    argument, target_uid = ("organisation", organisation) if organisation is not None else ("department", department)
+    rel = DEMAND.rel(f"{field_prefix}{argument.capitalize()}")
+    link = link_change(DEMAND, rel, [target_uid], argument)
+
+    def check(current: dict[str, Any]) -> None:
+        if current.get("status") != from_status:
+            step = NEXT_STEP.get(current.get("status"))
+            hint = f"; its next step is {step}Demand" if step else "; it is closed"
+            raise conflict("uid", f"demand {uid!r} is {current.get('status')}, so it cannot be {PAST[action]}{hint}")
+
+    at, today = utc_now()
+    stamp = "assigned" if to_status == "ASSIGNED" else "resolved"
+    return await update_node(info, DEMAND, uid, {}, action=action,
+                             managed={"status": to_status, f"{stamp}At": at, f"{stamp}On": today},
+                             connect={link: argument}, expect={"status": from_status}, current_check=check)

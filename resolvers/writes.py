@@ -1,0 +1,201 @@
+"""Mutations: validate everything first, then write once, atomically, with its audit entry.
+
+Each mutation reads once to validate (so errors are precise: the field and the reason),
+writes once (one guarded statement), then reads the node back for the response.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from graph.model import TYPES, NodeType, Rel
+from graph.plan import CompiledQuery, NodeByUidQuery
+from graph.cypher import compile_node_by_uid
+from graph.write_plan import Audit, CreateNode, DeleteNode, LinkChange, UpdateNode
+from graph.writes import compile_create, compile_delete, compile_precheck, compile_update
+from resolvers.errors import bad_input, conflict, not_found
+from resolvers.plans import build_projection
+from resolvers.read import run_read
+from resolvers.selection import SelectionReader
+from resolvers.values import check_prop_value, check_text, utc_now
+
+DEFAULT_ACTOR = "anonymous"
+
+
+def actor_of(context: Any) -> str:
+    request = context.get("request") if isinstance(context, dict) else None
+    actor = (request.headers.get("x-actor") if request is not None else None) or DEFAULT_ACTOR
+    check_text(actor, "X-Actor")
+    return actor[:200]
+
+
+def reverse_is_single(node_type: NodeType, rel: Rel) -> bool:
+    """Is the same relationship single-valued when seen from the target's side?"""
+    target = TYPES[rel.target]
+    return any(r.type == rel.type and r.target == node_type.name and r.direction != rel.direction and not r.many
+               for r in target.rels)
+
+
+def reverse_field(node_type: NodeType, rel: Rel) -> str:
+    target = TYPES[rel.target]
+    return next((r.name for r in target.rels
+                 if r.type == rel.type and r.target == node_type.name and r.direction != rel.direction), rel.type)
+
+
+def link_change(node_type: NodeType, rel: Rel, uids: list[str], path: str) -> LinkChange:
+    check_text(uids, path)
+    unique = tuple(dict.fromkeys(uids))
+    if not rel.many and len(unique) != 1:
+        raise bad_input(path, f"{node_type.name}.{rel.name} links exactly one node; give one uid")
+    return LinkChange(rel, TYPES[rel.target], unique, reverse_is_single(node_type, rel))
+
+
+class Writer:
+    """One mutation's context: the backend, who is writing, and the time."""
+
+    def __init__(self, info: Any, action: str) -> None:
+        self.info = info
+        self.context = info.context
+        self.action = action
+        self.at, self.today = utc_now()
+        self.actor = actor_of(self.context)
+
+    def audit(self, node_type: NodeType, uid: str | None, changes: dict[str, Any]) -> Audit:
+        return Audit(self.actor, self.at, self.action, node_type.name, uid,
+                     json.dumps(changes, ensure_ascii=False, sort_keys=True, default=str))
+
+    async def precheck(self, node_type: NodeType, uid: str, links: tuple[LinkChange, ...], field_of: dict,
+                       exclude_self: bool) -> dict[str, Any] | None:
+        """The node as stored (or None); raises NOT_FOUND / CONFLICT for links."""
+        rows = await run_read(self.context, compile_precheck(node_type, uid, links, exclude_self))
+        row = rows[0]
+        for i, link in enumerate(links):
+            path = field_of[link]
+            missing = [u for u in link.uids if u not in set(row[f"found{i}"])]
+            if missing:
+                raise not_found(path, f"no {link.target.name} with uid {', '.join(map(repr, missing))}")
+            taken = row.get(f"taken{i}") or []
+            if taken:
+                target_uid, holder = taken[0]
+                raise conflict(path, f"{link.target.name} {target_uid!r} already has its "
+                                     f"{reverse_field(node_type, link.rel)} ({holder!r}); one is allowed")
+        return row["current"][0] if row["current"] else None
+
+    async def write(self, query: CompiledQuery, path: str) -> list[dict[str, Any]]:
+        started = time.perf_counter()
+        try:
+            rows = await self.context["backend"].write(query)
+        except Exception as error:  # the engine's own guard: a uniqueness constraint
+            if "constraint" in str(error).lower():
+                raise conflict(path, "already exists (a concurrent write took it); nothing was written") from None
+            raise
+        finally:
+            if self.context.get("query_log") is not None:
+                self.context["query_log"].record(query, started)
+        if not rows:
+            raise conflict(path, "the data changed while this write was checked; nothing was written, retry")
+        return rows
+
+    async def read_back(self, node_type: NodeType, uid: str) -> dict[str, Any]:
+        reader = SelectionReader(self.info)
+        projection = build_projection(reader, [reader.root(self.info)], node_type, reader.root(self.info).key)
+        rows = await run_read(self.context, compile_node_by_uid(NodeByUidQuery(node_type, uid, projection)))
+        return rows[0]["node"]
+
+
+def _props_from(node_type: NodeType, given: dict[str, Any], path: str, creating: bool) -> dict[str, Any]:
+    props = {}
+    for key, value in given.items():
+        prop = node_type.prop(key)
+        if prop is None or node_type.rel(key) is not None:
+            continue
+        if prop.managed or prop.pattern is not None or (not creating and key == "uid"):
+            raise bad_input(f"{path}.{key}", "is set by the system and cannot be written")
+        check_prop_value(prop, value, f"{path}.{key}")
+        props[key] = value
+    return props
+
+
+async def create_node(info: Any, node_type: NodeType, given: dict[str, Any], action: str = "create",
+                      managed: dict[str, Any] | None = None) -> dict[str, Any]:
+    writer = Writer(info, action)
+    props = _props_from(node_type, given, "input", creating=True)
+    props.setdefault("source", "IMPORTED")
+    props.update(managed or {})
+    links, field_of = [], {}
+    for rel in node_type.rels:
+        if given.get(rel.name) is not None:
+            uids = given[rel.name] if rel.many else [given[rel.name]]
+            link = link_change(node_type, rel, uids, f"input.{rel.name}")
+            if link.uids:
+                links.append(link)
+                field_of[link] = f"input.{rel.name}"
+    links_t = tuple(links)
+    if await writer.precheck(node_type, props["uid"], links_t, field_of, exclude_self=False) is not None:
+        raise conflict("input.uid", f"a {node_type.name} with uid {props['uid']!r} already exists")
+    changes = {"after": props, "links": {field_of[l].split(".")[-1]: list(l.uids) for l in links_t}}
+    plan = CreateNode(node_type, props, links_t, writer.audit(node_type, props["uid"], changes))
+    await writer.write(compile_create(plan, _audit_uid()), "input.uid")
+    return await writer.read_back(node_type, props["uid"])
+
+
+async def update_node(info: Any, node_type: NodeType, uid: str, given: dict[str, Any], action: str = "update",
+                      managed: dict[str, Any] | None = None, connect: dict[LinkChange, str] | None = None,
+                      expect: dict[str, Any] | None = None, current_check=None) -> dict[str, Any]:
+    """Set properties; workflows also pass system-set values, links to connect (with the
+    argument each came from), the state that must still hold, and a check on the current node."""
+    writer = Writer(info, action)
+    props = _props_from(node_type, given, "input", creating=False)
+    props.update(managed or {})
+    field_of = connect or {}
+    connect = tuple(field_of)
+    if not props and not connect:
+        raise bad_input("input", "nothing to update: give at least one field")
+    current = await writer.precheck(node_type, uid, connect, field_of, exclude_self=True)
+    if current is None:
+        raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
+    if current_check:
+        current_check(current)
+    changes = {"before": {k: current.get(k) for k in props}, "after": props}
+    if connect:
+        changes["links"] = {link.rel.name: list(link.uids) for link in connect}
+    plan = UpdateNode(node_type, uid, props, writer.audit(node_type, uid, changes), connect=connect,
+                      expect=expect or {})
+    await writer.write(compile_update(plan, _audit_uid()), "uid")
+    return await writer.read_back(node_type, uid)
+
+
+async def change_links(info: Any, node_type: NodeType, uid: str, relationship: str, targets: list[str],
+                       adding: bool) -> dict[str, Any]:
+    writer = Writer(info, "connect" if adding else "disconnect")
+    rel = node_type.rel(relationship)
+    if rel is None or rel.managed:
+        raise bad_input("relationship", f"{node_type.name} has no writable relationship {relationship!r}")
+    if not targets:
+        raise bad_input("targets", "give at least one uid")
+    link = link_change(node_type, rel, targets, "targets") if adding else \
+        LinkChange(rel, TYPES[rel.target], tuple(dict.fromkeys(targets)))
+    if await writer.precheck(node_type, uid, (link,), {link: "targets"}, exclude_self=True) is None:
+        raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
+    changes = {"connect" if adding else "disconnect": {rel.name: list(link.uids)}}
+    audit = writer.audit(node_type, uid, changes)
+    plan = UpdateNode(node_type, uid, {}, audit, connect=(link,) if adding else (),
+                      disconnect=() if adding else (link,))
+    await writer.write(compile_update(plan, _audit_uid()), "uid")
+    return await writer.read_back(node_type, uid)
+
+
+async def delete_node(info: Any, node_type: NodeType, uid: str) -> dict[str, Any]:
+    writer = Writer(info, "delete")
+    current = await writer.precheck(node_type, uid, (), {}, exclude_self=True)
+    if current is None:
+        raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
+    plan = DeleteNode(node_type, uid, writer.audit(node_type, uid, {"before": current}))
+    rows = await writer.write(compile_delete(plan, _audit_uid()), "uid")
+    return {"uid": uid, "deleted": True, "relationshipsDeleted": rows[0]["relationships"]}
+
+
+def _audit_uid() -> str:
+    return f"audit-{uuid.uuid4().hex}"
