@@ -97,7 +97,6 @@ COMMON_PROPS = (
     Prop("nameEn", "String", False, "English name or pinyin."),
     Prop("source", "Source", True, "ARTICLE: named in the 2015 report; ILLUSTRATIVE: made up to fill a count; IMPORTED: loaded by a user."),
     Prop("description", "String", False, "A short note, in Chinese or English."),
-    Prop("importBatch", "String", False, "The `dangjian import` batch that last wrote this node.", managed=True),
 )
 
 

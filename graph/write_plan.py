@@ -5,10 +5,17 @@ statement that checks its guards, writes, and records the audit entry together.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from graph.model import NodeType, Rel
+
+
+def utc_now() -> tuple[str, str]:
+    """The current UTC timestamp and date, as ISO strings."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return now.isoformat().replace("+00:00", "Z"), now.date().isoformat()
 
 
 @dataclass(frozen=True)

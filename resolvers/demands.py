@@ -9,7 +9,7 @@ from typing import Any
 
 from graph.model import TYPES
 from resolvers.errors import bad_input, conflict
-from resolvers.values import utc_now
+from graph.write_plan import utc_now
 from resolvers.writes import create_node, link_change, update_node
 
 DEMAND = TYPES["Demand"]

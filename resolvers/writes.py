@@ -19,7 +19,8 @@ from resolvers.errors import bad_input, conflict, not_found
 from resolvers.plans import build_projection
 from resolvers.read import run_read
 from resolvers.selection import SelectionReader
-from resolvers.values import check_prop_value, check_text, utc_now
+from resolvers.values import check_prop_value, check_text
+from graph.write_plan import utc_now
 
 DEFAULT_ACTOR = "anonymous"
 

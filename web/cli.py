@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import os
 import sys
+from pathlib import Path
 
 from graph.backend import Settings, open_backend
 
@@ -49,6 +50,58 @@ def seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def import_(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from seed.importer import ImportFailed, Importer
+
+    async def run():
+        backend = await open_backend(_settings(args))
+        try:
+            await backend.apply_schema()
+            with Progress(disable=args.dry_run) as progress:
+                task = progress.add_task("Importing", total=None)
+                importer = Importer(backend, args.actor, args.batch_size, lambda n: progress.advance(task, n))
+                return await importer.run([Path(f) for f in args.files], dry_run=args.dry_run)
+        finally:
+            await backend.close()
+
+    try:
+        report = asyncio.run(run())
+    except ImportFailed as error:
+        print(f"import: {error}", file=sys.stderr)
+        return 1
+    for problem in sorted(report.problems, key=lambda p: (p.file, p.line)):
+        print(problem, file=sys.stderr)
+    if report.problems:
+        print(f"import: {len(report.problems)} bad rows; nothing was written", file=sys.stderr)
+        return 1
+    for f in report.files:
+        print(f"{f.file}: {f.created} to create, {f.updated} to update, {f.unchanged} unchanged")
+    if args.dry_run:
+        print("import: dry run; the files are valid and nothing was written")
+    elif report.written:
+        print(f"import: written as batch {report.batch_id}")
+    else:
+        print("import: nothing to change")
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    from seed.exporter import export_graph
+
+    async def run():
+        backend = await open_backend(_settings(args))
+        try:
+            return await export_graph(backend, Path(args.directory), args.format)
+        finally:
+            await backend.close()
+
+    for name, count in asyncio.run(run()).items():
+        print(f"{name}: {count} rows")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dangjian", description="GraphQL API over Chancheng's 1+N+X party-building graph.")
     parser.add_argument("--database-url", help="bolt://, neo4j:// or falkordb://host:port; default: the embedded FalkorDB (env DANGJIAN_DATABASE_URL)")
@@ -66,10 +119,20 @@ def main(argv: list[str] | None = None) -> int:
     seed_parser.add_argument("--reset", action="store_true", help="delete the whole graph first")
     seed_parser.set_defaults(run=seed)
 
+    import_parser = commands.add_parser("import", help="import CSV/JSON files, all or nothing (see README)")
+    import_parser.add_argument("files", nargs="+", help="<Type>.csv|json or <From>-<TYPE>-<To>.csv|json")
+    import_parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+    import_parser.add_argument("--actor", default=os.environ.get("USER", "cli"), help="who is importing, for the audit trail")
+    import_parser.add_argument("--batch-size", type=int, default=1000)
+    import_parser.set_defaults(run=import_)
+
+    export_parser = commands.add_parser("export", help="write the whole graph as import files")
+    export_parser.add_argument("directory")
+    export_parser.add_argument("--format", choices=("csv", "json"), default="csv")
+    export_parser.set_defaults(run=export)
+
     args = parser.parse_args(argv)
     if args.data_dir is not None:
-        from pathlib import Path
-
         args.data_dir = Path(args.data_dir)
     return args.run(args)
 

@@ -1,0 +1,194 @@
+"""`dangjian import`: validate every row first, then write in batches, all or nothing.
+
+FalkorDB has no multi-statement transactions, so each batch is one atomic statement and
+every batch written is matched by an undo statement (delete what was created, restore
+what was overwritten); if any later batch fails, the undos run in reverse order.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph import transfer
+from graph.backend import Backend
+from graph.model import TYPES
+from graph.plan import CompiledQuery
+from graph.write_plan import Audit, utc_now
+from seed.transfer import NodeFile, Problem, RelationshipFile, read_file
+
+BATCH_SIZE = 1000
+
+
+class ImportFailed(RuntimeError):
+    """The database failed midway; everything this import wrote was undone."""
+
+
+@dataclass
+class FileResult:
+    file: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class ImportReport:
+    batch_id: str
+    problems: list[Problem] = field(default_factory=list)
+    files: list[FileResult] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def rows_to_write(self) -> int:
+        return sum(f.created + f.updated for f in self.files)
+
+
+def _batches(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _single_sides(triple: tuple[str, str, str]) -> tuple[bool, bool]:
+    """Is the relationship single-valued at its start node, at its end node?"""
+    source, rel_type, target = triple
+    at_start = any(r.type == rel_type and r.direction == "OUT" and r.target == target and not r.many
+                   for r in TYPES[source].rels)
+    at_end = any(r.type == rel_type and r.direction == "IN" and r.target == source and not r.many
+                 for r in TYPES[target].rels)
+    return at_start, at_end
+
+
+class Importer:
+    def __init__(self, backend: Backend, actor: str, batch_size: int = BATCH_SIZE,
+                 progress: Callable[[int], None] | None = None) -> None:
+        self.backend, self.actor, self.batch_size = backend, actor, batch_size
+        self.progress = progress or (lambda n: None)
+        self.report = ImportReport(batch_id=f"import-{uuid.uuid4().hex[:12]}")
+
+    async def run(self, paths: list[Path], dry_run: bool) -> ImportReport:
+        files = [read_file(path, self.report.problems) for path in paths]
+        node_files = [f for f in files if isinstance(f, NodeFile)]
+        rel_files = [f for f in files if isinstance(f, RelationshipFile)]
+        await self._check_relationships(node_files, rel_files)
+        if self.report.problems:
+            return self.report  # nothing is written when any row is bad
+        node_plans = [await self._plan_nodes(f) for f in node_files]
+        rel_plans = [await self._plan_relationships(f) for f in rel_files]
+        if not dry_run and self.report.rows_to_write:
+            await self._write(node_plans, rel_plans)
+            self.report.written = True
+        return self.report
+
+    async def _uids_in_db(self, label: str, uids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for batch in _batches(uids, self.batch_size):
+            found |= {row["uid"] for row in await self.backend.read(transfer.existing_uids(label, batch))}
+        return found
+
+    async def _check_relationships(self, node_files: list[NodeFile], rel_files: list[RelationshipFile]) -> None:
+        in_files: dict[str, set[str]] = defaultdict(set)
+        for f in node_files:
+            in_files[f.node_type.label] |= {row["uid"] for _, row in f.rows}
+        for f in rel_files:
+            source, rel_type, target = f.triple
+            for column, label, index in (("from", source, 0), ("to", target, 1)):
+                wanted = sorted({pair[index] for _, pair in f.pairs} - in_files[label])
+                known = in_files[label] | await self._uids_in_db(label, wanted)
+                for line, pair in f.pairs:
+                    if pair[index] not in known:
+                        self.report.problems.append(Problem(f.path.name, line, column, f"no {label} with uid {pair[index]!r}"))
+            await self._check_cardinality(f)
+
+    async def _check_cardinality(self, f: RelationshipFile) -> None:
+        at_start, at_end = _single_sides(f.triple)
+        for single, index, column, query in ((at_start, 0, "from", transfer.other_links_from),
+                                             (at_end, 1, "to", transfer.other_links_to)):
+            if not single:
+                continue
+            first_line: dict[str, tuple[int, str]] = {}
+            for line, pair in f.pairs:
+                node, other = pair[index], pair[1 - index]
+                if node in first_line and first_line[node][1] != other:
+                    self.report.problems.append(Problem(f.path.name, line, column,
+                                                        f"{node!r} may have one {f.triple[1]} link; line "
+                                                        f"{first_line[node][0]} already gives one"))
+                first_line.setdefault(node, (line, other))
+            line_of = {pair: line for line, pair in f.pairs}
+            for batch in _batches([list(pair) for _, pair in f.pairs], self.batch_size):
+                for row in await self.backend.read(query(*f.triple, batch)):
+                    pair = tuple(row["pair"])
+                    self.report.problems.append(Problem(f.path.name, line_of[pair], column,
+                                                        f"{pair[index]!r} already has its {f.triple[1]} link, to "
+                                                        f"{row['other']!r}; one is allowed"))
+
+    async def _plan_nodes(self, f: NodeFile) -> tuple[NodeFile, list[dict], list[dict], list[str]]:
+        """Rows to write, previous versions of the rows they overwrite, and uids they create."""
+        result = FileResult(f.path.name)
+        label = f.node_type.label
+        to_write, previous, created = [], [], []
+        for batch in _batches([row for _, row in f.rows], self.batch_size):
+            rows = await self.backend.read(transfer.existing_nodes(label, [r["uid"] for r in batch]))
+            existing = {row["node"]["uid"]: dict(row["node"]) for row in rows}
+            for row in batch:
+                before = existing.get(row["uid"])
+                if before == row:
+                    result.unchanged += 1
+                    continue
+                to_write.append(row)
+                if before is None:
+                    created.append(row["uid"])
+                    result.created += 1
+                else:
+                    previous.append(before)
+                    result.updated += 1
+        self.report.files.append(result)
+        return f, to_write, previous, created
+
+    async def _plan_relationships(self, f: RelationshipFile) -> tuple[RelationshipFile, list[list[str]]]:
+        result = FileResult(f.path.name)
+        pairs = [list(pair) for _, pair in f.pairs]
+        new = []
+        for batch in _batches(pairs, self.batch_size):
+            existing = {tuple(row["pair"]) for row in await self.backend.read(transfer.existing_pairs(*f.triple, batch))}
+            new += [pair for pair in batch if tuple(pair) not in existing]
+        result.created, result.unchanged = len(new), len(pairs) - len(new)
+        self.report.files.append(result)
+        return f, new
+
+    async def _write(self, node_plans, rel_plans) -> None:
+        undo: list[CompiledQuery] = []
+        try:
+            for f, to_write, previous, created in node_plans:
+                label = f.node_type.label
+                created_set = set(created)
+                previous_by_uid = {p["uid"]: p for p in previous}
+                for batch in _batches(to_write, self.batch_size):
+                    await self.backend.write(transfer.set_nodes(label, batch))
+                    fresh = [r["uid"] for r in batch if r["uid"] in created_set]
+                    overwritten = [previous_by_uid[r["uid"]] for r in batch if r["uid"] in previous_by_uid]
+                    if fresh:
+                        undo.append(transfer.delete_nodes(label, fresh))
+                    if overwritten:
+                        undo.append(transfer.set_nodes(label, overwritten))
+                    self.progress(len(batch))
+            for f, new in rel_plans:
+                for batch in _batches(new, self.batch_size):
+                    await self.backend.write(transfer.create_links(*f.triple, batch))
+                    undo.append(transfer.delete_links(*f.triple, batch))
+                    self.progress(len(batch))
+            await self.backend.write(transfer.record_audit(self._audit().properties(f"audit-{self.report.batch_id}")))
+        except Exception as error:
+            for query in reversed(undo):
+                await self.backend.write(query)
+            raise ImportFailed(f"the import failed midway and was undone: {error}") from error
+
+    def _audit(self) -> Audit:
+        at, _ = utc_now()
+        changes = {f.file: {"created": f.created, "updated": f.updated, "unchanged": f.unchanged}
+                   for f in self.report.files}
+        return Audit(self.actor, at, "import", "Import", None, json.dumps(changes, ensure_ascii=False, sort_keys=True),
+                     batch_id=self.report.batch_id)
