@@ -1,21 +1,47 @@
-"""The README's example queries run without errors and return something."""
+"""The README's example queries and mutations run as written."""
 from __future__ import annotations
 
 import re
 
+from graph.falkordb_backend import FalkorBackend
+from schema.schema import build_schema
+from seed.load import seed_database
 from tests.conftest import REPO
 
 
-def readme_queries() -> list[str]:
+def readme_examples() -> list[str]:
     text = (REPO / "README.md").read_text()
     blocks = re.findall(r"```graphql\n(.*?)```", text, re.S)
-    return [q.strip() for block in blocks for q in re.split(r"\n(?=#)", block) if "{" in q]
+    examples = []
+    for block in blocks:
+        for chunk in re.split(r"\n(?=#|mutation)", block):
+            lines = [line for line in chunk.splitlines() if not line.startswith("#")]
+            if "{" in "".join(lines):
+                examples.append("\n".join(lines).strip())
+    return examples
 
 
-def test_readme_examples_run(data):
-    queries = readme_queries()
+def test_readme_queries_run(data):
+    queries = [q for q in readme_examples() if not q.startswith("mutation")]
     assert len(queries) >= 4
     for query in queries:
         result = data(query)
         root = next(iter(result.values()))
         assert root["nodes"], query
+
+
+async def test_readme_mutations_run_in_order(falkordb_server):
+    mutations = [q for q in readme_examples() if q.startswith("mutation")]
+    assert len(mutations) >= 5
+    backend = await FalkorBackend.connect("readme_test", unix_socket_path=str(falkordb_server.socket_path))
+    try:
+        await backend.clear()
+        await backend.apply_schema()
+        await seed_database(backend)
+        schema = build_schema()
+        for mutation in mutations:
+            result = await schema.execute(mutation, context_value={"backend": backend})
+            assert result.errors is None, (mutation, result.errors)
+    finally:
+        await backend.clear()
+        await backend.client.connection.aclose()
