@@ -21,6 +21,15 @@ async def run_read(context: Any, query: CompiledQuery) -> list[dict[str, Any]]:
     return rows
 
 
+def reader_for(context: Any):
+    """`run_read` bound to a request's context, for resolvers that read more than once."""
+
+    async def read(query: CompiledQuery) -> list[dict[str, Any]]:
+        return await run_read(context, query)
+
+    return read
+
+
 async def resolve_connection(info: Any, node_type: NodeType) -> dict[str, Any]:
     reader = SelectionReader(info)
     plan, first = plan_connection(reader, reader.root(info), node_type)

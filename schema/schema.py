@@ -12,6 +12,7 @@ from strawberry.types import Info
 from graph.model import NODE_TYPES, NodeType
 from resolvers.read import resolve_connection, resolve_node
 from schema.mutations import build_mutation_type
+from schema.research import ResearchQuery
 from schema.types import GeneratedTypes, Node, lookup
 
 MAX_DEPTH = 10
@@ -43,7 +44,7 @@ def build_query_type(types: GeneratedTypes) -> type:
         t.plural: _root_field(types, t) for t in NODE_TYPES
     }
     namespace["node"] = strawberry.field(resolver=node, description="Any node by its global id.")
-    return strawberry.type(type("Query", (), namespace))
+    return strawberry.type(type("Query", (ResearchQuery,), namespace))
 
 
 class CypherInExtensions(SchemaExtension):

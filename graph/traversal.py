@@ -1,0 +1,38 @@
+"""Cypher for walking the graph a level at a time: neighbourhoods and shortest paths.
+
+Variable-length patterns explode on hub nodes and `shortestPath` inside MATCH is not
+portable, so resolvers expand one level per statement, with caps, and internal node
+ids stand for nodes between levels of one request (never shown to clients).
+"""
+from __future__ import annotations
+
+from graph.cypher import quote
+from graph.plan import CompiledQuery
+
+NODE_FIELDS = "labels({v})[0] AS label, {v}.uid AS uid, {v}.name AS name, {v}.nameEn AS nameEn, {v}.source AS source"
+
+
+def start_node(label: str, uid: str) -> CompiledQuery:
+    return CompiledQuery(
+        f"MATCH (n:{quote(label)}) WHERE n.uid = $uid RETURN id(n) AS id, " + NODE_FIELDS.format(v="n"),
+        {"uid": uid})
+
+
+def expand(frontier: list[int], relationship_types: list[str] | None, limit: int) -> CompiledQuery:
+    """Every relationship touching the frontier, with the node on the other end."""
+    type_test = "WHERE type(r) IN $types " if relationship_types else ""
+    return CompiledQuery(
+        "UNWIND $frontier AS fid MATCH (n) WHERE id(n) = fid "
+        f"MATCH (n)-[r]-(m) {type_test}"
+        "RETURN fid AS from, id(m) AS id, type(r) AS type, id(startNode(r)) = fid AS outgoing, "
+        + NODE_FIELDS.format(v="m") + " LIMIT $limit",
+        {"frontier": frontier, "types": relationship_types or [], "limit": limit})
+
+
+def links_among(ids: list[int], relationship_types: list[str] | None) -> CompiledQuery:
+    """Relationships whose both ends are in `ids` (to close an ego network)."""
+    type_test = "AND type(r) IN $types " if relationship_types else ""
+    return CompiledQuery(
+        "UNWIND $ids AS aid MATCH (a) WHERE id(a) = aid MATCH (a)-[r]->(b) "
+        f"WHERE id(b) IN $ids {type_test}RETURN id(a) AS source, id(b) AS target, type(r) AS type",
+        {"ids": ids, "types": relationship_types or []})

@@ -1,0 +1,180 @@
+"""Ego networks and shortest paths, expanded a level per statement with server-side caps.
+
+Nodes carry the same global `id` as GraphQL; an edge's id is `source|TYPE|target` of those
+ids, so ids are stable across requests and export formats.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.model import TYPES
+from graph.search import search_query
+from graph.traversal import expand, links_among, start_node
+from resolvers.errors import bad_input
+from resolvers.ids import from_global_id, to_global_id
+from resolvers.values import check_text
+
+MAX_DEPTH = 3
+MAX_HOPS = 8
+MAX_NODES = 2000
+DEFAULT_NODES = 200
+# Rows one expansion may return: a hub with more neighbours is cut off and flagged.
+FAN_OUT = 5000
+
+
+@dataclass
+class Subgraph:
+    nodes: dict[int, dict[str, Any]] = field(default_factory=dict)  # internal id → node
+    edges: dict[str, dict[str, Any]] = field(default_factory=dict)  # edge id → edge
+    truncated: bool = False
+
+    def add_node(self, internal_id: int, row: dict[str, Any]) -> None:
+        if internal_id not in self.nodes:
+            self.nodes[internal_id] = {
+                "id": to_global_id(row["label"], row["uid"]), "label": row["label"], "uid": row["uid"],
+                "name": row["name"], "nameEn": row.get("nameEn"), "source": row["source"],
+            }
+
+    def add_edge(self, source: int, target: int, rel_type: str) -> None:
+        s, t = self.nodes[source]["id"], self.nodes[target]["id"]
+        edge_id = f"{s}|{rel_type}|{t}"
+        self.edges.setdefault(edge_id, {"id": edge_id, "source": s, "target": t, "type": rel_type})
+
+    def as_result(self) -> dict[str, Any]:
+        return {"nodes": list(self.nodes.values()), "edges": list(self.edges.values()), "truncated": self.truncated}
+
+
+MAX_SEARCH = 100
+
+
+async def search(read, text: str, first: int = 20) -> list[dict[str, Any]]:
+    """Ranked hits: exact, then prefix, then substring matches; shorter names first."""
+    text = text.strip()
+    if not text:
+        raise bad_input("text", "give at least one character")
+    check_text(text, "text")
+    if not 1 <= first <= MAX_SEARCH:
+        raise bad_input("first", f"must be between 1 and {MAX_SEARCH}, got {first}")
+    rows = await read(search_query(text, first))
+    rows.sort(key=lambda r: (r["rank"], len(r["name"]), r["name"], r["uid"]))
+    graph = Subgraph()
+    hits = []
+    for i, row in enumerate(rows[:first]):
+        graph.add_node(i, row)
+        hits.append({**graph.nodes[i], "rank": row["rank"]})
+    return hits
+
+
+def check_types(relationship_types: list[str] | None) -> list[str] | None:
+    if not relationship_types:
+        return None
+    known = {rel.type for t in TYPES.values() for rel in t.rels}
+    unknown = [t for t in relationship_types if t not in known]
+    if unknown:
+        raise bad_input("relationshipTypes", f"unknown relationship type(s) {unknown}; known: {sorted(known)}")
+    return relationship_types
+
+
+async def resolve_start(read, global_id: str, field: str) -> tuple[int, dict[str, Any]]:
+    type_name, uid = from_global_id(global_id, field)
+    if type_name not in TYPES:
+        raise bad_input(field, f"{global_id!r} is not an id this API issued")
+    rows = await read(start_node(type_name, uid))
+    if not rows:
+        raise bad_input(field, f"no node with id {global_id!r}")
+    return rows[0]["id"], rows[0]
+
+
+async def neighbourhood(read, global_id: str, depth: int = 1, relationship_types: list[str] | None = None,
+                        limit: int = DEFAULT_NODES) -> dict[str, Any]:
+    if not 1 <= depth <= MAX_DEPTH:
+        raise bad_input("depth", f"must be between 1 and {MAX_DEPTH}, got {depth}")
+    if not 1 <= limit <= MAX_NODES:
+        raise bad_input("limit", f"must be between 1 and {MAX_NODES}, got {limit}")
+    types = check_types(relationship_types)
+    graph = Subgraph()
+    start_id, start = await resolve_start(read, global_id, "id")
+    graph.add_node(start_id, start)
+    frontier = [start_id]
+    for _ in range(depth):
+        rows = await read(expand(frontier, types, FAN_OUT + 1))
+        if len(rows) > FAN_OUT:
+            graph.truncated, rows = True, rows[:FAN_OUT]
+        next_frontier = []
+        for row in rows:
+            if row["id"] not in graph.nodes:
+                if len(graph.nodes) >= limit:
+                    graph.truncated = True
+                    continue
+                graph.add_node(row["id"], row)
+                next_frontier.append(row["id"])
+        frontier = next_frontier
+        if not frontier:
+            break
+    for row in await read(links_among(list(graph.nodes), types)):
+        graph.add_edge(row["source"], row["target"], row["type"])
+    return graph.as_result()
+
+
+async def shortest_path(read, from_id: str, to_id: str, max_hops: int = 6,
+                        relationship_types: list[str] | None = None) -> dict[str, Any]:
+    """Bidirectional breadth-first search; the path comes back as ordered nodes and edges."""
+    if not 1 <= max_hops <= MAX_HOPS:
+        raise bad_input("maxHops", f"must be between 1 and {MAX_HOPS}, got {max_hops}")
+    types = check_types(relationship_types)
+    graph = Subgraph()
+    a, a_row = await resolve_start(read, from_id, "from")
+    b, b_row = await resolve_start(read, to_id, "to")
+    graph.add_node(a, a_row)
+    graph.add_node(b, b_row)
+    # parent[side][node] = (previous node, relationship type, previous→node is the stored direction)
+    parents: list[dict[int, tuple[int, str, bool] | None]] = [{a: None}, {b: None}]
+    frontiers = [[a], [b]]
+    meeting = a if a == b else None
+    hops = 0
+    while meeting is None and hops < max_hops and frontiers[0] and frontiers[1]:
+        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        rows = await read(expand(frontiers[side], types, FAN_OUT + 1))
+        if len(rows) > FAN_OUT:
+            graph.truncated, rows = True, rows[:FAN_OUT]
+        hops += 1
+        next_frontier = []
+        for row in rows:
+            node = row["id"]
+            if node in parents[side]:
+                continue
+            parents[side][node] = (row["from"], row["type"], row["outgoing"])
+            graph.add_node(node, row)
+            next_frontier.append(node)
+            if node in parents[1 - side]:
+                meeting = node
+                break
+        frontiers[side] = next_frontier
+    if meeting is None:
+        return {"found": False, "hops": None, "nodes": [], "edges": [], "truncated": graph.truncated}
+    chain = _walk(parents[0], meeting)[::-1] + _walk(parents[1], meeting)[1:]
+    path = Subgraph()
+    for node in chain:
+        path.nodes[node] = graph.nodes[node]
+    steps = {}  # (node, previous) → (relationship type, stored direction previous → node)
+    for side in (0, 1):
+        for node, parent in parents[side].items():
+            if parent is not None:
+                steps[(node, parent[0])] = steps[(parent[0], node)] = (parent[1], parent[2], parent[0])
+    for previous, node in zip(chain, chain[1:]):  # edges in path order
+        rel_type, outgoing, origin = steps[(node, previous)]
+        other = node if origin == previous else previous
+        source, target = (origin, other) if outgoing else (other, origin)
+        path.add_edge(source, target, rel_type)
+    result = path.as_result()
+    result.update(found=True, hops=len(chain) - 1, truncated=graph.truncated)
+    return result
+
+
+def _walk(parents: dict[int, tuple[int, str, bool] | None], node: int) -> list[int]:
+    chain = [node]
+    while parents[node] is not None:
+        node = parents[node][0]
+        chain.append(node)
+    return chain
