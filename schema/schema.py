@@ -13,6 +13,7 @@ from graph.model import NODE_TYPES, NodeType
 from resolvers.read import resolve_connection, resolve_node
 from schema.mutations import build_mutation_type
 from schema.research import ResearchQuery
+from schema.statistics import StatisticsQuery, statistics_fields
 from schema.types import GeneratedTypes, Node, lookup
 
 MAX_DEPTH = 10
@@ -44,7 +45,8 @@ def build_query_type(types: GeneratedTypes) -> type:
         t.plural: _root_field(types, t) for t in NODE_TYPES
     }
     namespace["node"] = strawberry.field(resolver=node, description="Any node by its global id.")
-    return strawberry.type(type("Query", (ResearchQuery,), namespace))
+    namespace.update(statistics_fields(types.wheres["Zone"], types.wheres["Demand"]))
+    return strawberry.type(type("Query", (ResearchQuery, StatisticsQuery), namespace))
 
 
 class CypherInExtensions(SchemaExtension):

@@ -1,0 +1,146 @@
+"""Cypher for the research statistics: one statement per question, values as parameters."""
+from __future__ import annotations
+
+from graph.cypher import CypherBuilder
+from graph.model import TYPES
+from graph.plan import CompiledQuery, Filter
+
+NODE_MAP = "{{.uid, .name, .nameEn, .source, label: labels({v})[0]}}"
+ONE_N_X = ("LEADS", "PART_OF", "SERVES")
+
+
+def node_map(var: str) -> str:
+    return var + " " + NODE_MAP.format(v=var)
+
+
+def _by_kind(var: str, pattern: str, alias: str) -> str:
+    return (f"CALL {{ WITH {var} MATCH {pattern} WITH o.kind AS kind, count(DISTINCT o) AS n "
+            f"RETURN collect({{kind: kind, count: n}}) AS {alias} }}")
+
+
+def zone_composition(where: Filter | None, limit: int) -> CompiledQuery:
+    """Per zone: its lead ("1"), inside ("N") and outside ("X") organisations by kind, the
+    distinct organisations absorbed, and members reachable through all of them."""
+    b = CypherBuilder()
+    lines = b.filtered_match("z", TYPES["Zone"], where)
+    lines += [
+        f"WITH z ORDER BY z.uid LIMIT {b.param(limit)}",
+        "CALL { WITH z MATCH (z)<-[:LEADS]-(l:Organisation) RETURN head(collect(" + node_map("l") + ")) AS lead }",
+        _by_kind("z", "(z)<-[:PART_OF]-(o:Organisation)", "internal"),
+        _by_kind("z", "(z)<-[:SERVES]-(o:Organisation)", "external"),
+        "CALL { WITH z MATCH (z)<-[:PART_OF|SERVES]-(o:Organisation) RETURN collect(DISTINCT o.uid) AS absorbed }",
+        "CALL { WITH z MATCH (z)<-[:LEADS|PART_OF|SERVES]-(:Organisation)<-[:MEMBER_OF|SECRETARY_OF]-(m:Member) "
+        "RETURN count(DISTINCT m) AS members }",
+        f"RETURN {node_map('z')} AS zone, lead, internal, external, absorbed, members",
+    ]
+    return CompiledQuery("\n".join(lines), b.params)
+
+
+def area_statistics(town_uid: str | None) -> CompiledQuery:
+    """Counts for each town (or one): zones, villages and communities, grids, organisations by
+    kind, members, and village secretaries who run an enterprise."""
+    b = CypherBuilder()
+    village, urban = b.param("VILLAGE"), b.param("URBAN_COMMUNITY")
+    where = f" WHERE t.uid = {b.param(town_uid)}" if town_uid is not None else ""
+    lines = [
+        f"MATCH (t:Town){where}",
+        "CALL { WITH t MATCH (t)<-[:IN_TOWN]-(z:Zone) RETURN count(z) AS zones }",
+        f"CALL {{ WITH t MATCH (t)<-[:IN_TOWN]-(c:Community) RETURN count(CASE WHEN c.kind = {village} THEN 1 END)"
+        f" AS villages, count(CASE WHEN c.kind = {urban} THEN 1 END) AS urbanCommunities }}",
+        "CALL { WITH t MATCH (t)<-[:IN_TOWN]-(g:Grid) RETURN count(g) AS grids }",
+        _by_kind("t", "(t)<-[:IN_TOWN]-(o:Organisation)", "organisations"),
+        "CALL { WITH t MATCH (t)<-[:IN_TOWN]-(:Organisation)<-[:MEMBER_OF|SECRETARY_OF]-(m:Member) "
+        "RETURN count(DISTINCT m) AS members }",
+        f"CALL {{ WITH t MATCH (t)<-[:IN_TOWN]-(:Community {{kind: {village}}})<-[:BASED_IN]-(:Organisation)"
+        "<-[:SECRETARY_OF]-(s:Member) WITH DISTINCT s "
+        "RETURN count(s) AS villageSecretaries, "
+        "count(CASE WHEN size([(s)-[:RUNS]->(:Enterprise) | 1]) > 0 THEN 1 END) AS entrepreneurSecretaries }",
+        f"RETURN {node_map('t')} AS area, zones, villages, urbanCommunities, grids, organisations, members, "
+        "villageSecretaries, entrepreneurSecretaries ORDER BY t.uid",
+    ]
+    return CompiledQuery("\n".join(lines), b.params)
+
+
+def district_totals() -> CompiledQuery:
+    """The same counts for the whole graph (communities without a town included)."""
+    b = CypherBuilder()
+    village, urban = b.param("VILLAGE"), b.param("URBAN_COMMUNITY")
+    lines = [
+        "MATCH (d:District) WITH head(collect(" + node_map("d") + ")) AS area",
+        "CALL { MATCH (z:Zone) RETURN count(z) AS zones }",
+        f"CALL {{ MATCH (c:Community) RETURN count(CASE WHEN c.kind = {village} THEN 1 END) AS villages, "
+        f"count(CASE WHEN c.kind = {urban} THEN 1 END) AS urbanCommunities }}",
+        "CALL { MATCH (g:Grid) RETURN count(g) AS grids }",
+        "CALL { MATCH (o:Organisation) WITH o.kind AS kind, count(o) AS n RETURN collect({kind: kind, count: n}) "
+        "AS organisations }",
+        "CALL { MATCH (m:Member) RETURN count(m) AS members }",
+        f"CALL {{ MATCH (:Community {{kind: {village}}})<-[:BASED_IN]-(:Organisation)<-[:SECRETARY_OF]-(s:Member) "
+        "WITH DISTINCT s RETURN count(s) AS villageSecretaries, "
+        "count(CASE WHEN size([(s)-[:RUNS]->(:Enterprise) | 1]) > 0 THEN 1 END) AS entrepreneurSecretaries }",
+        "RETURN area, zones, villages, urbanCommunities, grids, organisations, members, villageSecretaries, "
+        "entrepreneurSecretaries",
+    ]
+    return CompiledQuery("\n".join(lines), b.params)
+
+
+DEMAND_GROUPS = {
+    # group → (pattern to the grouping node or None, key expression, name expression)
+    "TOWN": ("OPTIONAL MATCH (d)-[:RAISED_IN]->(:Community)-[:IN_TOWN]->(g:Town)", "g.uid", "g.name"),
+    "COMMUNITY": ("OPTIONAL MATCH (d)-[:RAISED_IN]->(g:Community)", "g.uid", "g.name"),
+    "CATEGORY": (None, "d.category", "d.category"),
+    "RESOLVER": ("OPTIONAL MATCH (d)-[:RESOLVED_BY]->(g)", "g.uid", "g.name"),
+    "RESOLVER_TYPE": ("OPTIONAL MATCH (d)-[:RESOLVED_BY]->(g)", "labels(g)[0]", "labels(g)[0]"),
+    "STATUS": (None, "d.status", "d.status"),
+}
+
+
+def demand_statistics(group_by: str, where: Filter | None) -> CompiledQuery:
+    """Demands collected and resolved per group (a null key: no town, no resolver…)."""
+    b = CypherBuilder()
+    pattern, key, name = DEMAND_GROUPS[group_by]
+    lines = b.filtered_match("d", TYPES["Demand"], where)
+    if pattern:
+        lines += ["WITH d", pattern]
+    lines += [
+        f"WITH {key} AS key, {name} AS name, d",
+        f"RETURN key, name, count(d) AS collected, count(CASE WHEN d.status = {b.param('RESOLVED')} THEN 1 END)"
+        " AS resolved ORDER BY collected DESC, key",
+    ]
+    return CompiledQuery("\n".join(lines), b.params)
+
+
+def coverage_gaps(limit: int) -> CompiledQuery:
+    b = CypherBuilder()
+    cap, village = b.param(limit), b.param("VILLAGE")
+    lines = [
+        "CALL { MATCH (g:Grid) WHERE NOT (g)<-[:SUNK_TO]-(:Department) WITH g ORDER BY g.uid "
+        f"RETURN count(g) AS gridCount, collect({node_map('g')})[0..{cap}] AS grids }}",
+        "CALL { MATCH (z:Zone) WHERE NOT (z)<-[:SERVES]-(:Organisation) WITH z ORDER BY z.uid "
+        f"RETURN count(z) AS zoneCount, collect({node_map('z')})[0..{cap}] AS zones }}",
+        f"CALL {{ MATCH (c:Community {{kind: {village}}}) "
+        "WHERE NOT (c)<-[:BASED_IN]-(:Organisation)<-[:SECRETARY_OF]-(:Member) WITH c ORDER BY c.uid "
+        f"RETURN count(c) AS villageCount, collect({node_map('c')})[0..{cap}] AS villages }}",
+        "RETURN gridCount, grids, zoneCount, zones, villageCount, villages",
+    ]
+    return CompiledQuery("\n".join(lines), b.params)
+
+
+def zone_links() -> CompiledQuery:
+    """The organisation–zone network (1+N+X links), for centrality."""
+    return CompiledQuery(
+        "MATCH (o:Organisation)-[r:LEADS|PART_OF|SERVES]->(z:Zone) "
+        "RETURN o.uid AS organisation, z.uid AS zone, type(r) AS role ORDER BY organisation, zone, role")
+
+
+def organisations_by_zones(limit: int, uids: list[str] | None = None) -> CompiledQuery:
+    """Organisations with the zones they serve ("X") and the zones they are linked to at all."""
+    b = CypherBuilder()
+    only = f"WHERE o.uid IN {b.param(uids)} " if uids is not None else ""
+    lines = [
+        f"MATCH (o:Organisation)-[r:LEADS|PART_OF|SERVES]->(z:Zone) {only}",
+        "WITH o, count(DISTINCT z) AS zonesLinked, "
+        f"count(DISTINCT CASE WHEN type(r) = {b.param('SERVES')} THEN z END) AS zonesServed",
+        f"RETURN {node_map('o')} AS organisation, zonesServed, zonesLinked "
+        f"ORDER BY zonesServed DESC, zonesLinked DESC, o.uid LIMIT {b.param(limit)}",
+    ]
+    return CompiledQuery("\n".join(lines), b.params)
