@@ -299,6 +299,13 @@ TYPES: dict[str, NodeType] = {t.name: t for t in NODE_TYPES}
 WRITABLE_TYPES: tuple[NodeType, ...] = tuple(t for t in NODE_TYPES if t.writable)
 
 
+def is_managed(node_type: NodeType, rel: Rel) -> bool:
+    """A relationship only a workflow may change, whichever side it is seen from."""
+    target = TYPES[rel.target]
+    return rel.managed or any(r.managed for r in target.rels
+                              if r.type == rel.type and r.target == node_type.name and r.direction != rel.direction)
+
+
 def relationship_endpoints() -> set[tuple[str, str, str]]:
     """Every allowed (from label, relationship type, to label) triple."""
     triples = set()

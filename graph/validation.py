@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from graph.model import Prop
 
 MAX_TEXT = 10_000
+# Python accepts more ISO forms (20240115, 2024-W03-1); stored dates keep one sortable form.
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 
 
 def text_problem(value: Any) -> str | None:
@@ -31,10 +35,10 @@ def value_problem(prop: Prop, value: Any) -> str | None:
             return "must not be empty"
         if prop.name == "uid" and (len(value) > 200 or any(c.isspace() for c in value)):
             return "must be at most 200 characters, without spaces"
-        if prop.format == "date" and not _parses(dt.date.fromisoformat, value):
+        if prop.format == "date" and not (DATE.fullmatch(value) and _parses(dt.date.fromisoformat, value)):
             return f"must be an ISO date, YYYY-MM-DD, got {value!r}"
-        if prop.format == "datetime" and not _parses(dt.datetime.fromisoformat, value):
-            return f"must be an ISO 8601 timestamp, got {value!r}"
+        if prop.format == "datetime" and not (DATETIME.fullmatch(value) and _parses(dt.datetime.fromisoformat, value)):
+            return f"must be an ISO 8601 timestamp, YYYY-MM-DDTHH:MM:SS with Z or an offset, got {value!r}"
     if prop.name == "householdVisitRate" and not 0 <= value <= 1:
         return "is a share between 0 and 1"
     return None

@@ -8,7 +8,7 @@ does not filter `OPTIONAL MATCH (d) WITH d WHERE d IS NULL`, so counts are used.
 from __future__ import annotations
 
 from graph.cypher import CypherBuilder, quote
-from graph.model import NodeType, Rel
+from graph.model import NODE_TYPES, NodeType, Rel
 from graph.plan import CompiledQuery
 from graph.write_plan import Audit, CreateNode, DeleteNode, LinkChange, UpdateNode
 
@@ -53,11 +53,17 @@ class _WriteBuilder(CypherBuilder):
         return f"CREATE (audit:{quote(AUDIT_LABEL)}) SET audit += {self.param(audit.properties(audit_uid))}"
 
 
+def uid_owners(uid_param: str) -> str:
+    """A subquery yielding the label of every node, of any type, that holds the uid
+    (uids are unique across the whole graph; each label's own index answers its part)."""
+    parts = [f"MATCH (x:{quote(t.label)}) WHERE x.uid = {uid_param} RETURN labels(x)[0] AS owner" for t in NODE_TYPES]
+    return "CALL { " + " UNION ALL ".join(parts) + " }"
+
+
 def compile_create(plan: CreateNode, audit_uid: str) -> CompiledQuery:
     b = _WriteBuilder()
     label = quote(plan.node_type.label)
-    lines = [f"OPTIONAL MATCH (existing:{label}) WHERE existing.uid = {b.param(plan.props['uid'])}",
-             "WITH count(existing) AS duplicates WHERE duplicates = 0"]
+    lines = [uid_owners(b.param(plan.props["uid"])), "WITH count(owner) AS duplicates WHERE duplicates = 0"]
     b.carry.append("duplicates")
     target_lists = []
     for link in plan.links:
@@ -120,8 +126,10 @@ def compile_precheck(node_type: NodeType, uid: str, links: tuple[LinkChange, ...
     targets are already taken by another node on a single-valued side."""
     b = CypherBuilder()
     label = quote(node_type.label)
-    lines = [f"CALL {{ MATCH (n:{label}) WHERE n.uid = {b.param(uid)} RETURN collect(n {{.*}}) AS current }}"]
-    columns = ["current"]
+    uid_param = b.param(uid)
+    lines = [uid_owners(uid_param), "WITH collect(owner) AS owners",
+             f"CALL {{ MATCH (n:{label}) WHERE n.uid = {uid_param} RETURN collect(n {{.*}}) AS current }}"]
+    columns = ["owners", "current"]
     for i, link in enumerate(links):
         uids = b.param(list(link.uids))
         lines.append(f"CALL {{ MATCH (t:{quote(link.target.label)}) WHERE t.uid IN {uids} "

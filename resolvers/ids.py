@@ -27,6 +27,8 @@ def from_global_id(global_id: str, field: str = "id") -> tuple[str, str]:
         type_name, uid = _decode(global_id).split(":", 1)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise bad_input(field, f"{global_id!r} is not an id this API issued") from None
+    if "\x00" in uid:
+        raise bad_input(field, f"{global_id!r} is not an id this API issued")
     return type_name, uid
 
 

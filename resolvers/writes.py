@@ -10,7 +10,7 @@ import time
 import uuid
 from typing import Any
 
-from graph.model import TYPES, NodeType, Rel
+from graph.model import TYPES, NodeType, Rel, is_managed
 from graph.plan import CompiledQuery, NodeByUidQuery
 from graph.cypher import compile_node_by_uid
 from graph.write_plan import Audit, CreateNode, DeleteNode, LinkChange, UpdateNode
@@ -68,10 +68,14 @@ class Writer:
                      json.dumps(changes, ensure_ascii=False, sort_keys=True, default=str))
 
     async def precheck(self, node_type: NodeType, uid: str, links: tuple[LinkChange, ...], field_of: dict,
-                       exclude_self: bool) -> dict[str, Any] | None:
-        """The node as stored (or None); raises NOT_FOUND / CONFLICT for links."""
+                       exclude_self: bool, creating: bool = False) -> dict[str, Any] | None:
+        """The node as stored (or None); raises NOT_FOUND / CONFLICT for the uid and links."""
+        check_text(uid, "input.uid" if creating else "uid")
         rows = await run_read(self.context, compile_precheck(node_type, uid, links, exclude_self))
         row = rows[0]
+        if creating and row["owners"]:
+            raise conflict("input.uid", f"uid {uid!r} is already taken by a {row['owners'][0]}; "
+                                        "uids are unique across the graph")
         for i, link in enumerate(links):
             path = field_of[link]
             missing = [u for u in link.uids if u not in set(row[f"found{i}"])]
@@ -127,15 +131,14 @@ async def create_node(info: Any, node_type: NodeType, given: dict[str, Any], act
     props.update(managed or {})
     links, field_of = [], {}
     for rel in node_type.rels:
-        if given.get(rel.name) is not None:
+        if given.get(rel.name) is not None and not is_managed(node_type, rel):
             uids = given[rel.name] if rel.many else [given[rel.name]]
             link = link_change(node_type, rel, uids, f"input.{rel.name}")
             if link.uids:
                 links.append(link)
                 field_of[link] = f"input.{rel.name}"
     links_t = tuple(links)
-    if await writer.precheck(node_type, props["uid"], links_t, field_of, exclude_self=False) is not None:
-        raise conflict("input.uid", f"a {node_type.name} with uid {props['uid']!r} already exists")
+    await writer.precheck(node_type, props["uid"], links_t, field_of, exclude_self=False, creating=True)
     changes = {"after": props, "links": {field_of[l].split(".")[-1]: list(l.uids) for l in links_t}}
     plan = CreateNode(node_type, props, links_t, writer.audit(node_type, props["uid"], changes))
     await writer.write(compile_create(plan, _audit_uid()), "input.uid")
@@ -172,10 +175,11 @@ async def change_links(info: Any, node_type: NodeType, uid: str, relationship: s
                        adding: bool) -> dict[str, Any]:
     writer = Writer(info, "connect" if adding else "disconnect")
     rel = node_type.rel(relationship)
-    if rel is None or rel.managed:
+    if rel is None or is_managed(node_type, rel):
         raise bad_input("relationship", f"{node_type.name} has no writable relationship {relationship!r}")
     if not targets:
         raise bad_input("targets", "give at least one uid")
+    check_text(targets, "targets")
     link = link_change(node_type, rel, targets, "targets") if adding else \
         LinkChange(rel, TYPES[rel.target], tuple(dict.fromkeys(targets)))
     if await writer.precheck(node_type, uid, (link,), {link: "targets"}, exclude_self=True) is None:

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.types import Info
 
-from graph.model import TYPES, WRITABLE_TYPES, NodeType
+from graph.model import TYPES, WRITABLE_TYPES, NodeType, is_managed
 from resolvers.demands import assign_demand, raise_demand, resolve_demand
 from resolvers.selection import SelectionReader
 from resolvers.writes import change_links, create_node, delete_node, update_node
@@ -42,7 +42,7 @@ def create_input(t: NodeType, name: str | None = None) -> type:
         python_type = SCALAR_TYPES[prop.type]
         ann[prop.name] = python_type if prop.required and prop.name != "source" else Optional[python_type]
     for rel in t.rels:
-        if not rel.managed:
+        if not is_managed(t, rel):
             ann[rel.name] = Optional[list[str]] if rel.many else Optional[str]
     if t.name == "Demand":
         ann["community"] = str  # a demand is always raised somewhere
@@ -58,7 +58,7 @@ def update_input(t: NodeType) -> type:
 
 
 def relationship_enum(t: NodeType) -> type:
-    names = [r.name for r in t.rels if not r.managed]
+    names = [r.name for r in t.rels if not is_managed(t, r)]
     return strawberry.enum(enum.Enum(f"{t.name}Relationship", {n: n for n in names}),
                            description=f"Relationships of {t.name} that connect/disconnect can change.")
 

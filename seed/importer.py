@@ -73,6 +73,7 @@ class Importer:
         files = [read_file(path, self.report.problems) for path in paths]
         node_files = [f for f in files if isinstance(f, NodeFile)]
         rel_files = [f for f in files if isinstance(f, RelationshipFile)]
+        await self._check_uids_elsewhere(node_files)
         await self._check_relationships(node_files, rel_files)
         if self.report.problems:
             return self.report  # nothing is written when any row is bad
@@ -88,6 +89,17 @@ class Importer:
         for batch in _batches(uids, self.batch_size):
             found |= {row["uid"] for row in await self.backend.read(transfer.existing_uids(label, batch))}
         return found
+
+    async def _check_uids_elsewhere(self, node_files: list[NodeFile]) -> None:
+        """uids are unique across the graph: a row may not reuse a uid held by another type."""
+        for f in node_files:
+            line_of = {row["uid"]: line for line, row in f.rows}
+            for other in TYPES.values():
+                if other.label == f.node_type.label:
+                    continue
+                for uid in sorted(await self._uids_in_db(other.label, list(line_of))):
+                    self.report.problems.append(Problem(f.path.name, line_of[uid], "uid",
+                                                        f"{uid!r} is already taken by a {other.name}"))
 
     async def _check_relationships(self, node_files: list[NodeFile], rel_files: list[RelationshipFile]) -> None:
         in_files: dict[str, set[str]] = defaultdict(set)
