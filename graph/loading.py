@@ -61,3 +61,16 @@ async def load_graph(backend: Backend, nodes: dict[str, list[dict[str, Any]]],
 async def count_nodes(backend: Backend) -> int:
     rows = await backend.read(count_nodes_query())
     return rows[0]["nodes"] if rows else 0
+
+
+def create_nodes_query(label: str, rows: list[dict[str, Any]]) -> CompiledQuery:
+    """For an empty graph: CREATE is several times faster than MERGE."""
+    return CompiledQuery(f"UNWIND $rows AS row CREATE (n:{quote(label)}) SET n = row RETURN count(n) AS written",
+                         {"rows": rows})
+
+
+def create_relationships_query(source: str, rel_type: str, target: str, pairs: list[list[str]]) -> CompiledQuery:
+    return CompiledQuery(
+        f"UNWIND $rows AS row MATCH (a:{quote(source)} {{uid: row[0]}}) MATCH (b:{quote(target)} {{uid: row[1]}}) "
+        f"CREATE (a)-[r:{quote(rel_type)}]->(b) RETURN count(r) AS written",
+        {"rows": pairs})

@@ -102,6 +102,47 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def generate(args: argparse.Namespace) -> int:
+    import time
+
+    from rich.progress import Progress
+
+    from graph.loading import count_nodes, create_nodes_query, create_relationships_query
+    from seed.city import PRESETS, generate as generate_city
+
+    shape = PRESETS[args.preset] if args.scale is None else PRESETS["seed"].scaled(args.scale)
+
+    async def run() -> tuple[int, int, float]:
+        backend = await open_backend(_settings(args))
+        try:
+            if args.reset:
+                await backend.clear()
+            elif await count_nodes(backend) > 0:
+                raise SystemExit("generate: the graph is not empty; use --reset to replace it")
+            await backend.apply_schema()
+            nodes = rels = 0
+            started = time.perf_counter()
+            with Progress() as progress:
+                task = progress.add_task("Generating", total=None)
+                for kind, key, rows in generate_city(shape, args.seed, args.batch_size):
+                    if kind == "nodes":
+                        await backend.write(create_nodes_query(key, rows))
+                        nodes += len(rows)
+                    else:
+                        await backend.write(create_relationships_query(*key, rows))
+                        rels += len(rows)
+                    progress.update(task, advance=len(rows),
+                                    description=f"{key if isinstance(key, str) else key[1]}: {nodes:,} nodes, {rels:,} rels")
+            return nodes, rels, time.perf_counter() - started
+        finally:
+            await backend.close()
+
+    nodes, rels, seconds = asyncio.run(run())
+    print(f"generate: {nodes:,} nodes and {rels:,} relationships in {seconds:.1f} s "
+          f"({(nodes + rels) / seconds:,.0f} rows/s)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dangjian", description="GraphQL API over Chancheng's 1+N+X party-building graph.")
     parser.add_argument("--database-url", help="bolt://, neo4j:// or falkordb://host:port; default: the embedded FalkorDB (env DANGJIAN_DATABASE_URL)")
@@ -130,6 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     export_parser.add_argument("directory")
     export_parser.add_argument("--format", choices=("csv", "json"), default="csv")
     export_parser.set_defaults(run=export)
+
+    generate_parser = commands.add_parser("generate", help="build a synthetic city of the seed's shape (ILLUSTRATIVE)")
+    generate_parser.add_argument("--preset", choices=("seed", "x10", "x100", "city"), default="x10")
+    generate_parser.add_argument("--scale", type=float, help="a multiple of the seed's counts, instead of a preset")
+    generate_parser.add_argument("--seed", type=int, default=0, help="random seed (the city is deterministic)")
+    generate_parser.add_argument("--batch-size", type=int, default=5000)
+    generate_parser.add_argument("--reset", action="store_true", help="delete the graph first")
+    generate_parser.set_defaults(run=generate)
 
     args = parser.parse_args(argv)
     if args.data_dir is not None:
