@@ -13,7 +13,7 @@ from resolvers.ids import decode_cursor
 from resolvers.selection import SelectedField, SelectionReader
 from resolvers.values import check_text
 
-MAX_PAGE_SIZE = 500
+MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 _VALUE_TYPES = {"String": str, "Int": int, "Float": (int, float), "Boolean": bool}
 

@@ -30,9 +30,9 @@ def reader_for(context: Any):
     return read
 
 
-async def resolve_connection(info: Any, node_type: NodeType) -> dict[str, Any]:
+async def resolve_connection(info: Any, node_type: NodeType, args: dict[str, Any] | None = None) -> dict[str, Any]:
     reader = SelectionReader(info)
-    plan, first = plan_connection(reader, reader.root(info), node_type)
+    plan, first = plan_connection(reader, reader.root(info, args), node_type)
     rows: list[dict[str, Any]] = []
     if plan.limit or plan.want_total:
         rows = await run_read(info.context, compile_connection(plan))

@@ -33,12 +33,13 @@ class SelectionReader:
         # Strawberry's executor hands resolvers the plain coerced dict.
         self.variables = variables if hasattr(variables, "coerced") else VariableValues({}, dict(variables or {}))
 
-    def root(self, info: Any) -> SelectedField:
+    def root(self, info: Any, coerced_args: dict[str, Any] | None = None) -> SelectedField:
+        """The field being resolved; pass the arguments graphql-core already coerced, if at hand."""
         raw = getattr(info, "_raw_info", info)
-        definition = raw.parent_type.fields[raw.field_name]
-        node = raw.field_nodes[0]
-        args = plain(get_argument_values(definition, node, self.variables))
-        return SelectedField(raw.path.key, raw.field_name, args, list(raw.field_nodes))
+        if coerced_args is None:
+            definition = raw.parent_type.fields[raw.field_name]
+            coerced_args = get_argument_values(definition, raw.field_nodes[0], self.variables)
+        return SelectedField(raw.path.key, raw.field_name, plain(coerced_args), list(raw.field_nodes))
 
     def children(self, parent: SelectedField, type_name: str) -> dict[str, SelectedField]:
         """The sub-fields of `parent` that apply to the object type `type_name`."""

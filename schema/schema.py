@@ -5,11 +5,16 @@ from functools import partial
 from typing import Any, Optional
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from graph.model import NODE_TYPES, NodeType
+from resolvers.plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from graph.plan import REL_KEY_PREFIX
+from resolvers.ids import to_global_id
 from resolvers.read import resolve_connection, resolve_node
 from schema.mutations import build_mutation_type
 from schema.research import ResearchQuery
@@ -33,7 +38,7 @@ def _root_field(types: GeneratedTypes, node_type: NodeType) -> Any:
     }
     return strawberry.field(
         resolver=resolve,
-        description=f"{node_type.description} Paged with first (at most 500, default 100) and after.",
+        description=f"{node_type.description} Paged with first (at most {MAX_PAGE_SIZE}, default {DEFAULT_PAGE_SIZE}) and after.",
     )
 
 
@@ -60,6 +65,10 @@ class CypherInExtensions(SchemaExtension):
         return {"cypher": log.entries}
 
 
+# Built once, not per request: the validation cache is keyed by the rule classes, and
+# strawberry's limiter extensions make new classes per instance, defeating the cache.
+GUARD_RULES = [depth_rule(MAX_DEPTH, None, None), aliases_rule(30)]
+
 USER_ERROR_CODES = {"BAD_USER_INPUT", "NOT_FOUND", "CONFLICT"}
 
 
@@ -71,19 +80,65 @@ class DangjianSchema(strawberry.Schema):
         super().process_errors(unexpected, execution_context)
 
 
+def _resolve_plainly(schema: strawberry.Schema) -> None:
+    """Resolve the generated types with plain graphql-core resolvers.
+
+    The rows are already shaped by the one query, so there is nothing for Strawberry's
+    per-field wrappers to do; they also convert every argument into input objects that
+    the planner never reads. Measured by bench/run.py: translation 0.74 → 0.29 ms, and
+    a lower per-row cost for large results.
+    """
+    graphql_schema = schema._schema
+    query_type = graphql_schema.query_type
+    for node_type in NODE_TYPES:
+        async def resolve(root: Any, info: Any, _node_type: NodeType = node_type, **args: Any) -> Any:
+            return await resolve_connection(info, _node_type, args)
+
+        query_type.fields[node_type.plural].resolve = resolve
+        object_type = graphql_schema.type_map[node_type.name]
+        object_type.is_type_of = None
+        for name, field in object_type.fields.items():
+            if name == "id":
+                field.resolve = _id_resolver(node_type.name)
+            elif node_type.rel(name) is not None:
+                field.resolve = _relationship_value
+            else:
+                field.resolve = None  # graphql-core's default: a dict lookup by field name
+        for suffix in ("Connection", "Edge"):
+            for field in graphql_schema.type_map[node_type.name + suffix].fields.values():
+                field.resolve = None
+    for field in graphql_schema.type_map["PageInfo"].fields.values():
+        field.resolve = None
+
+
+def _relationship_value(root: Any, info: Any, **args: Any) -> Any:
+    return root.get(REL_KEY_PREFIX + info.path.key)
+
+
+def _id_resolver(type_name: str):
+    def resolve(root: Any, info: Any) -> str:
+        return to_global_id(type_name, root["uid"])
+
+    return resolve
+
+
 def build_schema(dev_mode: bool = False) -> strawberry.Schema:
     types = GeneratedTypes()
     extensions: list[Any] = [
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=30),
+        partial(AddValidationRules, GUARD_RULES),
         partial(MaxTokensLimiter, max_token_count=5000),
+        # Frontends send the same documents again and again: parse and validate each once.
+        partial(ParserCache, maxsize=512),
+        partial(ValidationCache, maxsize=512),
     ]
     if dev_mode:
         extensions.append(CypherInExtensions)
-    return DangjianSchema(
+    schema = DangjianSchema(
         query=build_query_type(types),
         mutation=build_mutation_type(types),
         types=list(types.objects.values()),
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=False, default_resolver=lookup),
     )
+    _resolve_plainly(schema)
+    return schema

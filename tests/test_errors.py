@@ -11,7 +11,7 @@ from schema.schema import MAX_DEPTH
 from seed.loader import read_seed
 
 SEED = read_seed()
-MAX_PAGE = 500
+from resolvers.plans import MAX_PAGE_SIZE as MAX_PAGE
 
 
 def b64(text: str) -> str:
@@ -106,12 +106,12 @@ def test_nested_first_out_of_range(gql, first):
 
 def test_nested_first_out_of_range_under_node(gql, data):
     zone_id = data("{ zones(first: 1) { nodes { id } } }")["zones"]["nodes"][0]["id"]
-    body = gql("query($id: ID!) { node(id: $id) { ... on Zone { communities(first: 501) { uid } } } }", {"id": zone_id})
-    assert_bad_input(body, "node.communities.first", "between 0 and 500")
+    body = gql("query($id: ID!) { node(id: $id) { ... on Zone { communities(first: %d) { uid } } } }" % (MAX_PAGE + 1), {"id": zone_id})
+    assert_bad_input(body, "node.communities.first", f"between 0 and {MAX_PAGE}")
 
 
 def test_page_size_limits_are_inclusive(data):
-    result = data("{ members(first: 500) { totalCount nodes { uid } } zones(first: 0) { nodes { uid } } }")
+    result = data("{ members(first: %d) { totalCount nodes { uid } } zones(first: 0) { nodes { uid } } }" % MAX_PAGE)
     assert len(result["members"]["nodes"]) == min(MAX_PAGE, len(SEED.nodes["Member"]))
     assert result["zones"]["nodes"] == []
 

@@ -1,0 +1,72 @@
+"""Timing helpers: translation probes, latency percentiles, call counting, RSS."""
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+
+class TranslationDone(Exception):
+    """Raised by the probe backend at the first database call: translation is over."""
+
+
+class TranslationProbe:
+    """A backend that records when the first statement arrives, and stops there."""
+
+    name = "probe"
+
+    def __init__(self) -> None:
+        self.arrived: float | None = None
+        self.text = ""
+
+    async def read(self, query) -> list:
+        self.arrived = time.perf_counter()
+        self.text = query.text
+        raise TranslationDone()
+
+
+class CountingBackend:
+    """The real backend, counting round trips."""
+
+    def __init__(self, backend) -> None:
+        self.backend, self.calls = backend, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
+
+    async def read(self, query):
+        self.calls += 1
+        return await self.backend.read(query)
+
+
+async def timed(run: Callable[[], Awaitable[Any]], iterations: int, warmup: int = 3) -> dict[str, float]:
+    """p50/p95/mean of `run` in milliseconds."""
+    for _ in range(warmup):
+        await run()
+    samples = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        await run()
+        samples.append((time.perf_counter() - started) * 1000)
+    return summarise(samples)
+
+
+def summarise(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"p50": round(statistics.median(ordered), 3), "p95": round(pick(0.95), 3),
+            "p99": round(pick(0.99), 3), "mean": round(statistics.fmean(ordered), 3), "n": len(ordered)}
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None

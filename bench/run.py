@@ -1,0 +1,138 @@
+"""The benchmark suite: translation time, in-process overhead against hand-written Cypher
+and against a resolver-per-field implementation, round trips, and memory.
+
+    python -m bench.run [--preset seed|x10|x100|city] [--quick]
+
+Prints a table and writes JSON to bench/results/. The data lives in bench/data/<preset>
+(the embedded engine); an empty graph is seeded or generated first.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.measure import CountingBackend, TranslationDone, TranslationProbe, rss_mb, summarise, timed
+from bench.naive import NAIVE_SCHEMA
+from bench.queries import QUERIES, BenchQuery
+from graph.backend import QueryLog, Settings, open_backend
+from graph.loading import count_nodes, create_nodes_query, create_relationships_query
+from graph.plan import CompiledQuery
+from schema.schema import build_schema
+from seed.city import PRESETS, generate
+from seed.load import seed_database
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+
+
+async def prepare(backend, preset: str) -> None:
+    if await count_nodes(backend) > 0:
+        return
+    await backend.apply_schema()
+    if preset == "seed":
+        await seed_database(backend)
+        return
+    for kind, key, rows in generate(PRESETS[preset]):
+        query = create_nodes_query(key, rows) if kind == "nodes" else create_relationships_query(*key, rows)
+        await backend.write(query)
+
+
+async def translation_ms(schema, query: BenchQuery, iterations: int) -> float:
+    samples = []
+    for i in range(iterations + 3):
+        probe = TranslationProbe()
+        started = time.perf_counter()
+        await schema.execute(query.graphql, variable_values=query.variables, context_value={"backend": probe})
+        if i >= 3 and probe.arrived is not None:  # the first runs fill the parser/validation caches
+            samples.append((probe.arrived - started) * 1000)
+    return summarise(samples)["p50"] if samples else float("nan")
+
+
+async def bench_query(schema, backend, query: BenchQuery, iterations: int) -> dict[str, Any]:
+    result: dict[str, Any] = {"query": query.name}
+    result["translation_ms"] = await translation_ms(schema, query, iterations)
+
+    log = QueryLog()
+
+    async def graphql():
+        outcome = await schema.execute(query.graphql, variable_values=query.variables,
+                                       context_value={"backend": backend})
+        assert not outcome.errors, outcome.errors
+
+    await schema.execute(query.graphql, variable_values=query.variables,
+                         context_value={"backend": backend, "query_log": log})
+    result["round_trips"] = len(log.entries)
+    result["graphql"] = await timed(graphql, iterations)
+    if query.cypher:
+        result["handwritten"] = await timed(lambda: backend.read(CompiledQuery(query.cypher, query.params)), iterations)
+        result["overhead"] = round(result["graphql"]["p50"] / result["handwritten"]["p50"], 2)
+    if query.naive:
+        counting = CountingBackend(backend)
+        await NAIVE_SCHEMA.execute(query.graphql, variable_values=query.variables, context_value={"backend": counting})
+        result["naive_round_trips"] = counting.calls
+
+        async def naive():
+            outcome = await NAIVE_SCHEMA.execute(query.graphql, variable_values=query.variables,
+                                                 context_value={"backend": backend})
+            assert not outcome.errors, outcome.errors
+
+        result["naive"] = await timed(naive, max(3, iterations // 5), warmup=1)
+        result["naive_vs_graphql"] = round(result["naive"]["p50"] / result["graphql"]["p50"], 2)
+    return result
+
+
+def print_table(preset: str, results: list[dict[str, Any]], memory: dict[str, Any]) -> None:
+    table = Table(title=f"dangjian-graph bench · {preset}")
+    for column in ("query", "translate ms", "trips", "GraphQL p50/p95 ms", "hand Cypher p50 ms", "overhead ×",
+                   "naive p50 ms", "naive trips", "naive ÷ ours"):
+        table.add_column(column, justify="right" if column != "query" else "left")
+    for r in results:
+        g, h, n = r["graphql"], r.get("handwritten"), r.get("naive")
+        table.add_row(r["query"], f"{r['translation_ms']:.3f}", str(r["round_trips"]), f"{g['p50']:.2f} / {g['p95']:.2f}",
+                      f"{h['p50']:.2f}" if h else "—", f"{r['overhead']:.2f}" if h else "—",
+                      f"{n['p50']:.1f}" if n else "—", str(r.get("naive_round_trips", "—")),
+                      f"{r['naive_vs_graphql']:.1f}" if n else "—")
+    console = Console(width=200)
+    console.print(table)
+    console.print(f"memory: {memory}")
+
+
+async def main(preset: str, quick: bool, data_dir: Path | None) -> dict[str, Any]:
+    settings = Settings.from_env(data_dir=data_dir or BENCH / "data" / preset, graph_name="bench")
+    backend = await open_backend(settings)
+    try:
+        await prepare(backend, preset)
+        schema = build_schema()
+        iterations = 5 if quick else 50
+        results = [await bench_query(schema, backend, q, iterations) for q in QUERIES]
+        server = getattr(backend, "server", None)
+        memory = {"python_rss_mb": rss_mb(os.getpid()),
+                  "falkordb_rss_mb": rss_mb(server.process.pid) if server and server.process else None,
+                  "nodes": await count_nodes(backend)}
+    finally:
+        await backend.close()
+    print_table(preset, results, memory)
+    report = {"preset": preset, "quick": quick, "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "memory": memory,
+              "queries": results}
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"run-{preset}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    print(f"wrote {path}")
+    return report
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="seed")
+    parser.add_argument("--quick", action="store_true", help="a few iterations: a smoke test")
+    parser.add_argument("--data-dir", type=Path)
+    args = parser.parse_args()
+    asyncio.run(main(args.preset, args.quick, args.data_dir))
