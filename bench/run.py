@@ -76,8 +76,11 @@ async def bench_query(schema, backend, query: BenchQuery, iterations: int) -> di
         result["overhead"] = round(result["graphql"]["p50"] / result["handwritten"]["p50"], 2)
     if query.naive:
         counting = CountingBackend(backend)
-        await NAIVE_SCHEMA.execute(query.graphql, variable_values=query.variables, context_value={"backend": counting})
+        naive_outcome = await NAIVE_SCHEMA.execute(query.graphql, variable_values=query.variables,
+                                                   context_value={"backend": counting})
+        ours = await schema.execute(query.graphql, variable_values=query.variables, context_value={"backend": backend})
         result["naive_round_trips"] = counting.calls
+        result["same_result_as_naive"] = comparable(naive_outcome.data) == comparable(ours.data)
 
         async def naive():
             outcome = await NAIVE_SCHEMA.execute(query.graphql, variable_values=query.variables,
@@ -87,6 +90,15 @@ async def bench_query(schema, backend, query: BenchQuery, iterations: int) -> di
         result["naive"] = await timed(naive, max(3, iterations // 5), warmup=1)
         result["naive_vs_graphql"] = round(result["naive"]["p50"] / result["graphql"]["p50"], 2)
     return result
+
+
+def comparable(value: Any) -> Any:
+    """Results without cursors (each implementation has its own) and with lists as sets."""
+    if isinstance(value, dict):
+        return {k: comparable(v) for k, v in value.items() if k not in ("cursor", "endCursor")}
+    if isinstance(value, list):
+        return sorted((comparable(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
 
 
 def print_table(preset: str, results: list[dict[str, Any]], memory: dict[str, Any]) -> None:

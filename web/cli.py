@@ -20,10 +20,48 @@ def serve(args: argparse.Namespace) -> int:
     from web.app import create_app
 
     dev_mode = args.dev or os.environ.get("DANGJIAN_DEV") == "1"
-    app = create_app(_settings(args), dev_mode=dev_mode, seed_if_empty=not args.no_seed)
     print(f"dangjian-graph: GraphiQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    if args.workers == 1:
+        app = create_app(_settings(args), dev_mode=dev_mode, seed_if_empty=not args.no_seed)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        return 0
+    return _serve_workers(args, dev_mode)
+
+
+def _serve_workers(args: argparse.Namespace, dev_mode: bool) -> int:
+    """Several worker processes: this process starts (and later stops) the embedded
+    database and loads the seed once; each worker attaches to it."""
+    import uvicorn
+
+    from graph.embedded import EmbeddedFalkorDB
+
+    settings = _settings(args)
+    os.environ.update({"DANGJIAN_DATA_DIR": str(settings.data_dir.resolve()), "DANGJIAN_DEV": "1" if dev_mode else "0"})
+    if settings.database_url:
+        os.environ["DANGJIAN_DATABASE_URL"] = settings.database_url
+    server = None if settings.database_url else EmbeddedFalkorDB(settings.data_dir)
+    if server:
+        server.start()
+    try:
+        if not args.no_seed:
+            asyncio.run(_seed_if_empty(settings))
+        uvicorn.run("web.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    log_level="info")
+    finally:
+        if server:
+            server.stop()
     return 0
+
+
+async def _seed_if_empty(settings: Settings) -> None:
+    from seed.load import seed_database
+
+    backend = await open_backend(settings)
+    try:
+        await backend.apply_schema()
+        await seed_database(backend, only_if_empty=True)
+    finally:
+        await backend.close()
 
 
 def seed(args: argparse.Namespace) -> int:
@@ -154,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--port", type=int, default=8000)
     serve_parser.add_argument("--dev", action="store_true", help="show the Cypher that ran in each response's extensions")
     serve_parser.add_argument("--no-seed", action="store_true", help="do not load the seed into an empty graph")
+    serve_parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve_parser.set_defaults(run=serve)
 
     seed_parser = commands.add_parser("seed", help="load (MERGE) the seed graph")
