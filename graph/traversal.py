@@ -29,10 +29,11 @@ def expand(frontier: list[int], relationship_types: list[str] | None, limit: int
         {"frontier": frontier, "types": relationship_types or [], "limit": limit})
 
 
-def links_among(ids: list[int], relationship_types: list[str] | None) -> CompiledQuery:
-    """Relationships whose both ends are in `ids` (to close an ego network)."""
-    type_test = "AND type(r) IN $types " if relationship_types else ""
+def outgoing_links(ids: list[int], relationship_types: list[str] | None) -> CompiledQuery:
+    """Every relationship leaving the given nodes; the caller keeps those that end inside
+    the set (a Python set test: `id(b) IN $ids` would scan the list for every row)."""
+    type_test = "WHERE type(r) IN $types " if relationship_types else ""
     return CompiledQuery(
         "UNWIND $ids AS aid MATCH (a) WHERE id(a) = aid MATCH (a)-[r]->(b) "
-        f"WHERE id(b) IN $ids {type_test}RETURN id(a) AS source, id(b) AS target, type(r) AS type",
+        f"{type_test}RETURN id(a) AS source, id(b) AS target, type(r) AS type",
         {"ids": ids, "types": relationship_types or []})

@@ -10,7 +10,7 @@ from typing import Any
 
 from graph.model import TYPES
 from graph.search import search_query
-from graph.traversal import expand, links_among, start_node
+from graph.traversal import expand, outgoing_links, start_node
 from resolvers.errors import bad_input
 from resolvers.ids import from_global_id, to_global_id
 from resolvers.values import check_text
@@ -112,8 +112,9 @@ async def neighbourhood(read, global_id: str, depth: int = 1, relationship_types
         frontier = next_frontier
         if not frontier:
             break
-    for row in await read(links_among(list(graph.nodes), types)):
-        graph.add_edge(row["source"], row["target"], row["type"])
+    for row in await read(outgoing_links(list(graph.nodes), types)):
+        if row["target"] in graph.nodes:
+            graph.add_edge(row["source"], row["target"], row["type"])
     return graph.as_result()
 
 

@@ -27,7 +27,9 @@ def test_readme_queries_run(data):
     for query in queries:
         result = data(query)
         root = next(iter(result.values()))
-        assert root["nodes"], query
+        assert root, query
+        if isinstance(root, dict) and "nodes" in root:
+            assert root["nodes"], query
 
 
 async def test_readme_mutations_run_in_order(falkordb_server):

@@ -1,8 +1,9 @@
-"""The Starlette application: /graphql (with GraphiQL), /healthz and static assets."""
+"""The Starlette application: /graphql (with GraphiQL), /explore, /export, /healthz and static assets."""
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from graph.backend import Backend, QueryLog, Settings, open_backend
 from graph.loading import count_nodes
 from schema.schema import build_schema
 from web.examples import example_tabs
+from web.exports import export_node, export_town
 
 WEB_DIR = Path(__file__).parent
 NODE_MODULES = WEB_DIR / "node_modules"
@@ -25,6 +27,12 @@ VENDOR_FILES = {
     "react-dom.js": "react-dom/umd/react-dom.production.min.js",
     "graphiql.js": "graphiql/graphiql.min.js",
     "graphiql.css": "graphiql/graphiql.min.css",
+    "cytoscape.js": "cytoscape/dist/cytoscape.min.js",
+}
+# Our own page assets, by name (an allow-list: web/static also holds templates).
+STATIC_FILES = {
+    "explore.js": "text/javascript",
+    "explore.css": "text/css",
 }
 
 
@@ -57,6 +65,17 @@ async def vendor(request: Request) -> Response:
     if relative is None or not (NODE_MODULES / relative).exists():
         return PlainTextResponse("not installed: run `npm ci --prefix web`\n", status_code=404)
     return FileResponse(NODE_MODULES / relative)
+
+
+async def static_file(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in STATIC_FILES:
+        return PlainTextResponse("not found\n", status_code=404)
+    return FileResponse(WEB_DIR / "static" / name, media_type=STATIC_FILES[name])
+
+
+async def explore(request: Request) -> Response:
+    return FileResponse(WEB_DIR / "static" / "explore.html", media_type="text/html")
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -93,6 +112,16 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/graphql", DangjianGraphQL(build_schema(dev_mode=dev_mode), dev_mode)),
         Route("/healthz", healthz),
         Route("/vendor/{name}", vendor),
-        Route("/", lambda request: PlainTextResponse("dangjian-graph: GraphQL at /graphql\n")),
+        Route("/static/{name}", static_file),
+        Route("/explore", explore),
+        Route("/export/town/{name}", export_town),
+        Route("/export/{name}", export_node),
+        Route("/", lambda request: PlainTextResponse("dangjian-graph: GraphQL at /graphql, explorer at /explore\n")),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def app_from_env() -> Starlette:
+    """The app for one of several uvicorn workers: settings from the environment that
+    `dangjian serve --workers N` set; the database is already running and seeded."""
+    return create_app(Settings.from_env(), dev_mode=os.environ.get("DANGJIAN_DEV") == "1")

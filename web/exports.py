@@ -1,0 +1,206 @@
+"""Neighbourhood exports for graph tools: Cytoscape.js JSON, GraphML and GEXF.
+
+`GET /export/{id}.{ext}` exports the ego network of one node (query parameters `depth`,
+`types`, `limit`); `GET /export/town/{uid}.{ext}` exports a whole town (depth 2). Without an
+extension the `Accept` header picks the format. Node ids are GraphQL global ids and edge ids
+are `source|TYPE|target`, the same in every format and in the GraphQL `neighbourhood` field.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import networkx
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from resolvers.ids import to_global_id
+from resolvers.network import DEFAULT_NODES, MAX_NODES, neighbourhood
+from resolvers.read import reader_for
+
+TOWN_DEPTH = 2
+TOWN_LIMIT = MAX_NODES
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    media_type: str
+    render: Callable[[networkx.MultiDiGraph], bytes]
+
+
+def to_networkx(subgraph: dict[str, Any], focus: str) -> networkx.MultiDiGraph:
+    """One node per global id, one keyed edge per relationship (two nodes may share several)."""
+    graph = networkx.MultiDiGraph(focus=focus, truncated=subgraph["truncated"])
+    for node in subgraph["nodes"]:
+        graph.add_node(
+            node["id"], label=node["label"], name=node["name"],
+            nameEn=node["nameEn"] or "",  # GraphML and GEXF cannot hold None
+            uid=node["uid"], source=node["source"],
+        )
+    for edge in subgraph["edges"]:
+        graph.add_edge(edge["source"], edge["target"], key=edge["id"], id=edge["id"], type=edge["type"])
+    return graph
+
+
+def render_cytoscape(graph: networkx.MultiDiGraph) -> bytes:
+    document = networkx.cytoscape_data(graph)
+    document["data"] = dict(graph.graph)  # networkx gives pairs; Cytoscape.js wants an object
+    for edge in document["elements"]["edges"]:
+        edge["data"].pop("key", None)  # networkx's multigraph key repeats data.id
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
+def render_graphml(graph: networkx.MultiDiGraph) -> bytes:
+    buffer = io.BytesIO()
+    networkx.write_graphml(graph, buffer, encoding="utf-8")
+    return buffer.getvalue()
+
+
+def render_gexf(graph: networkx.MultiDiGraph) -> bytes:
+    # GEXF reserves `label` (what Gephi displays) and an edge's `type` (directed/undirected),
+    # so the name becomes the label and the node and relationship types move aside.
+    gexf = networkx.MultiDiGraph()
+    for node_id, attrs in graph.nodes(data=True):
+        gexf.add_node(node_id, **{**attrs, "label": attrs["name"], "type": attrs["label"]})
+    for source, target, key, attrs in graph.edges(keys=True, data=True):
+        gexf.add_edge(source, target, key=key, id=attrs["id"], label=attrs["type"], relationship=attrs["type"])
+    buffer = io.BytesIO()
+    networkx.write_gexf(gexf, buffer, encoding="utf-8")
+    return buffer.getvalue()
+
+
+CYTOSCAPE = ExportFormat("cyjs", "application/json", render_cytoscape)
+GRAPHML = ExportFormat("graphml", "application/graphml+xml", render_graphml)
+GEXF = ExportFormat("gexf", "application/gexf+xml", render_gexf)
+BY_EXTENSION = {"cyjs": CYTOSCAPE, "json": CYTOSCAPE, "graphml": GRAPHML, "gexf": GEXF}
+BY_MEDIA_TYPE = {f.media_type: f for f in (CYTOSCAPE, GRAPHML, GEXF)}
+SUPPORTED = "extensions .cyjs, .json, .graphml, .gexf; Accept: " + ", ".join(BY_MEDIA_TYPE)
+
+
+class ExportError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def split_extension(name: str) -> tuple[str, str | None]:
+    """Global ids and uids carry no dots, so the last dot starts the extension."""
+    stem, dot, extension = name.rpartition(".")
+    return (stem, extension.lower()) if dot else (name, None)
+
+
+def choose_format(extension: str | None, accept: str) -> ExportFormat:
+    if extension is not None:
+        if extension not in BY_EXTENSION:
+            raise ExportError(406, f"unknown export format {extension!r}; supported: {SUPPORTED}")
+        return BY_EXTENSION[extension]
+    for media_type in accepted_media_types(accept):
+        if media_type in BY_MEDIA_TYPE:
+            return BY_MEDIA_TYPE[media_type]
+        if media_type in ("*/*", "application/*"):
+            return CYTOSCAPE
+    raise ExportError(406, f"none of the accepted media types ({accept!r}) can be exported; supported: {SUPPORTED}")
+
+
+def accepted_media_types(accept: str) -> list[str]:
+    """Media types from an Accept header, most preferred first; q=0 means 'not this one'."""
+    if not accept.strip():
+        return ["*/*"]
+    weighted = []
+    for position, part in enumerate(accept.split(",")):
+        media_type, *params = [p.strip() for p in part.split(";")]
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media_type and quality > 0:
+            weighted.append((-quality, position, media_type.lower()))
+    return [media_type for _, _, media_type in sorted(weighted)]
+
+
+def integer_param(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not re.fullmatch(r"-?\d+", raw.strip()):
+        raise ExportError(400, f"{name}: must be an integer, got {raw!r}")
+    return int(raw)
+
+
+def types_param(request: Request) -> list[str] | None:
+    raw = request.query_params.get("types", "")
+    return [t.strip() for t in raw.split(",") if t.strip()] or None
+
+
+# GraphQL argument names in resolver errors → this endpoint's query parameter names.
+PARAMETER_NAMES = {"relationshipTypes": "types"}
+
+
+async def export_subgraph(request: Request, global_id: str, depth: int, limit: int) -> dict[str, Any]:
+    read = reader_for({"backend": request.app.state.backend})
+    try:
+        return await neighbourhood(read, global_id, depth, types_param(request), limit)
+    except GraphQLError as error:
+        field = (error.extensions or {}).get("field", "")
+        reason = error.message.removeprefix(f"{field}: ")
+        if field == "id":  # a malformed id or one that names no node
+            raise ExportError(404, f"no node with id {global_id!r}") from None
+        raise ExportError(400, f"{PARAMETER_NAMES.get(field, field)}: {reason}") from None
+
+
+def safe_file_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "graph"
+
+
+def export_response(subgraph: dict[str, Any], export_format: ExportFormat, file_stem: str,
+                    extension: str | None) -> Response:
+    focus = subgraph["nodes"][0]["id"]  # the start node is always added first
+    body = export_format.render(to_networkx(subgraph, focus))
+    file_name = f"{safe_file_name(file_stem)}.{extension or export_format.name}"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{file_name}"',
+        "X-Truncated": "true" if subgraph["truncated"] else "false",
+        "Vary": "Accept",
+    }
+    media_type = export_format.media_type + ("; charset=utf-8" if export_format is not CYTOSCAPE else "")
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def error_response(error: ExportError) -> JSONResponse:
+    return JSONResponse({"error": str(error)}, status_code=error.status)
+
+
+async def export_node(request: Request) -> Response:
+    global_id, extension = split_extension(request.path_params["name"])
+    try:
+        export_format = choose_format(extension, request.headers.get("accept", ""))
+        depth = integer_param(request, "depth", 1)
+        limit = integer_param(request, "limit", DEFAULT_NODES)
+        subgraph = await export_subgraph(request, global_id, depth, limit)
+    except ExportError as error:
+        return error_response(error)
+    uid = subgraph["nodes"][0]["uid"]
+    return export_response(subgraph, export_format, f"{uid}-depth{depth}", extension)
+
+
+async def export_town(request: Request) -> Response:
+    uid, extension = split_extension(request.path_params["name"])
+    try:
+        export_format = choose_format(extension, request.headers.get("accept", ""))
+        depth = integer_param(request, "depth", TOWN_DEPTH)
+        limit = integer_param(request, "limit", TOWN_LIMIT)
+        subgraph = await export_subgraph(request, to_global_id("Town", uid), depth, limit)
+    except ExportError as error:
+        if error.status == 404:
+            error = ExportError(404, f"no town with uid {uid!r}")
+        return error_response(error)
+    return export_response(subgraph, export_format, uid, extension)
