@@ -21,7 +21,8 @@ def search_query(text: str, limit_per_type: int) -> CompiledQuery:
             "RETURN labels(n)[0] AS label, n.uid AS uid, n.name AS name, n.nameEn AS nameEn, n.source AS source, "
             "CASE WHEN n.name = $text OR toLower(n.nameEn) = $lower THEN 0 "
             "WHEN n.name STARTS WITH $text OR toLower(n.nameEn) STARTS WITH $lower THEN 1 ELSE 2 END AS rank "
-            "LIMIT $limit"
+            # Each branch keeps its best rows, in the order the caller ranks the union by.
+            "ORDER BY rank, size(name), name, uid LIMIT $limit"
         )
     return CompiledQuery(" UNION ALL ".join(parts),
                          {"text": text, "lower": text.lower(), "limit": limit_per_type})
