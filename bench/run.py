@@ -117,8 +117,8 @@ def print_table(preset: str, results: list[dict[str, Any]], memory: dict[str, An
     console.print(f"memory: {memory}")
 
 
-async def main(preset: str, quick: bool, data_dir: Path | None) -> dict[str, Any]:
-    settings = Settings.from_env(data_dir=data_dir or BENCH / "data" / preset, graph_name="bench")
+async def main(preset: str, quick: bool, data_dir: Path | None, graph: str = "bench") -> dict[str, Any]:
+    settings = Settings.from_env(data_dir=data_dir or BENCH / "data" / preset, graph_name=graph)
     backend = await open_backend(settings)
     try:
         await prepare(backend, preset)
@@ -146,5 +146,6 @@ if __name__ == "__main__":
     parser.add_argument("--preset", choices=sorted(PRESETS), default="seed")
     parser.add_argument("--quick", action="store_true", help="a few iterations: a smoke test")
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--graph", default="bench", help="graph key in the embedded engine")
     args = parser.parse_args()
-    asyncio.run(main(args.preset, args.quick, args.data_dir))
+    asyncio.run(main(args.preset, args.quick, args.data_dir, args.graph))
