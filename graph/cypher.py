@@ -80,8 +80,16 @@ class CypherBuilder:
         if isinstance(where, Not):
             return f"(NOT {self.predicate(var, where.part, calls, in_value)})"
         if isinstance(where, RelFilter):
-            return self._rel_filter(var, where, calls)
+            return self._rel_filter(var, where, calls, in_value)
         raise TypeError(f"unknown filter {where!r}")
+
+    def _path_pattern(self, var: str, rf: RelFilter) -> str:
+        pattern = f"({var})"
+        for rel, target, equalities in path_steps(rf):
+            props = ", ".join(f"{quote(c.prop.name)}: {self.param(c.value)}" for c in equalities)
+            node = f"(:{quote(target.label)}{' {' + props + '}' if props else ''})"
+            pattern += (f"-[:{quote(rel.type)}]->" if rel.direction == "OUT" else f"<-[:{quote(rel.type)}]-") + node
+        return pattern
 
     def _compare(self, var: str, cmp: Compare, in_value: bool) -> str:
         prop, op, value = cmp.prop, cmp.op, cmp.value
@@ -97,7 +105,14 @@ class CypherBuilder:
             ref = range_ref(var, prop)
         return f"{ref} {_COMPARISON[op]} {self.param(value)}"
 
-    def _rel_filter(self, var: str, rf: RelFilter, calls: list[str]) -> str:
+    def _rel_filter(self, var: str, rf: RelFilter, calls: list[str], in_value: bool = False) -> str:
+        if path_steps(rf) is not None:
+            # An existence test along one path with equality tests only: a pattern, which the
+            # engine answers as it matches instead of counting in a subquery (bench: contract
+            # 03 0.64 → 0.2 ms in FalkorDB).
+            pattern = self._path_pattern(var, rf)
+            test = f"size([{pattern} | 1]) > 0" if in_value else pattern
+            return test if rf.quantifier == "some" else f"(NOT {test})"
         related = self.var("r")
         inner_calls: list[str] = []
         inner = self.predicate(related, rf.where, inner_calls, in_value=True)
@@ -117,13 +132,19 @@ class CypherBuilder:
     def filtered_match(self, var: str, node_type: NodeType, where: Filter | None,
                        extra: str | None = None, carry: tuple[str, ...] = ()) -> list[str]:
         """MATCH nodes of a type that pass `where` (and the extra predicate, if any)."""
-        lines = [f"MATCH ({var}:{quote(node_type.label)})"]
-        # Plain property tests go straight after MATCH, so the engine can use indexes
-        # and relationship counts run only for the nodes that pass them.
         plain, related = _split_plain(where)
+        # `some` along a path of equality tests joins the MATCH itself: traversals are
+        # several times faster than pattern predicates in FalkorDB (bench: contract 03
+        # 0.88 → 0.18 ms server time). Many-valued hops could repeat a node: DISTINCT.
+        chains = [p for p in plain if isinstance(p, RelFilter) and p.quantifier == "some"]
+        plain = [p for p in plain if p not in chains]
+        patterns = [f"({var}:{quote(node_type.label)})"] + [self._path_pattern(var, c) for c in chains]
+        lines = ["MATCH " + ", ".join(patterns)]
         calls: list[str] = []
         if plain:
             lines.append("WHERE " + self.predicate(var, And(tuple(plain)), calls))
+        if any(rel.many for c in chains for rel, _, _ in path_steps(c)):
+            lines.append(f"WITH DISTINCT {', '.join((*carry, var))}")
         tests = [self.predicate(var, part, calls) for part in related]
         if extra:
             tests.append(extra)
@@ -207,22 +228,42 @@ def computed_value(var: str, prop: Prop) -> str:
     return f"size([{prop.pattern.format(n=var)} | 1]) > 0"
 
 
+def path_steps(rf: RelFilter) -> list[tuple[Rel, NodeType, list[Compare]]] | None:
+    """A `some`/`none` filter as a chain of hops, each with equality tests on stored
+    properties and at most one further `some` hop; None when it is not such a chain."""
+    if rf.quantifier not in ("some", "none"):
+        return None
+    steps: list[tuple[Rel, NodeType, list[Compare]]] = []
+    current: RelFilter | None = rf
+    while current is not None:
+        parts = [] if current.where is None else (
+            list(current.where.parts) if isinstance(current.where, And) else [current.where])
+        equalities = [p for p in parts if isinstance(p, Compare) and p.op == "eq" and p.prop.pattern is None
+                      and not isinstance(p.value, (list, dict))]
+        hops = [p for p in parts if isinstance(p, RelFilter) and p.quantifier == "some"]
+        if len(equalities) + len(hops) != len(parts) or len(hops) > 1:
+            return None
+        steps.append((current.rel, current.target, equalities))
+        current = hops[0] if hops else None
+    return steps
+
+
 def _split_plain(where: Filter | None) -> tuple[list[Filter], list[Filter]]:
-    """Split top-level AND parts into plain property tests and tests that need subqueries."""
+    """Split top-level AND parts into tests that fit in WHERE and tests that need subqueries."""
     if where is None:
         return [], []
     parts = list(where.parts) if isinstance(where, And) else [where]
-    plain = [p for p in parts if not _has_rel_filter(p)]
-    return plain, [p for p in parts if _has_rel_filter(p)]
+    plain = [p for p in parts if not _needs_subquery(p)]
+    return plain, [p for p in parts if _needs_subquery(p)]
 
 
-def _has_rel_filter(where: Filter) -> bool:
+def _needs_subquery(where: Filter) -> bool:
     if isinstance(where, RelFilter):
-        return True
+        return path_steps(where) is None
     if isinstance(where, (And, Or)):
-        return any(_has_rel_filter(p) for p in where.parts)
+        return any(_needs_subquery(p) for p in where.parts)
     if isinstance(where, Not):
-        return _has_rel_filter(where.part)
+        return _needs_subquery(where.part)
     return False
 
 
