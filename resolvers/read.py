@@ -7,9 +7,10 @@ from typing import Any
 from graph.cypher import compile_connection, compile_node_by_uid
 from graph.model import TYPES, NodeType
 from graph.plan import CompiledQuery, NodeByUidQuery
-from resolvers.ids import encode_cursor, from_global_id
+from resolvers.ids import from_global_id
 from resolvers.plans import build_projection, order_signature, plan_connection
 from resolvers.selection import SelectionReader
+from resolvers.shaping import Shaped, node_plan, shape_connection, shape_node
 
 
 async def run_read(context: Any, query: CompiledQuery) -> list[dict[str, Any]]:
@@ -30,29 +31,17 @@ def reader_for(context: Any):
     return read
 
 
-async def resolve_connection(info: Any, node_type: NodeType, args: dict[str, Any] | None = None) -> dict[str, Any]:
+async def resolve_connection(info: Any, node_type: NodeType, args: dict[str, Any] | None = None) -> Shaped:
     reader = SelectionReader(info)
-    plan, first = plan_connection(reader, reader.root(info, args), node_type)
+    root = reader.root(info, args)
+    plan, first = plan_connection(reader, root, node_type)
     rows: list[dict[str, Any]] = []
     if plan.limit or plan.want_total:
         rows = await run_read(info.context, compile_connection(plan))
     row = rows[0] if rows else {}
     page = list(row.get("page") or [])
-    has_next = len(page) > first
-    page = page[:first]
-    order = order_signature(plan.sort)
-    edges = [{"cursor": encode_cursor(order, list(keys)), "node": node} for node, keys in page]
-    return {
-        "totalCount": row.get("total", 0),
-        "edges": edges,
-        "nodes": [edge["node"] for edge in edges],
-        "pageInfo": {
-            "hasNextPage": has_next,
-            "hasPreviousPage": plan.after is not None,
-            "startCursor": edges[0]["cursor"] if edges else None,
-            "endCursor": edges[-1]["cursor"] if edges else None,
-        },
-    }
+    return Shaped(shape_connection(reader, root, node_type, order_signature(plan.sort), page[:first],
+                                   row.get("total", 0), len(page) > first, plan.after is not None))
 
 
 async def resolve_node(info: Any, global_id: str) -> dict[str, Any] | None:
@@ -65,4 +54,4 @@ async def resolve_node(info: Any, global_id: str) -> dict[str, Any] | None:
     rows = await run_read(info.context, compile_node_by_uid(NodeByUidQuery(node_type, uid, projection)))
     if not rows:
         return None
-    return {**rows[0]["node"], "__typename": type_name}
+    return Shaped(shape_node(node_plan(reader, [reader.root(info)], node_type), rows[0]["node"]))

@@ -19,6 +19,7 @@ from resolvers.errors import bad_input, conflict, not_found
 from resolvers.plans import build_projection
 from resolvers.read import run_read
 from resolvers.selection import SelectionReader
+from resolvers.shaping import Shaped, node_plan, shape_node
 from resolvers.values import check_prop_value, check_text
 from graph.write_plan import utc_now
 
@@ -103,11 +104,12 @@ class Writer:
             raise conflict(path, "the data changed while this write was checked; nothing was written, retry")
         return rows
 
-    async def read_back(self, node_type: NodeType, uid: str) -> dict[str, Any]:
+    async def read_back(self, node_type: NodeType, uid: str) -> Shaped:
         reader = SelectionReader(self.info)
-        projection = build_projection(reader, [reader.root(self.info)], node_type, reader.root(self.info).key)
+        root = reader.root(self.info)
+        projection = build_projection(reader, [root], node_type, root.key)
         rows = await run_read(self.context, compile_node_by_uid(NodeByUidQuery(node_type, uid, projection)))
-        return rows[0]["node"]
+        return Shaped(shape_node(node_plan(reader, [root], node_type), rows[0]["node"]))
 
 
 def _props_from(node_type: NodeType, given: dict[str, Any], path: str, creating: bool) -> dict[str, Any]:

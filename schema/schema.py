@@ -16,6 +16,7 @@ from resolvers.plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from graph.plan import REL_KEY_PREFIX
 from resolvers.ids import to_global_id
 from resolvers.read import resolve_connection, resolve_node
+from schema.execution import ShapedExecutionContext
 from schema.mutations import build_mutation_type
 from schema.research import ResearchQuery
 from schema.statistics import StatisticsQuery, statistics_fields
@@ -139,6 +140,7 @@ def build_schema(dev_mode: bool = False) -> strawberry.Schema:
         types=list(types.objects.values()),
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=False, default_resolver=lookup),
+        execution_context_class=ShapedExecutionContext,
     )
     _resolve_plainly(schema)
     return schema
