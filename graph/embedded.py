@@ -59,7 +59,8 @@ class EmbeddedFalkorDB:
         except (redis.RedisError, OSError):
             return False
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 600.0) -> None:
+        """Start (or attach to) the server; a large graph can take minutes to load."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._running_pid() is not None and self.ping():
             return  # another process of ours owns it: attach

@@ -29,7 +29,7 @@ async def apply_schema(graph) -> None:
     await _wait_until_operational(graph)
 
 
-async def _wait_until_operational(graph, timeout: float = 30.0) -> None:
+async def _wait_until_operational(graph, timeout: float = 900.0) -> None:
     """Constraints are built in the background; writes must not start before they hold."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
