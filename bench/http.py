@@ -23,7 +23,8 @@ from bench.measure import rss_mb, summarise
 from bench.queries import QUERIES
 from bench.run import BENCH, RESULTS
 
-HTTP_QUERIES = ("contract-01-peide", "contract-04-grids", "nested-3-levels-100")
+HTTP_QUERIES = ("contract-01-peide", "contract-02-secretaries", "contract-03-villages", "contract-04-grids",
+                "contract-05-zones-page", "nested-3-levels-100")
 REPO = BENCH.parent
 
 
@@ -35,17 +36,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: Path, workers: int, graph: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir), "DANGJIAN_GRAPH": "bench"}
+    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir), "DANGJIAN_GRAPH": graph}
     env.pop("DANGJIAN_DATABASE_URL", None)
     process = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--workers",
                                 str(workers), "--no-seed"], cwd=REPO, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
+    for _ in range(6000):  # a city-scale graph takes a minute or two to load
         try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+            if httpx.get(url + "/healthz", timeout=30).status_code == 200:
                 return process, url
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -81,12 +82,13 @@ def server_rss(process: subprocess.Popen) -> float:
     return round(sum(rss_mb(int(pid)) or 0 for pid in [process.pid, *children]), 1)
 
 
-async def main(preset: str, seconds: float, worker_counts: list[int], client_counts: list[int]) -> dict:
-    data_dir = BENCH / "data" / preset
+async def main(preset: str, seconds: float, worker_counts: list[int], client_counts: list[int],
+               data_dir: Path | None = None, graph: str = "bench") -> dict:
+    data_dir = data_dir or BENCH / "data" / preset
     queries = [q for q in QUERIES if q.name in HTTP_QUERIES]
     rows = []
     for workers in worker_counts:
-        process, url = start_server(data_dir, workers)
+        process, url = start_server(data_dir, workers, graph)
         try:
             for query in queries:
                 body = {"query": query.graphql, "variables": query.variables}
@@ -119,8 +121,12 @@ if __name__ == "__main__":
     parser.add_argument("--preset", default="seed")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--quick", action="store_true", help="1 s per cell, 1 worker, 1 and 8 clients")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--graph", default="bench")
     args = parser.parse_args()
     if args.quick:
-        asyncio.run(main(args.preset, 1.0, [1], [1, 8]))
+        asyncio.run(main(args.preset, 1.0, [1], [1, 8], args.data_dir, args.graph))
     else:
-        asyncio.run(main(args.preset, args.seconds, [1, 2], [1, 8, 32]))
+        asyncio.run(main(args.preset, args.seconds, args.workers, args.clients, args.data_dir, args.graph))
