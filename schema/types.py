@@ -1,8 +1,9 @@
 """Object, input and connection types, generated from the graph model.
 
 Per node type T this makes: T, TWhere, TListFilter (some/all/none/single), TSort
-(one field per entry), TEdge and TConnection. Resolved values are the plain dicts
-the Cypher projection returns, so fields read them by name (see `lookup`).
+(one field per entry), TEdge and TConnection. Reads and mutations return subtrees that
+resolvers/shaping.py already shaped, so these field resolvers (reading the projected
+dicts by name) are only a fallback; the types matter for the schema they declare.
 """
 from __future__ import annotations
 
