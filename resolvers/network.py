@@ -48,7 +48,7 @@ class Subgraph:
 MAX_SEARCH = 100
 
 
-async def search(read, text: str, first: int = 20) -> list[dict[str, Any]]:
+async def search(read, text: str, first: int = 20, fulltext: bool = False) -> list[dict[str, Any]]:
     """Ranked hits: exact, then prefix, then substring matches; shorter names first."""
     text = text.strip()
     if not text:
@@ -56,7 +56,7 @@ async def search(read, text: str, first: int = 20) -> list[dict[str, Any]]:
     check_text(text, "text")
     if not 1 <= first <= MAX_SEARCH:
         raise bad_input("first", f"must be between 1 and {MAX_SEARCH}, got {first}")
-    rows = await read(search_query(text, first))
+    rows = await read(search_query(text, first, fulltext))
     rows.sort(key=lambda r: (r["rank"], len(r["name"]), r["name"], r["uid"]))
     graph = Subgraph()
     hits = []

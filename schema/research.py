@@ -66,7 +66,9 @@ def _types(values: Optional[list[Any]]) -> Optional[list[str]]:
 class ResearchQuery:
     @strawberry.field(description="Search every type's name (Chinese substring) and nameEn (any case), exact matches first.")
     async def search(self, info: Info, text: str, first: int = 20) -> list[SearchHit]:
-        return await search(reader_for(info.context), text, first)
+        # FalkorDB has full-text indexes for English and pinyin; elsewhere, substring scans.
+        fulltext = info.context["backend"].name == "falkordb"
+        return await search(reader_for(info.context), text, first, fulltext)
 
     @strawberry.field(description="The ego network of a node, up to `depth` (≤ 3) hops and `limit` (≤ 2000) nodes.")
     async def neighbourhood(self, info: Info, id: strawberry.ID, depth: int = 1,

@@ -27,6 +27,22 @@ async def apply_schema(graph) -> None:
                 if "already exists" not in str(error).lower():
                     raise
     await _wait_until_operational(graph)
+    await _fulltext_indexes(graph)
+
+
+async def _fulltext_indexes(graph) -> None:
+    """Full-text indexes on name and nameEn, which search uses for English and pinyin."""
+    result = await graph.ro_query("CALL db.indexes() YIELD label, types RETURN label, types")
+    have = {label for label, types in result.result_set if any("FULLTEXT" in t for t in _flatten(types))}
+    for node_type in NODE_TYPES:
+        if node_type.writable and node_type.label not in have:
+            await graph.query(f"CALL db.idx.fulltext.createNodeIndex('{node_type.label}', 'name', 'nameEn')")
+
+
+def _flatten(types) -> list[str]:
+    if isinstance(types, dict):
+        return [str(t) for values in types.values() for t in values]
+    return [str(t) for t in types]
 
 
 async def _wait_until_operational(graph, timeout: float = 900.0) -> None:
