@@ -105,3 +105,11 @@ def test_serve_on_an_empty_data_dir_seeds_then_stops_its_database(tmp_path):
         process.terminate()
         process.wait(60)
     assert not EmbeddedFalkorDB(tmp_path).ping(), "serve stops the database it started"
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    command = re.search(r"\*\*Test\*\*.*?```sh\n(.*?)\n```", readme, re.S).group(1).strip()
+    assert command in (REPO / ".ci" / "run").read_text().splitlines()
