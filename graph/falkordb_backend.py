@@ -4,10 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 from falkordb.asyncio import FalkorDB
+from redis.asyncio import BlockingConnectionPool, UnixDomainSocketConnection
 from redis.exceptions import ResponseError
 
 from graph.dialects import falkordb as dialect
 from graph.plan import CompiledQuery
+
+
+MAX_CONNECTIONS = 32
 
 
 class DatabaseError(RuntimeError):
@@ -23,8 +27,17 @@ class FalkorBackend:
         self.server = None  # the EmbeddedFalkorDB this backend started, if any
 
     @classmethod
-    async def connect(cls, graph_name: str, **connection: Any) -> "FalkorBackend":
-        client = FalkorDB(**connection)
+    async def connect(cls, graph_name: str, unix_socket_path: str | None = None, host: str = "localhost",
+                      port: int = 6379) -> "FalkorBackend":
+        # A bounded pool that makes callers wait for a connection instead of failing with
+        # "Too many connections" when many statements are in flight at once.
+        if unix_socket_path:
+            pool = BlockingConnectionPool(connection_class=UnixDomainSocketConnection, path=unix_socket_path,
+                                          max_connections=MAX_CONNECTIONS, timeout=None, decode_responses=True)
+        else:
+            pool = BlockingConnectionPool(host=host, port=port, max_connections=MAX_CONNECTIONS, timeout=None,
+                                          decode_responses=True)
+        client = FalkorDB(connection_pool=pool)
         backend = cls(client, graph_name)
         await client.connection.ping()
         return backend
