@@ -113,3 +113,57 @@ def test_ci_runs_the_readme_test_command_verbatim():
     readme = (REPO / "README.md").read_text()
     command = re.search(r"\*\*Test\*\*.*?```sh\n(.*?)\n```", readme, re.S).group(1).strip()
     assert command in (REPO / ".ci" / "run").read_text().splitlines()
+
+
+def test_served_connections_disable_nagle(tmp_path):
+    """With --workers, uvicorn's own listening socket would leave Nagle on (~40 ms per reply)."""
+    import socket
+
+    from web.protocol import NoDelayH11Protocol
+
+    listener = socket.create_server(("127.0.0.1", 0), family=socket.AF_INET)
+    listener = socket.fromfd(listener.detach(), socket.AF_INET, socket.SOCK_STREAM, 0)  # proto 0, as uvicorn's
+    client = socket.create_connection(listener.getsockname())
+    server_side, _ = listener.accept()
+    try:
+        assert server_side.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+
+        class Transport:
+            def get_extra_info(self, name, default=None):
+                return server_side if name == "socket" else default
+
+        protocol = NoDelayH11Protocol.__new__(NoDelayH11Protocol)
+        try:
+            protocol.connection_made(Transport())
+        except Exception:
+            pass  # the rest of uvicorn's set-up needs a real server; the option is set first
+        assert server_side.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        for s in (client, server_side, listener):
+            s.close()
+
+
+def test_serve_with_two_workers_answers_and_stops_its_database(tmp_path):
+    import time
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "DANGJIAN_DATA_DIR": str(tmp_path)}
+    env.pop("DANGJIAN_DATABASE_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--workers", "2"],
+                               cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            try:
+                body = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ towns { totalCount } }"},
+                                  timeout=5).json()
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None, "dangjian serve --workers 2 exited"
+                time.sleep(0.1)
+        assert body["data"]["towns"]["totalCount"] == 4
+    finally:
+        process.terminate()
+        process.wait(60)
+    assert not EmbeddedFalkorDB(tmp_path).ping(), "the parent stops the database it started"

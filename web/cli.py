@@ -17,13 +17,15 @@ def _settings(args: argparse.Namespace) -> Settings:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from web.protocol import NoDelayH11Protocol
+
     from web.app import create_app
 
     dev_mode = args.dev or os.environ.get("DANGJIAN_DEV") == "1"
     print(f"dangjian-graph: GraphiQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
     if args.workers == 1:
         app = create_app(_settings(args), dev_mode=dev_mode, seed_if_empty=not args.no_seed)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", http=NoDelayH11Protocol)
         return 0
     return _serve_workers(args, dev_mode)
 
@@ -34,6 +36,7 @@ def _serve_workers(args: argparse.Namespace, dev_mode: bool) -> int:
     import uvicorn
 
     from graph.embedded import EmbeddedFalkorDB
+    from web.protocol import NoDelayH11Protocol
 
     settings = _settings(args)
     os.environ.update({"DANGJIAN_DATA_DIR": str(settings.data_dir.resolve()), "DANGJIAN_DEV": "1" if dev_mode else "0"})
@@ -46,7 +49,7 @@ def _serve_workers(args: argparse.Namespace, dev_mode: bool) -> int:
         if not args.no_seed:
             asyncio.run(_seed_if_empty(settings))
         uvicorn.run("web.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_level="info")
+                    log_level="info", http=NoDelayH11Protocol)
     finally:
         if server:
             server.stop()
