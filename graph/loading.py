@@ -33,7 +33,7 @@ def count_nodes_query() -> CompiledQuery:
     return CompiledQuery("MATCH (n) RETURN count(n) AS nodes")
 
 
-def _batches(rows: list[Any], size: int) -> Iterable[list[Any]]:
+def batches(rows: list[Any], size: int) -> Iterable[list[Any]]:
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
 
@@ -44,13 +44,13 @@ async def load_graph(backend: Backend, nodes: dict[str, list[dict[str, Any]]],
     """Write nodes, then relationships; `progress` is told how many rows each batch wrote."""
     totals = {"nodes": 0, "relationships": 0}
     for label, rows in nodes.items():
-        for batch in _batches(rows, BATCH_SIZE):
+        for batch in batches(rows, BATCH_SIZE):
             await backend.write(merge_nodes_query(label, batch))
             totals["nodes"] += len(batch)
             if progress:
                 progress(len(batch))
     for (source, rel_type, target), pairs in relationships.items():
-        for batch in _batches([list(p) for p in pairs], BATCH_SIZE):
+        for batch in batches([list(p) for p in pairs], BATCH_SIZE):
             await backend.write(merge_relationships_query(source, rel_type, target, batch))
             totals["relationships"] += len(batch)
             if progress:

@@ -299,11 +299,19 @@ TYPES: dict[str, NodeType] = {t.name: t for t in NODE_TYPES}
 WRITABLE_TYPES: tuple[NodeType, ...] = tuple(t for t in NODE_TYPES if t.writable)
 
 
+def fields_of(label: str, rel_type: str, direction: str, other: str) -> list[Rel]:
+    """The fields of `label` for relationships of `rel_type` in `direction` to `other`."""
+    return [r for r in TYPES[label].rels if r.type == rel_type and r.direction == direction and r.target == other]
+
+
+def reverse_rels(node_type: NodeType, rel: Rel) -> list[Rel]:
+    """The target type's fields for the same relationship, seen from its other end."""
+    return fields_of(rel.target, rel.type, "IN" if rel.direction == "OUT" else "OUT", node_type.name)
+
+
 def is_managed(node_type: NodeType, rel: Rel) -> bool:
     """A relationship only a workflow may change, whichever side it is seen from."""
-    target = TYPES[rel.target]
-    return rel.managed or any(r.managed for r in target.rels
-                              if r.type == rel.type and r.target == node_type.name and r.direction != rel.direction)
+    return rel.managed or any(r.managed for r in reverse_rels(node_type, rel))
 
 
 def relationship_endpoints() -> set[tuple[str, str, str]]:

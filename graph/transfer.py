@@ -52,12 +52,6 @@ def delete_nodes(label: str, uids: list[str]) -> CompiledQuery:
                          "RETURN count(*) AS deleted", {"uids": uids})
 
 
-def create_links(source: str, rel_type: str, target: str, pairs: list[list[str]]) -> CompiledQuery:
-    return CompiledQuery(
-        f"UNWIND $pairs AS p MATCH (a:{quote(source)} {{uid: p[0]}}) MATCH (b:{quote(target)} {{uid: p[1]}}) "
-        f"MERGE (a)-[r:{quote(rel_type)}]->(b) RETURN count(r) AS written", {"pairs": pairs})
-
-
 def delete_links(source: str, rel_type: str, target: str, pairs: list[list[str]]) -> CompiledQuery:
     return CompiledQuery(f"UNWIND $pairs AS p MATCH {_pattern(source, rel_type, target)} DELETE r "
                          "RETURN count(*) AS deleted", {"pairs": pairs})

@@ -10,7 +10,7 @@ import time
 import uuid
 from typing import Any
 
-from graph.model import TYPES, NodeType, Rel, is_managed
+from graph.model import TYPES, NodeType, Rel, is_managed, reverse_rels
 from graph.plan import CompiledQuery, NodeByUidQuery
 from graph.cypher import compile_node_by_uid
 from graph.write_plan import Audit, CreateNode, DeleteNode, LinkChange, UpdateNode
@@ -35,15 +35,11 @@ def actor_of(context: Any) -> str:
 
 def reverse_is_single(node_type: NodeType, rel: Rel) -> bool:
     """Is the same relationship single-valued when seen from the target's side?"""
-    target = TYPES[rel.target]
-    return any(r.type == rel.type and r.target == node_type.name and r.direction != rel.direction and not r.many
-               for r in target.rels)
+    return any(not r.many for r in reverse_rels(node_type, rel))
 
 
 def reverse_field(node_type: NodeType, rel: Rel) -> str:
-    target = TYPES[rel.target]
-    return next((r.name for r in target.rels
-                 if r.type == rel.type and r.target == node_type.name and r.direction != rel.direction), rel.type)
+    return next((r.name for r in reverse_rels(node_type, rel)), rel.type)
 
 
 def link_change(node_type: NodeType, rel: Rel, uids: list[str], path: str) -> LinkChange:

@@ -16,7 +16,8 @@ from typing import Any
 
 from graph import transfer
 from graph.backend import Backend
-from graph.model import TYPES
+from graph.loading import batches, merge_relationships_query
+from graph.model import TYPES, fields_of
 from graph.plan import CompiledQuery
 from graph.write_plan import Audit, utc_now
 from seed.transfer import NodeFile, Problem, RelationshipFile, read_file
@@ -48,18 +49,11 @@ class ImportReport:
         return sum(f.created + f.updated for f in self.files)
 
 
-def _batches(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
 def _single_sides(triple: tuple[str, str, str]) -> tuple[bool, bool]:
     """Is the relationship single-valued at its start node, at its end node?"""
     source, rel_type, target = triple
-    at_start = any(r.type == rel_type and r.direction == "OUT" and r.target == target and not r.many
-                   for r in TYPES[source].rels)
-    at_end = any(r.type == rel_type and r.direction == "IN" and r.target == source and not r.many
-                 for r in TYPES[target].rels)
-    return at_start, at_end
+    return (any(not r.many for r in fields_of(source, rel_type, "OUT", target)),
+            any(not r.many for r in fields_of(target, rel_type, "IN", source)))
 
 
 class Importer:
@@ -86,7 +80,7 @@ class Importer:
 
     async def _uids_in_db(self, label: str, uids: list[str]) -> set[str]:
         found: set[str] = set()
-        for batch in _batches(uids, self.batch_size):
+        for batch in batches(uids, self.batch_size):
             found |= {row["uid"] for row in await self.backend.read(transfer.existing_uids(label, batch))}
         return found
 
@@ -130,7 +124,7 @@ class Importer:
                                                         f"{first_line[node][0]} already gives one"))
                 first_line.setdefault(node, (line, other))
             line_of = {pair: line for line, pair in f.pairs}
-            for batch in _batches([list(pair) for _, pair in f.pairs], self.batch_size):
+            for batch in batches([list(pair) for _, pair in f.pairs], self.batch_size):
                 for row in await self.backend.read(query(*f.triple, batch)):
                     pair = tuple(row["pair"])
                     self.report.problems.append(Problem(f.path.name, line_of[pair], column,
@@ -142,7 +136,7 @@ class Importer:
         result = FileResult(f.path.name)
         label = f.node_type.label
         to_write, previous, created = [], [], []
-        for batch in _batches([row for _, row in f.rows], self.batch_size):
+        for batch in batches([row for _, row in f.rows], self.batch_size):
             rows = await self.backend.read(transfer.existing_nodes(label, [r["uid"] for r in batch]))
             existing = {row["node"]["uid"]: dict(row["node"]) for row in rows}
             for row in batch:
@@ -164,7 +158,7 @@ class Importer:
         result = FileResult(f.path.name)
         pairs = [list(pair) for _, pair in f.pairs]
         new = []
-        for batch in _batches(pairs, self.batch_size):
+        for batch in batches(pairs, self.batch_size):
             existing = {tuple(row["pair"]) for row in await self.backend.read(transfer.existing_pairs(*f.triple, batch))}
             new += [pair for pair in batch if tuple(pair) not in existing]
         result.created, result.unchanged = len(new), len(pairs) - len(new)
@@ -178,7 +172,7 @@ class Importer:
                 label = f.node_type.label
                 created_set = set(created)
                 previous_by_uid = {p["uid"]: p for p in previous}
-                for batch in _batches(to_write, self.batch_size):
+                for batch in batches(to_write, self.batch_size):
                     await self.backend.write(transfer.set_nodes(label, batch))
                     fresh = [r["uid"] for r in batch if r["uid"] in created_set]
                     overwritten = [previous_by_uid[r["uid"]] for r in batch if r["uid"] in previous_by_uid]
@@ -188,8 +182,8 @@ class Importer:
                         undo.append(transfer.set_nodes(label, overwritten))
                     self.progress(len(batch))
             for f, new in rel_plans:
-                for batch in _batches(new, self.batch_size):
-                    await self.backend.write(transfer.create_links(*f.triple, batch))
+                for batch in batches(new, self.batch_size):
+                    await self.backend.write(merge_relationships_query(*f.triple, batch))
                     undo.append(transfer.delete_links(*f.triple, batch))
                     self.progress(len(batch))
             await self.backend.write(transfer.record_audit(self._audit().properties(f"audit-{self.report.batch_id}")))
