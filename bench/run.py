@@ -19,7 +19,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.measure import CountingBackend, TranslationDone, TranslationProbe, rss_mb, summarise, timed
+from bench.measure import CountingBackend, TranslationProbe, rss_mb, summarise, timed
 from bench.naive import NAIVE_SCHEMA
 from bench.queries import QUERIES, BenchQuery
 from graph.backend import QueryLog, Settings, open_backend

@@ -5,7 +5,7 @@ from these declarations, so a new field is added here and nowhere else.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "Source": ("ARTICLE", "ILLUSTRATIVE", "IMPORTED"),

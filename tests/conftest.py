@@ -2,6 +2,7 @@
 `dangjian serve` process answering HTTP on a free loopback port."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -12,14 +13,33 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graph.backend import Settings, open_backend
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_backend import FalkorBackend
+from graph.plan import CompiledQuery
 from seed.load import seed_database
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT_DIR = REPO.parent / "shared" / "contract"
 TEST_GRAPH = "dangjian_test"
+
+
+GRAPH_COUNTS = CompiledQuery(
+    "MATCH (n) WITH count(n) AS nodes OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r) AS rels")
+
+
+@contextlib.asynccontextmanager
+async def scratch_graph(server: EmbeddedFalkorDB, name: str, seeded: bool = True):
+    """A graph of its own on the session's server, for tests that write; cleared afterwards."""
+    backend = await FalkorBackend.connect(name, unix_socket_path=str(server.socket_path))
+    try:
+        await backend.clear()
+        await backend.apply_schema()
+        if seeded:
+            await seed_database(backend)
+        yield backend
+    finally:
+        await backend.clear()
+        await backend.client.connection.aclose()
 
 
 def free_port(below: int = 65536) -> int:

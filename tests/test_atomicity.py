@@ -12,27 +12,20 @@ import httpx
 import pytest
 
 from graph.embedded import EmbeddedFalkorDB
-from graph.falkordb_backend import FalkorBackend
 from graph.model import TYPES
 from graph.plan import CompiledQuery
 from graph.write_plan import Audit, CreateNode, LinkChange, UpdateNode
 from graph.writes import compile_create, compile_update
-from seed.load import seed_database
-from tests.conftest import REPO, free_port
+from tests.conftest import GRAPH_COUNTS, REPO, free_port, scratch_graph
 
 ZONE = TYPES["Zone"]
-COUNTS = CompiledQuery("MATCH (n) WITH count(n) AS nodes OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r) AS rels")
+COUNTS = GRAPH_COUNTS
 
 
 @pytest.fixture
 async def scratch(falkordb_server):
-    backend = await FalkorBackend.connect("atomicity_test", unix_socket_path=str(falkordb_server.socket_path))
-    await backend.clear()
-    await backend.apply_schema()
-    await seed_database(backend)
-    yield backend
-    await backend.clear()
-    await backend.client.connection.aclose()
+    async with scratch_graph(falkordb_server, "atomicity_test") as backend:
+        yield backend
 
 
 def _failing_audit() -> Audit:

@@ -3,7 +3,6 @@ what expected.json says."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -8,23 +8,18 @@ import sys
 
 import pytest
 
-from graph.falkordb_backend import FalkorBackend
 from graph.plan import CompiledQuery
 from seed.exporter import export_graph
 from seed.importer import ImportFailed, Importer
-from tests.conftest import REPO
+from tests.conftest import GRAPH_COUNTS, REPO, scratch_graph
 
-COUNTS = CompiledQuery("MATCH (n) WITH count(n) AS nodes OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r) AS rels")
+COUNTS = GRAPH_COUNTS
 
 
 @pytest.fixture
 async def empty_graph(falkordb_server):
-    backend = await FalkorBackend.connect("import_test", unix_socket_path=str(falkordb_server.socket_path))
-    await backend.clear()
-    await backend.apply_schema()
-    yield backend
-    await backend.clear()
-    await backend.client.connection.aclose()
+    async with scratch_graph(falkordb_server, "import_test", seeded=False) as backend:
+        yield backend
 
 
 @pytest.fixture(scope="module")

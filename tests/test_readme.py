@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import re
 
-from graph.falkordb_backend import FalkorBackend
 from schema.schema import build_schema
-from seed.load import seed_database
-from tests.conftest import REPO
+from tests.conftest import REPO, scratch_graph
 
 
 def readme_examples() -> list[str]:
@@ -35,15 +33,8 @@ def test_readme_queries_run(data):
 async def test_readme_mutations_run_in_order(falkordb_server):
     mutations = [q for q in readme_examples() if q.startswith("mutation")]
     assert len(mutations) >= 5
-    backend = await FalkorBackend.connect("readme_test", unix_socket_path=str(falkordb_server.socket_path))
-    try:
-        await backend.clear()
-        await backend.apply_schema()
-        await seed_database(backend)
+    async with scratch_graph(falkordb_server, "readme_test") as backend:
         schema = build_schema()
         for mutation in mutations:
             result = await schema.execute(mutation, context_value={"backend": backend})
             assert result.errors is None, (mutation, result.errors)
-    finally:
-        await backend.clear()
-        await backend.client.connection.aclose()

@@ -7,14 +7,13 @@ from collections import Counter, defaultdict
 import networkx as nx
 import pytest
 
-from graph.falkordb_backend import FalkorBackend
 from graph.plan import CompiledQuery
 from resolvers.ids import from_global_id, to_global_id
 from resolvers.plans import MAX_PAGE_SIZE
 from resolvers.statistics import CENTRALITY
 from schema.schema import build_schema
-from seed.load import seed_database
 from seed.loader import read_seed
+from tests.conftest import scratch_graph
 
 SEED = read_seed()
 NODES = {n["uid"]: n for rows in SEED.nodes.values() for n in rows}
@@ -341,13 +340,8 @@ async def scores_via(schema, backend) -> dict[str, float]:
 
 @pytest.fixture
 async def scratch(falkordb_server):
-    b = await FalkorBackend.connect("centrality_test", unix_socket_path=str(falkordb_server.socket_path))
-    await b.clear()
-    await b.apply_schema()
-    await seed_database(b)
-    yield b
-    await b.clear()
-    await b.client.connection.aclose()
+    async with scratch_graph(falkordb_server, "centrality_test") as b:
+        yield b
 
 
 async def test_centrality_is_cached_until_the_network_changes(backend, scratch, monkeypatch):
