@@ -22,11 +22,11 @@ from rich.table import Table
 from bench.measure import CountingBackend, TranslationProbe, rss_mb, summarise, timed
 from bench.naive import NAIVE_SCHEMA
 from bench.queries import QUERIES, BenchQuery
-from graph.backend import QueryLog, Settings, open_backend
-from graph.loading import count_nodes, create_nodes_query, create_relationships_query
+from graph.backend import QueryLog, Settings, connected
+from graph.loading import count_nodes
 from graph.plan import CompiledQuery
 from schema.schema import build_schema
-from seed.city import PRESETS, generate
+from seed.city import PRESETS, load_city
 from seed.load import seed_database
 
 BENCH = Path(__file__).resolve().parent
@@ -40,9 +40,7 @@ async def prepare(backend, preset: str) -> None:
     if preset == "seed":
         await seed_database(backend)
         return
-    for kind, key, rows in generate(PRESETS[preset]):
-        query = create_nodes_query(key, rows) if kind == "nodes" else create_relationships_query(*key, rows)
-        await backend.write(query)
+    await load_city(backend, PRESETS[preset])
 
 
 async def translation_ms(schema, query: BenchQuery, iterations: int) -> float:
@@ -122,8 +120,7 @@ def print_table(preset: str, results: list[dict[str, Any]], memory: dict[str, An
 
 async def main(preset: str, quick: bool, data_dir: Path | None, graph: str = "bench") -> dict[str, Any]:
     settings = Settings.from_env(data_dir=data_dir or BENCH / "data" / preset, graph_name=graph)
-    backend = await open_backend(settings)
-    try:
+    async with connected(settings) as backend:
         await prepare(backend, preset)
         schema = build_schema()
         iterations = 5 if quick else 50
@@ -133,8 +130,6 @@ async def main(preset: str, quick: bool, data_dir: Path | None, graph: str = "be
         memory = {"python_rss_mb": rss_mb(os.getpid()),
                   "falkordb_rss_mb": rss_mb(server.process.pid) if server and server.process else None,
                   "nodes": await count_nodes(backend)}
-    finally:
-        await backend.close()
     print_table(preset, results, memory)
     report = {"preset": preset, "quick": quick, "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "memory": memory,
               "queries": results}

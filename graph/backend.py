@@ -6,8 +6,10 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -73,6 +75,16 @@ class Settings:
             if value is not None:
                 setattr(settings, key, value)
         return settings
+
+
+@contextlib.asynccontextmanager
+async def connected(settings: Settings) -> AsyncIterator[Backend]:
+    """A backend for the length of a block, closed (and its embedded server stopped) after."""
+    backend = await open_backend(settings)
+    try:
+        yield backend
+    finally:
+        await backend.close()
 
 
 async def open_backend(settings: Settings) -> Backend:

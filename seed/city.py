@@ -183,3 +183,21 @@ def generate(shape: CityShape, seed: int = 0, batch_size: int = 5000) -> Iterato
                            if d not in by_department))
     yield from chunks("relationships", ("Programme", "IN_TOWN", "Town"),
                       ([u("programme", p), u("town", p % s.towns)] for p in range(s.programmes)))
+
+
+async def load_city(backend, shape: CityShape, seed: int = 0, batch_size: int = 5000,
+                    progress=None) -> tuple[int, int]:
+    """CREATE the city into an empty graph; `progress(label or type, rows)` after each batch."""
+    from graph.loading import create_nodes_query, create_relationships_query
+
+    nodes = rels = 0
+    for kind, key, rows in generate(shape, seed, batch_size):
+        if kind == "nodes":
+            await backend.write(create_nodes_query(key, rows))
+            nodes += len(rows)
+        else:
+            await backend.write(create_relationships_query(*key, rows))
+            rels += len(rows)
+        if progress:
+            progress(key if isinstance(key, str) else key[1], len(rows))
+    return nodes, rels

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from graph.backend import Settings, open_backend
+from graph.backend import Settings, connected
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -59,12 +59,9 @@ def _serve_workers(args: argparse.Namespace, dev_mode: bool) -> int:
 async def _seed_if_empty(settings: Settings) -> None:
     from seed.load import seed_database
 
-    backend = await open_backend(settings)
-    try:
+    async with connected(settings) as backend:
         await backend.apply_schema()
         await seed_database(backend, only_if_empty=True)
-    finally:
-        await backend.close()
 
 
 def seed(args: argparse.Namespace) -> int:
@@ -74,8 +71,7 @@ def seed(args: argparse.Namespace) -> int:
     from seed.loader import read_seed
 
     async def run() -> dict[str, int]:
-        backend = await open_backend(_settings(args))
-        try:
+        async with connected(_settings(args)) as backend:
             await backend.apply_schema()
             graph = read_seed()
             total = sum(map(len, graph.nodes.values())) + sum(map(len, graph.relationships.values()))
@@ -83,8 +79,6 @@ def seed(args: argparse.Namespace) -> int:
                 task = progress.add_task("Loading seed", total=total)
                 return await seed_database(backend, reset=args.reset,
                                            progress=lambda n: progress.advance(task, n))
-        finally:
-            await backend.close()
 
     written = asyncio.run(run())
     print(f"seed: merged {written['nodes']} nodes and {written['relationships']} relationships")
@@ -97,15 +91,12 @@ def import_(args: argparse.Namespace) -> int:
     from seed.importer import ImportFailed, Importer
 
     async def run():
-        backend = await open_backend(_settings(args))
-        try:
+        async with connected(_settings(args)) as backend:
             await backend.apply_schema()
             with Progress(disable=args.dry_run) as progress:
                 task = progress.add_task("Importing", total=None)
                 importer = Importer(backend, args.actor, args.batch_size, lambda n: progress.advance(task, n))
                 return await importer.run([Path(f) for f in args.files], dry_run=args.dry_run)
-        finally:
-            await backend.close()
 
     try:
         report = asyncio.run(run())
@@ -132,11 +123,8 @@ def export(args: argparse.Namespace) -> int:
     from seed.exporter import export_graph
 
     async def run():
-        backend = await open_backend(_settings(args))
-        try:
+        async with connected(_settings(args)) as backend:
             return await export_graph(backend, Path(args.directory), args.format)
-        finally:
-            await backend.close()
 
     for name, count in asyncio.run(run()).items():
         print(f"{name}: {count} rows")
@@ -148,35 +136,25 @@ def generate(args: argparse.Namespace) -> int:
 
     from rich.progress import Progress
 
-    from graph.loading import count_nodes, create_nodes_query, create_relationships_query
-    from seed.city import PRESETS, generate as generate_city
+    from graph.loading import count_nodes
+    from seed.city import PRESETS, load_city
 
     shape = PRESETS[args.preset] if args.scale is None else PRESETS["seed"].scaled(args.scale)
 
     async def run() -> tuple[int, int, float]:
-        backend = await open_backend(_settings(args))
-        try:
+        async with connected(_settings(args)) as backend:
             if args.reset:
                 await backend.clear()
             elif await count_nodes(backend) > 0:
                 raise SystemExit("generate: the graph is not empty; use --reset to replace it")
             await backend.apply_schema()
-            nodes = rels = 0
             started = time.perf_counter()
             with Progress() as progress:
                 task = progress.add_task("Generating", total=None)
-                for kind, key, rows in generate_city(shape, args.seed, args.batch_size):
-                    if kind == "nodes":
-                        await backend.write(create_nodes_query(key, rows))
-                        nodes += len(rows)
-                    else:
-                        await backend.write(create_relationships_query(*key, rows))
-                        rels += len(rows)
-                    progress.update(task, advance=len(rows),
-                                    description=f"{key if isinstance(key, str) else key[1]}: {nodes:,} nodes, {rels:,} rels")
+                nodes, rels = await load_city(
+                    backend, shape, args.seed, args.batch_size,
+                    lambda kind, n: progress.update(task, advance=n, description=f"Generating {kind}"))
             return nodes, rels, time.perf_counter() - started
-        finally:
-            await backend.close()
 
     nodes, rels, seconds = asyncio.run(run())
     print(f"generate: {nodes:,} nodes and {rels:,} relationships in {seconds:.1f} s "
