@@ -32,6 +32,9 @@ class SelectionReader:
         variables = raw.variable_values
         # Strawberry's executor hands resolvers the plain coerced dict.
         self.variables = variables if hasattr(variables, "coerced") else VariableValues({}, dict(variables or {}))
+        # Planning and shaping both walk the selection; collect (and coerce) each level once.
+        # Entries keep their parent alive, so its id() cannot be reused by another field.
+        self._children: dict[tuple[int, str], tuple[SelectedField, dict[str, SelectedField]]] = {}
 
     def root(self, info: Any, coerced_args: dict[str, Any] | None = None) -> SelectedField:
         """The field being resolved; pass the arguments graphql-core already coerced, if at hand."""
@@ -43,12 +46,16 @@ class SelectionReader:
 
     def children(self, parent: SelectedField, type_name: str) -> dict[str, SelectedField]:
         """The sub-fields of `parent` that apply to the object type `type_name`."""
+        cached = self._children.get((id(parent), type_name))
+        if cached is not None:
+            return cached[1]
         object_type = self.schema.type_map[type_name]
         assert isinstance(object_type, GraphQLObjectType)
         fields: dict[str, SelectedField] = {}
         for node in parent.nodes:
             if node.selection_set is not None:
                 self._collect(object_type, node.selection_set.selections, fields)
+        self._children[(id(parent), type_name)] = (parent, fields)
         return fields
 
     def _collect(self, object_type: GraphQLObjectType, selections: Any, into: dict[str, SelectedField]) -> None:
