@@ -158,15 +158,13 @@ async def shortest_path(read, from_id: str, to_id: str, max_hops: int = 6,
     path = Subgraph()
     for node in chain:
         path.nodes[node] = graph.nodes[node]
-    steps = {}  # (node, previous) → (relationship type, stored direction previous → node)
+    links = {}  # the stored relationship between two neighbours on the path
     for side in (0, 1):
-        for node, parent in parents[side].items():
-            if parent is not None:
-                steps[(node, parent[0])] = steps[(parent[0], node)] = (parent[1], parent[2], parent[0])
+        for node in _walk(parents[side], meeting)[:-1]:
+            previous, rel_type, outgoing = parents[side][node]
+            links[frozenset((previous, node))] = ((previous, node) if outgoing else (node, previous), rel_type)
     for previous, node in zip(chain, chain[1:]):  # edges in path order
-        rel_type, outgoing, origin = steps[(node, previous)]
-        other = node if origin == previous else previous
-        source, target = (origin, other) if outgoing else (other, origin)
+        (source, target), rel_type = links[frozenset((previous, node))]
         path.add_edge(source, target, rel_type)
     result = path.as_result()
     result.update(found=True, hops=len(chain) - 1, truncated=graph.truncated)
