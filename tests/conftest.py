@@ -82,34 +82,41 @@ async def backend(falkordb_server):
     await backend.client.connection.aclose()
 
 
+def start_serve(data_dir: Path, *args: str, graph: str | None = None,
+                timeout: float = 120) -> tuple[subprocess.Popen, str]:
+    """`dangjian serve` in a subprocess on a free port, once /healthz answers; its output
+    goes to data_dir/serve.log, which a start-up failure quotes."""
+    port = free_port()
+    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir)}
+    env.pop("DANGJIAN_DATABASE_URL", None)
+    if graph:
+        env["DANGJIAN_GRAPH"] = graph
+    log_path = data_dir / "serve.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port", str(port), *args],
+                                   cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("dangjian serve exited:\n" + log_path.read_text(errors="replace"))
+        try:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("dangjian serve did not start:\n" + log_path.read_text(errors="replace"))
+
+
 @pytest.fixture(scope="session")
 def server(backend, data_dir):
     """`dangjian serve --dev` in a subprocess, attached to the session's FalkorDB."""
-    port = free_port()
-    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir), "DANGJIAN_GRAPH": TEST_GRAPH}
-    env.pop("DANGJIAN_DATABASE_URL", None)
-    log = open(data_dir / "serve.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--dev", "--no-seed"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError((data_dir / "serve.log").read_text())
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError("dangjian serve did not start:\n" + (data_dir / "serve.log").read_text())
+    process, url = start_serve(data_dir, "--dev", "--no-seed", graph=TEST_GRAPH)
     yield url
     process.terminate()
     process.wait(30)
-    log.close()
 
 
 @pytest.fixture(scope="session")

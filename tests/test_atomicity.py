@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
@@ -16,7 +13,7 @@ from graph.model import TYPES
 from graph.plan import CompiledQuery
 from graph.write_plan import Audit, CreateNode, LinkChange, UpdateNode
 from graph.writes import compile_create, compile_update
-from tests.conftest import GRAPH_COUNTS, REPO, free_port, scratch_graph
+from tests.conftest import GRAPH_COUNTS, scratch_graph, start_serve
 
 ZONE = TYPES["Zone"]
 COUNTS = GRAPH_COUNTS
@@ -61,19 +58,8 @@ async def test_an_update_that_fails_midway_writes_nothing(scratch):
 
 
 def test_an_acknowledged_write_survives_kill_9_of_the_database(tmp_path):
-    port = free_port()
-    env = {**os.environ, "DANGJIAN_DATA_DIR": str(tmp_path)}
-    env.pop("DANGJIAN_DATABASE_URL", None)
-    serve = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port", str(port)], cwd=REPO, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    serve, url = start_serve(tmp_path)
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         created = httpx.post(url + "/graphql", json={"query": 'mutation { createTown(input: {uid: "test-durable-town",'
                                                               ' name: "示例耐久镇", kind: TOWN}) { uid } }'}).json()
         assert created["data"]["createTown"]["uid"] == "test-durable-town"  # acknowledged

@@ -11,7 +11,7 @@ from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_backend import FalkorBackend
 from graph.plan import CompiledQuery
 from seed.loader import read_seed
-from tests.conftest import REPO
+from tests.conftest import REPO, start_serve
 
 COUNTS = CompiledQuery(
     "MATCH (n) WITH count(n) AS nodes MATCH ()-[r]->() RETURN nodes, count(r) AS relationships"
@@ -78,27 +78,11 @@ def test_graphiql_assets_are_served_locally(server):
 
 
 def test_serve_on_an_empty_data_dir_seeds_then_stops_its_database(tmp_path):
-    from tests.conftest import free_port
-
-    port = free_port()
-    env = {**os.environ, "DANGJIAN_DATA_DIR": str(tmp_path)}
-    env.pop("DANGJIAN_DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port", str(port)], cwd=REPO, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, url = start_serve(tmp_path)
     try:
-        body = None
-        for _ in range(300):
-            try:
-                body = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None:
-                    raise AssertionError("dangjian serve exited")
-                import time
-
-                time.sleep(0.1)
+        body = httpx.get(f"{url}/healthz", timeout=2).json()
         assert body and body["nodes"] == sum(len(rows) for rows in read_seed().nodes.values())
-        outside_dev = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ towns { totalCount } }"}).json()
+        outside_dev = httpx.post(f"{url}/graphql", json={"query": "{ towns { totalCount } }"}).json()
         assert outside_dev["data"]["towns"]["totalCount"] == 4
         assert "cypher" not in (outside_dev.get("extensions") or {}), "Cypher is shown in dev mode only"
     finally:
@@ -144,24 +128,9 @@ def test_served_connections_disable_nagle(tmp_path):
 
 
 def test_serve_with_two_workers_answers_and_stops_its_database(tmp_path):
-    import time
-
-    from tests.conftest import free_port
-
-    port = free_port()
-    env = {**os.environ, "DANGJIAN_DATA_DIR": str(tmp_path)}
-    env.pop("DANGJIAN_DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--workers", "2"],
-                               cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, url = start_serve(tmp_path, "--workers", "2")
     try:
-        for _ in range(600):
-            try:
-                body = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ towns { totalCount } }"},
-                                  timeout=5).json()
-                break
-            except httpx.HTTPError:
-                assert process.poll() is None, "dangjian serve --workers 2 exited"
-                time.sleep(0.1)
+        body = httpx.post(f"{url}/graphql", json={"query": "{ towns { totalCount } }"}, timeout=5).json()
         assert body["data"]["towns"]["totalCount"] == 4
     finally:
         process.terminate()
