@@ -83,11 +83,15 @@ class CypherBuilder:
             return self._rel_filter(var, where, calls, in_value)
         raise TypeError(f"unknown filter {where!r}")
 
-    def _path_pattern(self, var: str, rf: RelFilter) -> str:
+    def _node_pattern(self, var: str, node_type: NodeType, equalities: list[Compare]) -> str:
+        props = ", ".join(f"{quote(c.prop.name)}: {self.param(c.value)}" for c in equalities)
+        return f"({var}:{quote(node_type.label)}{' {' + props + '}' if props else ''})"
+
+    def _path_pattern(self, var: str, rf: RelFilter, bound: tuple[int, str] | None = None) -> str:
+        """The chain as a pattern from `var`; `bound` names the step already matched as an anchor."""
         pattern = f"({var})"
-        for rel, target, equalities in path_steps(rf):
-            props = ", ".join(f"{quote(c.prop.name)}: {self.param(c.value)}" for c in equalities)
-            node = f"(:{quote(target.label)}{' {' + props + '}' if props else ''})"
+        for i, (rel, target, equalities) in enumerate(path_steps(rf)):
+            node = f"({bound[1]})" if bound and bound[0] == i else self._node_pattern("", target, equalities)
             pattern += (f"-[:{quote(rel.type)}]->" if rel.direction == "OUT" else f"<-[:{quote(rel.type)}]-") + node
         return pattern
 
@@ -141,10 +145,12 @@ class CypherBuilder:
         required = [p for p in plain if isinstance(p, Compare) and p.prop.pattern is not None
                     and p.op == "eq" and p.value is True]
         plain = [p for p in plain if p not in chains and p not in required]
-        paths = [self._path_pattern(var, c) for c in chains] + [c.prop.pattern.format(n=var) for c in required]
+        lines, bound = self._anchor(var, plain, chains, carry)
+        paths = [self._path_pattern(var, c, bound.get(i)) for i, c in enumerate(chains)]
+        paths += [c.prop.pattern.format(n=var) for c in required]
         labelled = f"({var}:{quote(node_type.label)})"
         patterns = [paths[0].replace(f"({var})", labelled, 1), *paths[1:]] if paths else [labelled]
-        lines = ["MATCH " + ", ".join(patterns)]
+        lines.append("MATCH " + ", ".join(patterns))
         calls: list[str] = []
         if plain:
             lines.append("WHERE " + self.predicate(var, And(tuple(plain)), calls))
@@ -157,6 +163,22 @@ class CypherBuilder:
             lines.extend(calls)
             lines.append(f"WITH {', '.join((*carry, var))} WHERE " + " AND ".join(tests))
         return lines
+
+    def _anchor(self, var: str, plain: list[Filter], chains: list[RelFilter],
+                carry: tuple[str, ...]) -> tuple[list[str], dict[int, tuple[int, str]]]:
+        """Match first the chain node that an identifying equality picks out, when the root has
+        none as selective: FalkorDB otherwise starts from any indexed equality, enum ones
+        included (city scale: 1,964 villages walked to find Nanzhuang's 18; 7 → 0.3 ms)."""
+        root = _selectivity([p for p in plain if isinstance(p, Compare)])
+        steps = [(_selectivity(eqs), ci, si, target, eqs)
+                 for ci, chain in enumerate(chains) for si, (_, target, eqs) in enumerate(path_steps(chain))]
+        best = max(steps, key=lambda step: step[0], default=None)
+        if best is None or best[0] <= root:
+            return [], {}
+        _, chain_index, step_index, target, equalities = best
+        anchor = self.var("a")
+        lines = [f"MATCH {self._node_pattern(anchor, target, equalities)}", f"WITH {', '.join((*carry, anchor))}"]
+        return lines, {chain_index: (step_index, anchor)}
 
     # -- projections ---------------------------------------------------------------
 
@@ -251,6 +273,15 @@ def path_steps(rf: RelFilter) -> list[tuple[Rel, NodeType, list[Compare]]] | Non
         steps.append((current.rel, current.target, equalities))
         current = hops[0] if hops else None
     return steps
+
+
+# Equality on these picks out one node (uid) or a few; on an enum or Boolean, a large share.
+IDENTIFYING = {"uid": 2, "name": 1, "nameEn": 1, "number": 1}
+
+
+def _selectivity(compares: list) -> int:
+    return max((IDENTIFYING.get(c.prop.name, 0) for c in compares if c.op == "eq" and c.prop.pattern is None),
+               default=0)
 
 
 def _split_plain(where: Filter | None) -> tuple[list[Filter], list[Filter]]:

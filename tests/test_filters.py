@@ -125,6 +125,12 @@ CASES = {
                                             for c in rel("Organisation", "community", n))),
     "single rel and prop": ("Community", {"kind": {"eq": "VILLAGE"}, "town": {"nameEn": {"eq": "Nanzhuang"}}},
                             lambda n: n["kind"] == "VILLAGE" and town_en("Community", n["uid"]) == "Nanzhuang"),
+    "anchored on a far node, two chains": (
+        "Organisation", {"kind": {"eq": "COMMUNITY"}, "community": {"town": {"nameEn": {"eq": "Nanzhuang"}}},
+                         "secretaries": {"some": {"isEntrepreneur": {"eq": True}}}},
+        lambda n: n["kind"] == "COMMUNITY" and any(town_en("Community", c["uid"]) == "Nanzhuang"
+                                                   for c in rel("Organisation", "community", n))
+        and any(map(runs_enterprise, rel("Organisation", "secretaries", n)))),
     "NOT single rel": ("Organisation", {"NOT": {"town": {"nameEn": {"eq": "Zumiao"}}}},
                        lambda n: town_en("Organisation", n["uid"]) != "Zumiao"),
     "none": ("Zone", {"externalOrganisations": {"none": {}}},
@@ -173,6 +179,22 @@ CASES = {
 def test_where(data, label, where, pred):
     expected = expect(label, pred)
     assert matching(data, label, where) == expected
+
+
+def test_the_match_starts_from_the_most_identifying_equality(gql):
+    """An enum equality on the root matches a large share of a label; a name on a related node
+    picks out few, so the statement matches that node first (city scale: 7 → 0.3 ms)."""
+    def first_line(where: str) -> str:
+        body = gql(f"{{ communities(where: {where}) {{ totalCount }} }}")
+        assert not body.get("errors"), body
+        return body["extensions"]["cypher"][0]["cypher"].splitlines()[0]
+
+    assert first_line('{ kind: { eq: VILLAGE }, town: { nameEn: { eq: "Nanzhuang" } } }').startswith(
+        "MATCH (a1:`Town` {`nameEn`: $")
+    some_uid = SEED.nodes["Community"][0]["uid"]
+    assert first_line(f'{{ uid: {{ eq: "{some_uid}" }}, town: {{ nameEn: {{ eq: "Nanzhuang" }} }} }}').startswith(
+        "MATCH (n:`Community`)")
+    assert first_line('{ kind: { eq: VILLAGE }, town: { kind: { eq: TOWN } } }').startswith("MATCH (n:`Community`)")
 
 
 def test_cases_are_selective():
