@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from graph.errors import DEFAULT_READ_TIMEOUT_MS
 from graph.plan import CompiledQuery
 
 
@@ -59,6 +60,7 @@ class Settings:
     neo4j_user: str | None = None
     neo4j_password: str | None = None
     neo4j_database: str | None = None
+    read_timeout_ms: int = DEFAULT_READ_TIMEOUT_MS  # 0: no limit
 
     @classmethod
     def from_env(cls, **overrides: Any) -> "Settings":
@@ -70,6 +72,7 @@ class Settings:
             neo4j_user=env.get("NEO4J_USERNAME") or env.get("NEO4J_USER"),
             neo4j_password=env.get("NEO4J_PASSWORD"),
             neo4j_database=env.get("NEO4J_DATABASE") or None,
+            read_timeout_ms=int(env.get("DANGJIAN_READ_TIMEOUT_MS", DEFAULT_READ_TIMEOUT_MS)),
         )
         for key, value in overrides.items():
             if value is not None:
@@ -94,12 +97,13 @@ async def open_backend(settings: Settings) -> Backend:
         from graph.neo4j_backend import Neo4jBackend
 
         auth = (settings.neo4j_user, settings.neo4j_password or "") if settings.neo4j_user else None
-        return await Neo4jBackend.connect(url, auth, settings.neo4j_database)
+        return await Neo4jBackend.connect(url, auth, settings.neo4j_database, settings.read_timeout_ms)
     from graph.falkordb_backend import FalkorBackend
 
     if url and url.startswith("falkordb://"):
         host, _, port = url.removeprefix("falkordb://").rstrip("/").partition(":")
-        return await FalkorBackend.connect(settings.graph_name, host=host or "localhost", port=int(port or 6379))
+        return await FalkorBackend.connect(settings.graph_name, host=host or "localhost", port=int(port or 6379),
+                                           read_timeout_ms=settings.read_timeout_ms)
     if url:
         raise ValueError(f"DANGJIAN_DATABASE_URL: unsupported scheme in {url!r} (use bolt://, neo4j:// or falkordb://)")
     from graph.embedded import EmbeddedFalkorDB
@@ -107,7 +111,8 @@ async def open_backend(settings: Settings) -> Backend:
     server = EmbeddedFalkorDB(settings.data_dir)
     server.start()
     try:
-        backend = await FalkorBackend.connect(settings.graph_name, unix_socket_path=str(server.socket_path))
+        backend = await FalkorBackend.connect(settings.graph_name, unix_socket_path=str(server.socket_path),
+                                              read_timeout_ms=settings.read_timeout_ms)
     except BaseException:
         server.stop()
         raise

@@ -8,27 +8,25 @@ from redis.asyncio import BlockingConnectionPool, UnixDomainSocketConnection
 from redis.exceptions import ResponseError
 
 from graph.dialects import falkordb as dialect
+from graph.errors import DEFAULT_READ_TIMEOUT_MS, DatabaseError, QueryTimeout
 from graph.plan import CompiledQuery
 
 
 MAX_CONNECTIONS = 32
 
 
-class DatabaseError(RuntimeError):
-    """A statement the engine refused; the message is the engine's."""
-
-
 class FalkorBackend:
     name = "falkordb"
 
-    def __init__(self, client: FalkorDB, graph_name: str) -> None:
+    def __init__(self, client: FalkorDB, graph_name: str, read_timeout_ms: int = DEFAULT_READ_TIMEOUT_MS) -> None:
         self.client = client
         self.graph = client.select_graph(graph_name)
+        self.read_timeout_ms = read_timeout_ms
         self.server = None  # the EmbeddedFalkorDB this backend started, if any
 
     @classmethod
     async def connect(cls, graph_name: str, unix_socket_path: str | None = None, host: str = "localhost",
-                      port: int = 6379) -> "FalkorBackend":
+                      port: int = 6379, read_timeout_ms: int = DEFAULT_READ_TIMEOUT_MS) -> "FalkorBackend":
         # A bounded pool that makes callers wait for a connection instead of failing with
         # "Too many connections" when many statements are in flight at once.
         if unix_socket_path:
@@ -38,7 +36,7 @@ class FalkorBackend:
             pool = BlockingConnectionPool(host=host, port=port, max_connections=MAX_CONNECTIONS, timeout=None,
                                           decode_responses=True)
         client = FalkorDB(connection_pool=pool)
-        backend = cls(client, graph_name)
+        backend = cls(client, graph_name, read_timeout_ms)
         await client.connection.ping()
         return backend
 
@@ -50,12 +48,16 @@ class FalkorBackend:
         return await self._run(query, read_only=False)
 
     async def _run(self, query: CompiledQuery, read_only: bool) -> list[dict[str, Any]]:
-        run = self.graph.ro_query if read_only else self.graph.query
         try:
-            result = await run(query.text, query.params)
+            if read_only:
+                result = await self.graph.ro_query(query.text, query.params, timeout=self.read_timeout_ms or None)
+            else:
+                result = await self.graph.query(query.text, query.params)
         except ResponseError as error:
             if "empty key" in str(error):  # the graph has never been written to
                 return []
+            if read_only and "timed out" in str(error):
+                raise QueryTimeout(self.read_timeout_ms) from error
             raise DatabaseError(str(error)) from error
         columns = [column[1] for column in result.header]
         return [dict(zip(columns, row)) for row in result.result_set]

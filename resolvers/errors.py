@@ -18,3 +18,9 @@ def not_found(field: str, reason: str) -> GraphQLError:
 
 def conflict(field: str, reason: str) -> GraphQLError:
     return _error("CONFLICT", field, reason)
+
+
+def timeout(reason: str) -> GraphQLError:
+    """Not the client's mistake as such, but theirs to act on: narrow the request."""
+    return GraphQLError(f"{reason}: narrow the filter or ask for a smaller page",
+                        extensions={"code": "TIMEOUT"})

@@ -1,21 +1,30 @@
 """Root read resolvers: plan, compile, run once, and shape the rows for GraphQL."""
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from graph.cypher import compile_connection, compile_node_by_uid
+from graph.errors import QueryTimeout
 from graph.model import TYPES, NodeType
 from graph.plan import CompiledQuery, NodeByUidQuery
+from resolvers.errors import timeout
 from resolvers.ids import from_global_id
 from resolvers.plans import build_projection, order_signature, plan_connection
 from resolvers.selection import SelectionReader
 from resolvers.shaping import Shaped, node_plan, shape_connection, shape_node
 
+LOG = logging.getLogger("dangjian")
+
 
 async def run_read(context: Any, query: CompiledQuery) -> list[dict[str, Any]]:
     started = time.perf_counter()
-    rows = await context["backend"].read(query)
+    try:
+        rows = await context["backend"].read(query)
+    except QueryTimeout as stopped:
+        LOG.warning("%s: %s", stopped, query.text[:200].replace("\n", " "))
+        raise timeout(str(stopped)) from None
     log = context.get("query_log")
     if log is not None:
         log.record(query, started)

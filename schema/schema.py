@@ -68,7 +68,8 @@ class CypherInExtensions(SchemaExtension):
 # strawberry's limiter extensions make new classes per instance, defeating the cache.
 GUARD_RULES = [depth_rule(MAX_DEPTH, None, None), aliases_rule(30)]
 
-USER_ERROR_CODES = {"BAD_USER_INPUT", "NOT_FOUND", "CONFLICT"}
+# Answered to the client, not logged with a traceback (a timeout is logged as one line).
+USER_ERROR_CODES = {"BAD_USER_INPUT", "NOT_FOUND", "CONFLICT", "TIMEOUT"}
 
 
 class DangjianSchema(strawberry.Schema):

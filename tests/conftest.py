@@ -82,12 +82,12 @@ async def backend(falkordb_server):
     await backend.client.connection.aclose()
 
 
-def start_serve(data_dir: Path, *args: str, graph: str | None = None,
-                timeout: float = 120) -> tuple[subprocess.Popen, str]:
+def start_serve(data_dir: Path, *args: str, graph: str | None = None, timeout: float = 120,
+                env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """`dangjian serve` in a subprocess on a free port, once /healthz answers; its output
     goes to data_dir/serve.log, which a start-up failure quotes."""
     port = free_port()
-    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir)}
+    env = {**os.environ, **(env or {}), "DANGJIAN_DATA_DIR": str(data_dir)}
     env.pop("DANGJIAN_DATABASE_URL", None)
     if graph:
         env["DANGJIAN_GRAPH"] = graph

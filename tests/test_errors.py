@@ -238,3 +238,30 @@ def test_one_key_under_nodes_and_edges_with_different_arguments_is_refused(gql):
     error = body["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "zones.x" in error["message"] and "different" in error["message"]
+
+
+# --------------------------------------------------------------------------- timeouts
+
+
+@pytest.fixture(scope="module")
+def impatient_server(backend, data_dir):
+    """`dangjian serve` whose reads may take 1 ms: every real read runs past it."""
+    from tests.conftest import TEST_GRAPH, start_serve
+
+    # The session's data directory: it attaches to the running FalkorDB and its seeded graph.
+    process, url = start_serve(data_dir, "--no-seed", graph=TEST_GRAPH, env={"DANGJIAN_READ_TIMEOUT_MS": "1"})
+    yield url
+    process.terminate()
+    process.wait(30)
+
+
+def test_a_read_past_the_timeout_is_stopped_with_a_clear_error(impatient_server):
+    import httpx
+
+    query = "{ zoneComposition(first: 50) { zones { zone { name } membersReachable } } }"
+    body = httpx.post(impatient_server + "/graphql", json={"query": query}, timeout=30).json()
+    error = only_error(body)
+    assert error["extensions"]["code"] == "TIMEOUT", error
+    assert error["path"] == ["zoneComposition"]
+    assert "stopped this read after 0.001 s" in error["message"]
+    assert "narrow the filter" in error["message"]
