@@ -118,14 +118,16 @@ def print_table(preset: str, results: list[dict[str, Any]], memory: dict[str, An
     console.print(f"memory: {memory}")
 
 
-async def main(preset: str, quick: bool, data_dir: Path | None, graph: str = "bench") -> dict[str, Any]:
+async def main(preset: str, quick: bool, data_dir: Path | None, graph: str = "bench",
+               only: list[str] | None = None) -> dict[str, Any]:
     settings = Settings.from_env(data_dir=data_dir or BENCH / "data" / preset, graph_name=graph)
     async with connected(settings) as backend:
         await prepare(backend, preset)
         schema = build_schema()
         iterations = 5 if quick else 50
         naive_ok = await count_nodes(backend) <= NAIVE_MAX_NODES
-        results = [await bench_query(schema, backend, q, iterations, naive_ok) for q in QUERIES]
+        chosen = [q for q in QUERIES if not only or any(word in q.name for word in only)]
+        results = [await bench_query(schema, backend, q, iterations, naive_ok) for q in chosen]
         server = getattr(backend, "server", None)
         memory = {"python_rss_mb": rss_mb(os.getpid()),
                   "falkordb_rss_mb": rss_mb(server.process.pid) if server and server.process else None,
@@ -146,5 +148,6 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="a few iterations: a smoke test")
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--graph", default="bench", help="graph key in the embedded engine")
+    parser.add_argument("--only", nargs="+", help="run the queries whose names contain one of these words")
     args = parser.parse_args()
-    asyncio.run(main(args.preset, args.quick, args.data_dir, args.graph))
+    asyncio.run(main(args.preset, args.quick, args.data_dir, args.graph, args.only))
