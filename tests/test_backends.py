@@ -56,3 +56,24 @@ async def test_unknown_url_scheme_is_refused(tmp_path):
 async def test_unreachable_neo4j_fails_fast(tmp_path):
     with pytest.raises(Exception):
         await open_backend(Settings(database_url=f"bolt://127.0.0.1:{free_port()}", data_dir=tmp_path))
+
+
+async def test_reply_values_arrive_as_plain_python(backend):
+    """graph/falkordb_reply reads the compact reply itself: every value type the statements use."""
+    from graph.plan import CompiledQuery
+
+    text = ("RETURN $s AS s, 42 AS i, -1.5 AS d, true AS t, false AS f, null AS n, [1, 'a', [null]] AS l, "
+            "{a: {b: [true]}, c: 'd'} AS m, [] AS empty")
+    awkward = 'quote " apostrophe \' backslash \\ newline \n 党建 \U0001F600'
+    rows = await backend.read(CompiledQuery(text, {"s": awkward}))
+    assert rows == [{"s": awkward, "i": 42, "d": -1.5, "t": True, "f": False, "n": None, "l": [1, "a", [None]],
+                     "m": {"a": {"b": [True]}, "c": "d"}, "empty": []}]
+    assert await backend.read(CompiledQuery("MATCH (n:NoSuchLabel) RETURN n.uid AS uid")) == []
+
+
+async def test_an_error_while_running_is_raised(backend):
+    from graph.errors import DatabaseError
+    from graph.plan import CompiledQuery
+
+    with pytest.raises(DatabaseError, match="(?i)division by zero"):
+        await backend.read(CompiledQuery("UNWIND [1, 0] AS x RETURN 1 / x AS y"))
