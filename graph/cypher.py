@@ -329,14 +329,14 @@ def compile_connection(query: ConnectionQuery) -> CompiledQuery:
 
 
 def _page(b: CypherBuilder, query: ConnectionQuery, cursor_filter: str | None) -> list[str]:
-    """Order, limit, project, and collect `this` rows into `page`: [[node, sort keys], …]."""
+    """Order, limit, project, and collect the nodes into `page`. The projection includes the
+    sort properties (the planner adds them), so each node's cursor comes from the node itself."""
     lines = [cursor_filter] if cursor_filter else []
     lines.append("WITH this" + b.order_by("this", query.sort) + f" LIMIT {b.param(query.limit)}")
     calls: list[str] = []
-    node = b.projection("this", query.projection, calls) if query.projection else "null"
+    node = b.projection("this", query.projection, calls)
     lines += calls
-    keys = ", ".join(f"this.{quote(k.prop.name)}" for k in query.sort)
-    lines.append(f"WITH collect([{node}, [{keys}]]) AS page")
+    lines.append(f"WITH collect({node}) AS page")
     return lines
 
 

@@ -6,6 +6,7 @@ import binascii
 import json
 from typing import Any
 
+from graph.plan import SortKey
 from resolvers.errors import bad_input
 
 
@@ -30,6 +31,10 @@ def from_global_id(global_id: str, field: str = "id") -> tuple[str, str]:
     if "\x00" in uid:
         raise bad_input(field, f"{global_id!r} is not an id this API issued")
     return type_name, uid
+
+
+def order_signature(sort: tuple[SortKey, ...]) -> str:
+    return ",".join(f"{k.prop.name}:{'DESC' if k.descending else 'ASC'}" for k in sort)
 
 
 def encode_cursor(order: str, values: list[Any]) -> str:

@@ -9,7 +9,7 @@ from graph.plan import (
     RelSelection, SortKey,
 )
 from resolvers.errors import bad_input
-from resolvers.ids import decode_cursor
+from resolvers.ids import decode_cursor, order_signature
 from resolvers.selection import SelectedField, SelectionReader
 from resolvers.values import check_text
 
@@ -71,10 +71,6 @@ def build_sort(node_type: NodeType, sort: list[dict[str, Any]] | None, path: str
         if name == "uid":
             return tuple(keys)  # uid is unique: later keys could never matter
     return (*keys, SortKey(node_type.prop("uid")))
-
-
-def order_signature(sort: tuple[SortKey, ...]) -> str:
-    return ",".join(f"{k.prop.name}:{'DESC' if k.descending else 'ASC'}" for k in sort)
 
 
 def check_limit(first: int | None, path: str, default: int | None) -> int | None:
@@ -147,6 +143,10 @@ def plan_connection(reader: SelectionReader, root: SelectedField, node_type: Nod
         node_parents += [c for c in reader.children(edges, f"{node_type.name}Edge").values() if c.name == "node"]
     wants_page = any(c.name in ("nodes", "edges", "pageInfo") for c in children.values())
     projection = build_projection(reader, node_parents, node_type, root.key) if node_parents else None
+    if wants_page:  # each node carries its sort values, from which its cursor is made
+        projection = projection or Projection(node_type)
+        missing = tuple(k.prop for k in sort if k.prop not in projection.props)
+        projection = Projection(node_type, projection.props + missing, projection.rels)
     query = ConnectionQuery(
         node_type=node_type,
         where=build_filter(node_type, args.get("where"), "where"),

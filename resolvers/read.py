@@ -11,7 +11,7 @@ from graph.model import TYPES, NodeType
 from graph.plan import CompiledQuery, NodeByUidQuery
 from resolvers.errors import timeout
 from resolvers.ids import from_global_id
-from resolvers.plans import build_projection, order_signature, plan_connection
+from resolvers.plans import build_projection, plan_connection
 from resolvers.selection import SelectionReader
 from resolvers.shaping import Shaped, node_plan, shape_connection, shape_node
 
@@ -49,7 +49,7 @@ async def resolve_connection(info: Any, node_type: NodeType, args: dict[str, Any
         rows = await run_read(info.context, compile_connection(plan))
     row = rows[0] if rows else {}
     page = list(row.get("page") or [])
-    return Shaped(shape_connection(reader, root, node_type, order_signature(plan.sort), page[:first],
+    return Shaped(shape_connection(reader, root, node_type, plan.sort, page[:first],
                                    row.get("total", 0), len(page) > first, plan.after is not None))
 
 

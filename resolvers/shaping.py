@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.model import TYPES, NodeType
-from graph.plan import REL_KEY_PREFIX
-from resolvers.ids import encode_cursor, to_global_id
+from graph.plan import REL_KEY_PREFIX, SortKey
+from resolvers.ids import encode_cursor, order_signature, to_global_id
 from resolvers.selection import SelectedField, SelectionReader
 
 
@@ -62,13 +62,18 @@ def shape_node(plan: NodePlan, row: dict[str, Any] | None) -> dict[str, Any] | N
     return out
 
 
-def shape_connection(reader: SelectionReader, root: SelectedField, node_type: NodeType, order: str,
-                     page: list[tuple[dict, list]], total: int, has_next: bool, has_previous: bool) -> dict:
+def shape_connection(reader: SelectionReader, root: SelectedField, node_type: NodeType, sort: tuple[SortKey, ...],
+                     page: list[dict], total: int, has_next: bool, has_previous: bool) -> dict:
     """The connection exactly as selected: aliases, fragments and __typename included."""
     connection = f"{node_type.name}Connection"
-    cursors = [encode_cursor(order, list(keys)) for _, keys in page]
-    page_info = {"hasNextPage": has_next, "hasPreviousPage": has_previous,
-                 "startCursor": cursors[0] if cursors else None, "endCursor": cursors[-1] if cursors else None}
+    order, keys = order_signature(sort), [k.prop.name for k in sort]
+
+    def cursor(node: dict) -> str:  # encoded only when selected (~8 µs each)
+        return encode_cursor(order, [node[k] for k in keys])
+
+    page_info = {"hasNextPage": lambda: has_next, "hasPreviousPage": lambda: has_previous,
+                 "startCursor": lambda: cursor(page[0]) if page else None,
+                 "endCursor": lambda: cursor(page[-1]) if page else None}
     out: dict[str, Any] = {}
     for key, field in reader.children(root, connection).items():
         if field.name == "__typename":
@@ -76,26 +81,26 @@ def shape_connection(reader: SelectionReader, root: SelectedField, node_type: No
         elif field.name == "totalCount":
             out[key] = total
         elif field.name == "pageInfo":
-            out[key] = {k: ("PageInfo" if f.name == "__typename" else page_info[f.name])
+            out[key] = {k: ("PageInfo" if f.name == "__typename" else page_info[f.name]())
                         for k, f in reader.children(field, "PageInfo").items()}
         elif field.name == "nodes":
             plan = node_plan(reader, [field], node_type)
-            out[key] = [shape_node(plan, node) for node, _ in page]
+            out[key] = [shape_node(plan, node) for node in page]
         elif field.name == "edges":
-            out[key] = _edges(reader, field, node_type, page, cursors)
+            out[key] = _edges(reader, field, node_type, page, cursor)
     return out
 
 
-def _edges(reader, field, node_type, page, cursors) -> list[dict]:
+def _edges(reader, field, node_type, page, cursor) -> list[dict]:
     edge_type = f"{node_type.name}Edge"
     parts = reader.children(field, edge_type)
     plans = {k: node_plan(reader, [f], node_type) for k, f in parts.items() if f.name == "node"}
     edges = []
-    for (node, _), cursor in zip(page, cursors):
+    for node in page:
         edge = {}
         for key, f in parts.items():
             if f.name == "cursor":
-                edge[key] = cursor
+                edge[key] = cursor(node)
             elif f.name == "node":
                 edge[key] = shape_node(plans[key], node)
             else:
