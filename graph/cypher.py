@@ -182,7 +182,10 @@ class CypherBuilder:
 
     # -- projections ---------------------------------------------------------------
 
-    def projection(self, var: str, projection: Projection, calls: list[str]) -> str:
+    def projection(self, var: str, projection: Projection, calls: list[str],
+                   done: dict[str, str] | None = None) -> str:
+        """A map projection of `var`; relationship fields become CALLs (into `calls`) unless
+        `done` names the variable that already holds them."""
         entries = [".uid"]
         for prop in projection.props:
             if prop.name == "uid":
@@ -192,8 +195,31 @@ class CypherBuilder:
             else:
                 entries.append("." + quote(prop.name))
         for selection in projection.rels:
-            entries.append(f"{quote(REL_KEY_PREFIX + selection.key)}: {self._rel_selection(var, selection, calls)}")
+            value = (done or {}).get(selection.key) or self._rel_selection(var, selection, calls)
+            entries.append(f"{quote(REL_KEY_PREFIX + selection.key)}: {value}")
         return f"{var} {{{', '.join(entries)}}}"
+
+    def batched_selections(self, var: str, projection: Projection, regroup: str) -> tuple[list[str], dict[str, str]]:
+        """A page's plain relationship fields (no filter, order or limit) for all its rows at
+        once: OPTIONAL MATCH, then collect per row. FalkorDB runs a CALL once per row, a
+        traversal per row (bench, 100 zones' organisations at city scale: 2.6 → 0.8 ms).
+        Aggregating loses the page's order, so `regroup` (a WITH … ORDER BY) restores it."""
+        lines: list[str] = []
+        done: dict[str, str] = {}
+        for sel in projection.rels:
+            if sel.where is not None or sel.sort or sel.limit is not None:
+                continue
+            related, result = self.var("n"), self.var("f")
+            nested: list[str] = []
+            # FalkorDB projects a null node to a map of nulls, which collect() would keep.
+            mapped = f"CASE WHEN {related} IS NULL THEN null ELSE {self.projection(related, sel.projection, nested)} END"
+            collected = f"collect({mapped})" if sel.rel.many else f"head(collect({mapped}))"
+            lines += [f"OPTIONAL MATCH {rel_pattern(var, sel.rel, related, sel.target)}", *nested,
+                      f"WITH {', '.join([var, *done.values()])}, {collected} AS {result}"]
+            done[sel.key] = result
+        if done:
+            lines.append(regroup.format(carried=", ".join([var, *done.values()])))
+        return lines, done
 
     def _rel_selection(self, var: str, sel: RelSelection, calls: list[str]) -> str:
         related, result = self.var("n"), self.var("f")
@@ -332,10 +358,12 @@ def _page(b: CypherBuilder, query: ConnectionQuery, cursor_filter: str | None) -
     """Order, limit, project, and collect the nodes into `page`. The projection includes the
     sort properties (the planner adds them), so each node's cursor comes from the node itself."""
     lines = [cursor_filter] if cursor_filter else []
-    lines.append("WITH this" + b.order_by("this", query.sort) + f" LIMIT {b.param(query.limit)}")
+    order = b.order_by("this", query.sort)
+    lines.append("WITH this" + order + f" LIMIT {b.param(query.limit)}")
+    batched, done = b.batched_selections("this", query.projection, "WITH {carried}" + order)
     calls: list[str] = []
-    node = b.projection("this", query.projection, calls)
-    lines += calls
+    node = b.projection("this", query.projection, calls, done)
+    lines += batched + calls
     lines.append(f"WITH collect({node}) AS page")
     return lines
 

@@ -287,3 +287,31 @@ def test_node_with_unknown_well_formed_id_is_null(gql, type_name, uid):
     body = gql("query($id: ID!) { node(id: $id) { __typename id } }", {"id": to_global_id(type_name, uid)})
     assert not body.get("errors"), body["errors"]
     assert body["data"] == {"node": None}
+
+
+def test_a_page_of_nested_fields_matches_the_seed_row_for_row(data):
+    """Plain relationship fields of a page are matched for all rows at once and regrouped
+    (graph/cypher.py: batched_selections); the page keeps its order, single fields with no
+    match are null, lists with none are empty, and deeper and limited fields still work."""
+    from tests.test_filters import BY_UID, rel, runs_enterprise
+
+    query = ("{ organisations(first: 1000, sort: [{ name: DESC }]) { nodes { uid"
+             " community { uid town { nameEn } } secretaries { uid isEntrepreneur }"
+             " partOf { uid } members(first: 2, sort: [{ uid: ASC }]) { uid } } } }")
+    nodes = data(query)["organisations"]["nodes"]
+    assert [n["uid"] for n in nodes] == expected_order("Organisation", [("name", True)])
+    assert any(n["community"] is None for n in nodes) and any(n["community"] for n in nodes)
+    assert any(n["secretaries"] == [] for n in nodes) and any(n["secretaries"] for n in nodes)
+    for node in nodes:
+        seed = BY_UID[node["uid"]]
+        community = rel("Organisation", "community", seed)
+        if community:
+            towns = rel("Community", "town", community[0])
+            assert node["community"] == {"uid": community[0]["uid"],
+                                         "town": {"nameEn": towns[0]["nameEn"]} if towns else None}
+        else:
+            assert node["community"] is None
+        assert sorted((s["uid"], s["isEntrepreneur"]) for s in node["secretaries"]) == sorted(
+            (m["uid"], runs_enterprise(m)) for m in rel("Organisation", "secretaries", seed))
+        assert sorted(z["uid"] for z in node["partOf"]) == sorted(z["uid"] for z in rel("Organisation", "partOf", seed))
+        assert [m["uid"] for m in node["members"]] == sorted(m["uid"] for m in rel("Organisation", "members", seed))[:2]
