@@ -184,20 +184,16 @@ class CypherBuilder:
 
     def projection(self, var: str, projection: Projection, calls: list[str],
                    done: dict[str, str] | None = None) -> str:
-        """A map projection of `var`; relationship fields become CALLs (into `calls`) unless
-        `done` names the variable that already holds them."""
-        entries = [".uid"]
+        """`var` as a list of values in `projection.columns` order; relationship fields become
+        CALLs (into `calls`) unless `done` names the variable that already holds them."""
+        values = [f"{var}.uid"]
         for prop in projection.props:
             if prop.name == "uid":
                 continue
-            if prop.pattern is not None:
-                entries.append(f"{quote(prop.name)}: {computed_value(var, prop)}")
-            else:
-                entries.append("." + quote(prop.name))
+            values.append(computed_value(var, prop) if prop.pattern is not None else prop_ref(var, prop))
         for selection in projection.rels:
-            value = (done or {}).get(selection.key) or self._rel_selection(var, selection, calls)
-            entries.append(f"{quote(REL_KEY_PREFIX + selection.key)}: {value}")
-        return f"{var} {{{', '.join(entries)}}}"
+            values.append((done or {}).get(selection.key) or self._rel_selection(var, selection, calls))
+        return f"[{', '.join(values)}]"
 
     def batched_selections(self, var: str, projection: Projection, regroup: str) -> tuple[list[str], dict[str, str]]:
         """A page's plain relationship fields (no filter, order or limit) for all its rows at
@@ -211,7 +207,7 @@ class CypherBuilder:
                 continue
             related, result = self.var("n"), self.var("f")
             nested: list[str] = []
-            # FalkorDB projects a null node to a map of nulls, which collect() would keep.
+            # A null node's values are nulls, not null: collect() would keep them.
             mapped = f"CASE WHEN {related} IS NULL THEN null ELSE {self.projection(related, sel.projection, nested)} END"
             collected = f"collect({mapped})" if sel.rel.many else f"head(collect({mapped}))"
             lines += [f"OPTIONAL MATCH {rel_pattern(var, sel.rel, related, sel.target)}", *nested,

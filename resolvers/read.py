@@ -49,8 +49,7 @@ async def resolve_connection(info: Any, node_type: NodeType, args: dict[str, Any
         rows = await run_read(info.context, compile_connection(plan))
     row = rows[0] if rows else {}
     page = list(row.get("page") or [])
-    return Shaped(shape_connection(reader, root, node_type, plan.sort, page[:first],
-                                   row.get("total", 0), len(page) > first, plan.after is not None))
+    return Shaped(shape_connection(reader, root, plan, page[:first], row.get("total", 0), len(page) > first))
 
 
 async def resolve_node(info: Any, global_id: str) -> dict[str, Any] | None:
@@ -63,4 +62,4 @@ async def resolve_node(info: Any, global_id: str) -> dict[str, Any] | None:
     rows = await run_read(info.context, compile_node_by_uid(NodeByUidQuery(node_type, uid, projection)))
     if not rows:
         return None
-    return Shaped(shape_node(node_plan(reader, [reader.root(info)], node_type), rows[0]["node"]))
+    return Shaped(shape_node(node_plan(reader, [reader.root(info)], projection), rows[0]["node"]))

@@ -105,7 +105,7 @@ class Writer:
         root = reader.root(self.info)
         projection = build_projection(reader, [root], node_type, root.key)
         rows = await run_read(self.context, compile_node_by_uid(NodeByUidQuery(node_type, uid, projection)))
-        return Shaped(shape_node(node_plan(reader, [root], node_type), rows[0]["node"]))
+        return Shaped(shape_node(node_plan(reader, [root], projection), rows[0]["node"]))
 
 
 def _props_from(node_type: NodeType, given: dict[str, Any], path: str, creating: bool) -> dict[str, Any]:
