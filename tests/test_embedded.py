@@ -3,6 +3,7 @@ second process attaches to a running server instead of starting another."""
 from __future__ import annotations
 
 import subprocess
+import time
 
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_backend import FalkorBackend
@@ -70,3 +71,41 @@ def test_long_data_dir_paths_get_a_short_socket(tmp_path):
         assert server.ping()
     finally:
         server.stop()
+
+
+async def test_a_bulk_load_is_compacted_into_a_snapshot(tmp_path):
+    """Replaying a bulk load's statements on start-up is slow (a 36 MB log took over 10 minutes);
+    once the log passes 4 MB and doubles, the server rewrites it as a snapshot."""
+    import redis
+
+    server = EmbeddedFalkorDB(tmp_path)
+    server.start()
+    try:
+        backend = await _connect(server)
+        rows = [{"uid": f"m-{i}", "name": "示例党员" + "x" * 200} for i in range(8_000)]
+        for batch in range(4):  # ~2 MB of parameters per statement, all of it logged
+            await backend.write(CompiledQuery("UNWIND $rows AS row CREATE (:Member {uid: row.uid, name: row.name})",
+                                              {"rows": [{**r, "uid": f"{r['uid']}-{batch}"} for r in rows]}))
+        await backend.client.connection.aclose()
+        info = redis.Redis(unix_socket_path=str(server.socket_path))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            persistence = info.info("persistence")
+            if persistence["aof_rewrites"] >= 1 and not persistence["aof_rewrite_in_progress"]:
+                break
+            time.sleep(0.2)
+        assert persistence["aof_rewrites"] >= 1, persistence
+        info.close()
+    finally:
+        server.stop()
+    base = next((tmp_path / "appendonlydir").glob("*.base.rdb"))
+    assert base.stat().st_size > 100_000  # the graph now lives in the snapshot (an empty one: ~100 bytes)
+
+    again = EmbeddedFalkorDB(tmp_path)
+    again.start()
+    try:
+        backend = await _connect(again)
+        assert await backend.read(CompiledQuery("MATCH (m:Member) RETURN count(m) AS n")) == [{"n": 32_000}]
+        await backend.client.connection.aclose()
+    finally:
+        again.stop()
