@@ -12,7 +12,7 @@ from typing import Any
 from graph.model import NodeType, Prop, Rel
 from graph.plan import (
     And, Compare, CompiledQuery, ConnectionQuery, Cursor, Filter, NodeByUidQuery, Not, Or,
-    REL_KEY_PREFIX, Projection, RelFilter, RelSelection, SortKey,
+    Projection, RelFilter, RelSelection, SortKey,
 )
 
 _COMPARISON = {"eq": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": "IN",
