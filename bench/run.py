@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import time
@@ -45,7 +46,7 @@ async def prepare(backend, preset: str) -> None:
 
 async def translation_ms(schema, query: BenchQuery, iterations: int) -> float:
     samples = []
-    for i in range(iterations + 3):
+    for i in range(max(iterations, 300) + 3):  # cheap, and noisy on a shared machine: take many
         probe = TranslationProbe()
         started = time.perf_counter()
         await schema.execute(query.graphql, variable_values=query.variables, context_value={"backend": probe})
@@ -59,6 +60,7 @@ NAIVE_MAX_NODES = 100_000  # the baseline reads whole labels into Python: hopele
 
 async def bench_query(schema, backend, query: BenchQuery, iterations: int, naive_ok: bool = True) -> dict[str, Any]:
     result: dict[str, Any] = {"query": query.name}
+    gc.collect()  # each query starts from a clean heap, not the previous one's garbage
     result["translation_ms"] = await translation_ms(schema, query, iterations)
 
     log = QueryLog()
