@@ -25,11 +25,13 @@ def plot(reports: list[dict], path) -> None:
     figure, (latency, ratio) = plt.subplots(1, 2, figsize=(13, 5))
     names = [q["query"] for q in reports[0]["queries"]]
     for name in names:
+        # More queries than the colour cycle has colours: research queries are dashed.
+        style = {"marker": "o", "label": name, "linestyle": "--" if name.startswith("research") else "-"}
         p50 = [next(q for q in r["queries"] if q["query"] == name)["graphql"]["p50"] for r in reports]
-        latency.plot(sizes, p50, marker="o", label=name)
+        latency.plot(sizes, p50, **style)
         overheads = [next(q for q in r["queries"] if q["query"] == name).get("overhead") for r in reports]
         if all(o is not None for o in overheads):
-            ratio.plot(sizes, overheads, marker="o", label=name)
+            ratio.plot(sizes, overheads, **style)
     for axis, title in ((latency, "GraphQL p50 (ms), in-process"), (ratio, "GraphQL p50 ÷ hand-written Cypher p50")):
         axis.set_xscale("log")
         axis.set_xlabel("nodes in the graph")
