@@ -115,6 +115,14 @@ class BridgingReport:
     organisations: list[BridgingOrganisation]
 
 
+def _selects_betweenness(info: Info) -> bool:
+    reader = SelectionReader(info)
+    report = reader.children(reader.root(info, {}), "BridgingReport")
+    return "approximate" in {f.name for f in report.values()} or any(
+        f.name == "betweenness" for part in report.values() if part.name == "organisations"
+        for f in reader.children(part, "BridgingOrganisation").values())
+
+
 def _objects(cls, rows):
     return [cls(**row) for row in rows]
 
@@ -139,7 +147,8 @@ class StatisticsQuery:
     @strawberry.field(description="Organisations ranked by the zones they serve, or by betweenness centrality.")
     async def bridgingOrganisations(self, info: Info, by: BridgingMeasure = BridgingMeasure.ZONES_SERVED,
                                     first: Optional[int] = None) -> BridgingReport:
-        report = await statistics.bridging_organisations(reader_for(info.context), by.value, first)
+        report = await statistics.bridging_organisations(reader_for(info.context), by.value, first,
+                                                         _selects_betweenness(info))
         return BridgingReport(by=by, approximate=report["approximate"], organisations=[
             BridgingOrganisation(**{**o, "organisation": GraphNode(**_node(o["organisation"]))})
             for o in report["organisations"]])

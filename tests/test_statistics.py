@@ -376,3 +376,19 @@ def test_global_ids_in_statistics_are_node_ids(data):
     assert row["id"] == to_global_id("Organisation", row["uid"])
     node = data("query($id: ID!) { node(id: $id) { ... on Organisation { uid } } }", {"id": row["id"]})["node"]
     assert node == {"uid": row["uid"]}
+
+
+@pytest.mark.parametrize("selection, reads", [
+    ("organisations { organisation { uid } zonesServed zonesLinked }", 1),
+    ("organisations { organisation { uid } zonesServed zonesLinked betweenness }", 2),
+    ("approximate organisations { organisation { uid } zonesServed zonesLinked }", 2),
+    ("organisations { organisation { uid } zonesServed zonesLinked ... on BridgingOrganisation { betweenness } }", 2),
+])
+def test_betweenness_is_computed_only_when_selected(gql, selection, reads):
+    body = gql("{ bridgingOrganisations(first: 15) { %s } }" % selection)
+    assert not body.get("errors"), body
+    assert len(body["extensions"]["cypher"]) == reads
+    plain = gql("{ bridgingOrganisations(first: 15) { organisations { organisation { uid } zonesServed zonesLinked } } }")
+    strip = [{k: o[k] for k in ("organisation", "zonesServed", "zonesLinked")}
+             for o in body["data"]["bridgingOrganisations"]["organisations"]]
+    assert strip == plain["data"]["bridgingOrganisations"]["organisations"]
