@@ -76,15 +76,55 @@ QUERIES = [
         "page-1000", "{ members(first: 1000) { nodes { uid name nameEn source } } }",
         cypher="MATCH (m:Member) WITH m ORDER BY m.uid LIMIT 1000 RETURN m.uid AS uid, m.name AS name, "
                "m.nameEn AS nameEn, m.source AS source"),
+    # Research: what an expert would write for exactly the fields selected (ours computes some
+    # it was not asked for: kinds, node lists, the composition's union in Python).
     BenchQuery("research-zone-composition", "{ zoneComposition(first: 20) { absorbedOrganisations zones { zone { name }"
-                                            " internalCount externalCount membersReachable } } }", naive=False),
+                                            " internalCount externalCount membersReachable } } }", naive=False,
+               cypher="MATCH (z:Zone) WITH z ORDER BY z.uid LIMIT 20 "
+                      "CALL { WITH z MATCH (z)<-[:PART_OF]-(o:Organisation) RETURN count(DISTINCT o) AS internal } "
+                      "CALL { WITH z MATCH (z)<-[:SERVES]-(o:Organisation) RETURN count(DISTINCT o) AS external } "
+                      "CALL { WITH z MATCH (z)<-[:PART_OF|SERVES]-(o:Organisation) RETURN collect(DISTINCT o.uid) AS absorbed } "
+                      "CALL { WITH z MATCH (z)<-[:LEADS|PART_OF|SERVES]-(:Organisation)<-[:MEMBER_OF|SECRETARY_OF]-(m:Member) "
+                      "RETURN count(DISTINCT m) AS members } "
+                      "WITH collect([z.name, internal, external, members]) AS zones, collect(absorbed) AS lists "
+                      "UNWIND lists AS list UNWIND list AS uid "
+                      "RETURN zones, count(DISTINCT uid) AS absorbedOrganisations"),
     BenchQuery("research-town-statistics", "{ townStatistics { area { name } zones villages grids members"
-                                           " entrepreneurSecretaryShare } }", naive=False),
+                                           " entrepreneurSecretaryShare } }", naive=False,
+               cypher="MATCH (t:Town) "
+                      "CALL { WITH t MATCH (t)<-[:IN_TOWN]-(z:Zone) RETURN count(z) AS zones } "
+                      "CALL { WITH t MATCH (t)<-[:IN_TOWN]-(c:Community {kind: $village}) RETURN count(c) AS villages } "
+                      "CALL { WITH t MATCH (t)<-[:IN_TOWN]-(g:Grid) RETURN count(g) AS grids } "
+                      "CALL { WITH t MATCH (t)<-[:IN_TOWN]-(:Organisation)<-[:MEMBER_OF|SECRETARY_OF]-(m:Member) "
+                      "RETURN count(DISTINCT m) AS members } "
+                      "CALL { WITH t MATCH (t)<-[:IN_TOWN]-(:Community {kind: $village})<-[:BASED_IN]-(:Organisation)"
+                      "<-[:SECRETARY_OF]-(s:Member) WITH DISTINCT s RETURN count(s) AS secretaries, "
+                      "count(CASE WHEN size([(s)-[:RUNS]->(:Enterprise) | 1]) > 0 THEN 1 END) AS entrepreneurs } "
+                      "RETURN t.name AS name, zones, villages, grids, members, "
+                      "CASE WHEN secretaries = 0 THEN null ELSE toFloat(entrepreneurs) / secretaries END AS share "
+                      "ORDER BY t.uid",
+               params={"village": "VILLAGE"}),
     BenchQuery("research-demand-statistics", "{ demandStatistics(groupBy: CATEGORY) { collected resolved"
-                                             " resolutionRate groups { key collected resolved } } }", naive=False),
+                                             " resolutionRate groups { key collected resolved } } }", naive=False,
+               cypher="MATCH (d:Demand) WITH d.category AS key, count(d) AS collected, "
+                      "count(CASE WHEN d.status = $resolved THEN 1 END) AS resolved ORDER BY collected DESC, key "
+                      "WITH collect([key, collected, resolved]) AS groups, sum(collected) AS c, sum(resolved) AS r "
+                      "RETURN groups, c, r, CASE WHEN c = 0 THEN null ELSE toFloat(r) / c END AS rate",
+               params={"resolved": "RESOLVED"}),
     BenchQuery("research-coverage-gaps", "{ coverageGaps(first: 10) { gridsWithoutDepartment { count }"
                                          " zonesWithoutExternalOrganisation { count } villagesWithoutSecretary { count } } }",
-               naive=False),
+               naive=False,
+               cypher="CALL { MATCH (g:Grid) WHERE NOT (g)<-[:SUNK_TO]-(:Department) RETURN count(g) AS grids } "
+                      "CALL { MATCH (z:Zone) WHERE NOT (z)<-[:SERVES]-(:Organisation) RETURN count(z) AS zones } "
+                      "CALL { MATCH (c:Community {kind: $village}) "
+                      "WHERE NOT (c)<-[:BASED_IN]-(:Organisation)<-[:SECRETARY_OF]-(:Member) RETURN count(c) AS villages } "
+                      "RETURN grids, zones, villages",
+               params={"village": "VILLAGE"}),
     BenchQuery("research-bridging", "{ bridgingOrganisations(first: 10) { organisations { organisation { name }"
-                                    " zonesServed } } }", naive=False),
+                                    " zonesServed } } }", naive=False,
+               cypher="MATCH (o:Organisation)-[r:LEADS|PART_OF|SERVES]->(z:Zone) "
+                      "WITH o, count(DISTINCT z) AS zonesLinked, "
+                      "count(DISTINCT CASE WHEN type(r) = $serves THEN z END) AS zonesServed "
+                      "RETURN o.name AS name, zonesServed ORDER BY zonesServed DESC, zonesLinked DESC, o.uid LIMIT 10",
+               params={"serves": "SERVES"}),
 ]
