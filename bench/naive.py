@@ -179,7 +179,7 @@ def _sorted(nodes: list[dict], sort: Optional[JSON]) -> list[dict]:
 
 
 @strawberry.type
-class Query:
+class EntityQuery:
     @strawberry.field
     async def zones(self, info: Info, where: Optional[JSON] = None, sort: Optional[JSON] = None,
                     first: int = 100, after: Optional[str] = None) -> ZoneConnection:
@@ -222,5 +222,3 @@ class Query:
         found = [r["g"] for r in await rows(info, "MATCH (g:Grid) RETURN g {.*} AS g")]
         return grid_page(_sorted(found, sort), first, None)
 
-
-NAIVE_SCHEMA = strawberry.Schema(query=Query)

@@ -16,7 +16,6 @@ class BenchQuery:
     variables: dict[str, Any] = field(default_factory=dict)
     cypher: str | None = None  # hand-written equivalent
     params: dict[str, Any] = field(default_factory=dict)
-    naive: bool = True  # the resolver-per-field baseline can answer it
 
 
 def contract(name: str) -> str:
@@ -79,7 +78,7 @@ QUERIES = [
     # Research: what an expert would write for exactly the fields selected (ours computes some
     # it was not asked for: kinds, node lists, the composition's union in Python).
     BenchQuery("research-zone-composition", "{ zoneComposition(first: 20) { absorbedOrganisations zones { zone { name }"
-                                            " internalCount externalCount membersReachable } } }", naive=False,
+                                            " internalCount externalCount membersReachable } } }",
                cypher="MATCH (z:Zone) WITH z ORDER BY z.uid LIMIT 20 "
                       "CALL { WITH z MATCH (z)<-[:PART_OF]-(o:Organisation) RETURN count(DISTINCT o) AS internal } "
                       "CALL { WITH z MATCH (z)<-[:SERVES]-(o:Organisation) RETURN count(DISTINCT o) AS external } "
@@ -90,7 +89,7 @@ QUERIES = [
                       "UNWIND lists AS list UNWIND list AS uid "
                       "RETURN zones, count(DISTINCT uid) AS absorbedOrganisations"),
     BenchQuery("research-town-statistics", "{ townStatistics { area { name } zones villages grids members"
-                                           " entrepreneurSecretaryShare } }", naive=False,
+                                           " entrepreneurSecretaryShare } }",
                cypher="MATCH (t:Town) "
                       "CALL { WITH t MATCH (t)<-[:IN_TOWN]-(z:Zone) RETURN count(z) AS zones } "
                       "CALL { WITH t MATCH (t)<-[:IN_TOWN]-(c:Community {kind: $village}) RETURN count(c) AS villages } "
@@ -105,7 +104,7 @@ QUERIES = [
                       "ORDER BY t.uid",
                params={"village": "VILLAGE"}),
     BenchQuery("research-demand-statistics", "{ demandStatistics(groupBy: CATEGORY) { collected resolved"
-                                             " resolutionRate groups { key collected resolved } } }", naive=False,
+                                             " resolutionRate groups { key collected resolved } } }",
                cypher="MATCH (d:Demand) WITH d.category AS key, count(d) AS collected, "
                       "count(CASE WHEN d.status = $resolved THEN 1 END) AS resolved ORDER BY collected DESC, key "
                       "WITH collect([key, collected, resolved]) AS groups, sum(collected) AS c, sum(resolved) AS r "
@@ -113,7 +112,7 @@ QUERIES = [
                params={"resolved": "RESOLVED"}),
     BenchQuery("research-coverage-gaps", "{ coverageGaps(first: 10) { gridsWithoutDepartment { count }"
                                          " zonesWithoutExternalOrganisation { count } villagesWithoutSecretary { count } } }",
-               naive=False,
+              
                cypher="CALL { MATCH (g:Grid) WHERE NOT (g)<-[:SUNK_TO]-(:Department) RETURN count(g) AS grids } "
                       "CALL { MATCH (z:Zone) WHERE NOT (z)<-[:SERVES]-(:Organisation) RETURN count(z) AS zones } "
                       "CALL { MATCH (c:Community {kind: $village}) "
@@ -121,7 +120,7 @@ QUERIES = [
                       "RETURN grids, zones, villages",
                params={"village": "VILLAGE"}),
     BenchQuery("research-bridging", "{ bridgingOrganisations(first: 10) { organisations { organisation { name }"
-                                    " zonesServed } } }", naive=False,
+                                    " zonesServed } } }",
                cypher="MATCH (o:Organisation)-[r:LEADS|PART_OF|SERVES]->(z:Zone) "
                       "WITH o, count(DISTINCT z) AS zonesLinked, "
                       "count(DISTINCT CASE WHEN type(r) = $serves THEN z END) AS zonesServed "

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.measure import CountingBackend, TranslationProbe, rss_mb, summarise, timed, timed_together
-from bench.naive import NAIVE_SCHEMA
+from bench.naive_research import NAIVE_SCHEMA
 from bench.queries import QUERIES, BenchQuery
 from graph.backend import QueryLog, Settings, connected
 from graph.loading import count_nodes
@@ -79,7 +79,7 @@ async def bench_query(schema, backend, query: BenchQuery, iterations: int, naive
     result.update(await timed_together(runs, iterations))
     if query.cypher:
         result["overhead"] = round(result["graphql"]["p50"] / result["handwritten"]["p50"], 2)
-    if query.naive and naive_ok:
+    if naive_ok:
         counting = CountingBackend(backend)
         naive_outcome = await NAIVE_SCHEMA.execute(query.graphql, variable_values=query.variables,
                                                    context_value={"backend": counting})
