@@ -55,6 +55,19 @@ async def test_seed_is_idempotent_and_reset_reloads(tmp_path):
     assert await _counts(tmp_path) == {"nodes": expected_nodes, "relationships": expected_rels}
 
 
+def test_only_the_server_has_a_read_timeout(tmp_path, monkeypatch):
+    """The timeout guards `dangjian serve` from runaway client queries; seed, import, export and
+    generate run known long reads (an export page over a million members) to the end."""
+    from argparse import Namespace
+
+    from web.cli import _settings
+
+    monkeypatch.setenv("DANGJIAN_READ_TIMEOUT_MS", "1500")
+    args = Namespace(database_url=None, data_dir=tmp_path)
+    assert _settings(args, serving=True).read_timeout_ms == 1500
+    assert _settings(args).read_timeout_ms == 0
+
+
 def test_healthz_reports_the_backend_and_node_count(server):
     body = httpx.get(server + "/healthz").json()
     assert body["status"] == "ok" and body["backend"] == "falkordb"

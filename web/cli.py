@@ -10,8 +10,11 @@ from pathlib import Path
 from graph.backend import Settings, connected
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(database_url=args.database_url, data_dir=args.data_dir)
+def _settings(args: argparse.Namespace, serving: bool = False) -> Settings:
+    # The read timeout guards the server from runaway client queries; the batch commands run
+    # known long reads (an export page over a million members) and are not cut short.
+    return Settings.from_env(database_url=args.database_url, data_dir=args.data_dir,
+                             read_timeout_ms=None if serving else 0)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -24,7 +27,7 @@ def serve(args: argparse.Namespace) -> int:
     dev_mode = args.dev or os.environ.get("DANGJIAN_DEV") == "1"
     print(f"dangjian-graph: GraphiQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
     if args.workers == 1:
-        app = create_app(_settings(args), dev_mode=dev_mode, seed_if_empty=not args.no_seed)
+        app = create_app(_settings(args, serving=True), dev_mode=dev_mode, seed_if_empty=not args.no_seed)
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", http=NoDelayH11Protocol)
         return 0
     return _serve_workers(args, dev_mode)
