@@ -187,9 +187,7 @@ class CypherBuilder:
         """`var` as a list of values in `projection.columns` order; relationship fields become
         CALLs (into `calls`) unless `done` names the variable that already holds them."""
         values = [f"{var}.uid"]
-        for prop in projection.props:
-            if prop.name == "uid":
-                continue
+        for prop in projection.value_props:
             values.append(computed_value(var, prop) if prop.pattern is not None else prop_ref(var, prop))
         for selection in projection.rels:
             values.append((done or {}).get(selection.key) or self._rel_selection(var, selection, calls))

@@ -86,12 +86,16 @@ class Projection:
     props: tuple[Prop, ...] = ()
     rels: tuple[RelSelection, ...] = ()
 
+    @property
+    def value_props(self) -> tuple[Prop, ...]:
+        """The properties after uid, in column order (uid always comes first)."""
+        return tuple(p for p in self.props if p.name != "uid")
+
     @cached_property
     def columns(self) -> dict[str, int]:
-        """Column name → position: uid, the other properties, then relationship fields as
+        """Column name → position: uid, `value_props`, then relationship fields as
         REL_KEY_PREFIX + response key."""
-        names = ["uid", *(p.name for p in self.props if p.name != "uid"),
-                 *(REL_KEY_PREFIX + r.key for r in self.rels)]
+        names = ["uid", *(p.name for p in self.value_props), *(REL_KEY_PREFIX + r.key for r in self.rels)]
         return {name: i for i, name in enumerate(names)}
 
 
