@@ -15,12 +15,10 @@ class TranslationProbe:
 
     def __init__(self) -> None:
         self.arrived: float | None = None
-        self.text = ""
 
     async def read(self, query) -> list:
         if self.arrived is None:
             self.arrived = time.perf_counter()
-            self.text = query.text
         return []
 
 
