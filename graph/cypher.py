@@ -207,7 +207,7 @@ class CypherBuilder:
             nested: list[str] = []
             # A null node's values are nulls, not null: collect() would keep them.
             mapped = f"CASE WHEN {related} IS NULL THEN null ELSE {self.projection(related, sel.projection, nested)} END"
-            collected = f"collect({mapped})" if sel.rel.many else f"head(collect({mapped}))"
+            collected = _collected(sel, mapped)
             lines += [f"OPTIONAL MATCH {rel_pattern(var, sel.rel, related, sel.target)}", *nested,
                       f"WITH {', '.join([var, *done.values()])}, {collected} AS {result}"]
             done[sel.key] = result
@@ -232,7 +232,7 @@ class CypherBuilder:
         nested: list[str] = []
         mapped = self.projection(related, sel.projection, nested)
         lines += nested
-        collected = f"collect({mapped})" if sel.rel.many else f"head(collect({mapped}))"
+        collected = _collected(sel, mapped)
         lines.append(f"RETURN {collected} AS {result} }}")
         calls.append(" ".join(lines))
         return result
@@ -268,6 +268,11 @@ class CypherBuilder:
             return f"({beyond} OR ({ref} = {p} AND {rest}))"
 
         return after_from(0)
+
+
+def _collected(sel: RelSelection, mapped: str) -> str:
+    """A relationship field's values: a list, or the one node (or null) of a single field."""
+    return f"collect({mapped})" if sel.rel.many else f"head(collect({mapped}))"
 
 
 def computed_value(var: str, prop: Prop) -> str:
