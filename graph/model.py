@@ -44,6 +44,9 @@ class Prop:
     format: str | None = None
     # Set by a workflow (the demand's status and its dates), never by generic create/update.
     managed: bool = False
+    # Inclusive bounds of a number (money and counts are never negative; rates are shares).
+    minimum: float | None = None
+    maximum: float | None = None
 
     @property
     def is_enum(self) -> bool:
@@ -71,6 +74,9 @@ class NodeType:
     props: tuple[Prop, ...] = ()
     rels: tuple[Rel, ...] = ()
     writable: bool = True  # generic create/update/delete/connect mutations exist
+    # Properties whose values, where present, never decrease in this order (a demand is raised
+    # before it is assigned, and assigned before it is resolved). Checked on every write.
+    orderings: tuple[tuple[str, ...], ...] = ()
 
     @property
     def label(self) -> str:
@@ -121,9 +127,11 @@ NODE_TYPES: tuple[NodeType, ...] = (
         "Town", "towns", "A town or subdistrict (镇街).",
         props=(
             Prop("kind", "TownKind", True, "TOWN (镇) or SUBDISTRICT (街道)."),
-            Prop("residentsReceived", "Int", description="Residents received by stationed-contact teams in 2015."),
-            Prop("householdsVisited", "Int", description="Households visited in 2015."),
-            Prop("householdVisitRate", "Float", description="Share of households visited in 2015, 0 to 1."),
+            Prop("residentsReceived", "Int", description="Residents received by stationed-contact teams in 2015.",
+                 minimum=0),
+            Prop("householdsVisited", "Int", description="Households visited in 2015.", minimum=0),
+            Prop("householdVisitRate", "Float", description="Share of households visited in 2015, 0 to 1.",
+                 minimum=0, maximum=1),
         ),
         rels=(
             out("district", "IN_DISTRICT", "District", False),
@@ -164,7 +172,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     ),
     NodeType(
         "Grid", "grids", "One of the 122 grids (网格) of the social governance cloud platform.",
-        props=(Prop("number", "Int", False, "Grid number, 1 to 122."),),
+        props=(Prop("number", "Int", False, "Grid number, from 1 (the seed has 1 to 122).", minimum=1),),
         rels=(
             out("town", "IN_TOWN", "Town", False),
             out("communities", "COVERS", "Community", True),
@@ -261,13 +269,14 @@ NODE_TYPES: tuple[NodeType, ...] = (
             out("resolvedByOrganisation", "RESOLVED_BY", "Organisation", False, managed=True),
             out("resolvedByDepartment", "RESOLVED_BY", "Department", False, managed=True),
         ),
+        orderings=(("raisedOn", "assignedOn", "resolvedOn"), ("raisedAt", "assignedAt", "resolvedAt")),
     ),
     NodeType(
         "Programme", "programmes", "A programme, project, platform or named service.",
         props=(
             Prop("kind", "ProgrammeKind", True),
-            Prop("budgetYuan", "Float", False),
-            Prop("expectedBeneficiaries", "Int", False),
+            Prop("budgetYuan", "Float", False, "Budget in yuan (元).", minimum=0),
+            Prop("expectedBeneficiaries", "Int", False, "People expected to benefit.", minimum=0),
         ),
         rels=(
             out("district", "IN_DISTRICT", "District", False),

@@ -1,23 +1,88 @@
-"""What makes a property value valid, beyond its type: shared by mutations and imports."""
+"""What makes a value valid: one set of rules, shared by mutations, filters and imports.
+
+- `text_problem`: text every entry refuses (GraphQL arguments and variables, import cells,
+  X-Actor): NUL, lone surrogates, and the control characters XML 1.0 forbids, which would make
+  the GraphML and GEXF exports unreadable.
+- `value_problem`: one property's value against its declared type (32-bit `Int`, finite `Float`,
+  `Boolean`, the enum's names, `String`), its format (ISO dates) and its bounds (`Prop.minimum`,
+  `Prop.maximum` in graph/model.py).
+- `record_problems`: rules across a node's properties (`NodeType.orderings`: a demand's
+  raisedOn ≤ assignedOn ≤ resolvedOn), checked on the record as it will be stored.
+
+Each returns a reason in plain words, or None; callers add the field (mutations: the argument
+path; imports: file, line and column).
+"""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
-from graph.model import Prop
+from graph.model import ENUMS, NodeType, Prop
 
 MAX_TEXT = 10_000
+INT_MIN, INT_MAX = -(2 ** 31), 2 ** 31 - 1  # GraphQL's Int is a signed 32-bit integer
 # Python accepts more ISO forms (20240115, 2024-W03-1); stored dates keep one sortable form.
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+# Characters XML 1.0 does not allow (§2.2), and lone UTF-16 surrogates, which no UTF-8 encoder
+# accepts. Tab, line feed and carriage return are allowed.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _char_name(char: str) -> str:
+    code = ord(char)
+    if code == 0:
+        return "NUL (U+0000)"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"a lone surrogate (U+{code:04X})"
+    return f"the control character U+{code:04X}"
 
 
 def text_problem(value: Any) -> str | None:
-    # The FalkorDB client inlines parameters into the query header, where NUL ends the text.
-    values = value if isinstance(value, list) else [value]
-    if any(isinstance(v, str) and "\x00" in v for v in values):
-        return "text must not contain NUL (U+0000) characters"
+    """Why a text (or any text inside a list or dict) cannot be accepted, or None."""
+    if isinstance(value, str):
+        found = _FORBIDDEN.search(value)
+        if found:
+            return f"text must not contain {_char_name(found.group())}"
+        return None
+    if isinstance(value, dict):
+        value = list(value.keys()) + list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            problem = text_problem(item)
+            if problem:
+                return problem
+    return None
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids (for exports of whatever is stored)."""
+    return _FORBIDDEN.sub("\ufffd", text)
+
+
+def type_problem(prop: Prop, value: Any) -> str | None:
+    """Why a non-null value is not of the property's GraphQL type, or None."""
+    kind = prop.type
+    if prop.is_enum:
+        if not isinstance(value, str) or value not in ENUMS[kind]:
+            return f"{value!r} is not one of {', '.join(ENUMS[kind])}"
+    elif kind == "Boolean":
+        if not isinstance(value, bool):
+            return f"must be true or false, got {value!r}"
+    elif kind == "Int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be a whole number, got {value!r}"
+        if not INT_MIN <= value <= INT_MAX:
+            return f"must be a 32-bit integer, between {INT_MIN} and {INT_MAX}, got {value}"
+    elif kind == "Float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"must be a number, got {value!r}"
+        if not math.isfinite(value):
+            return f"must be a finite number, got {value!r}"
+    elif not isinstance(value, str):
+        return f"must be text, got {value!r}"
     return None
 
 
@@ -25,7 +90,7 @@ def value_problem(prop: Prop, value: Any) -> str | None:
     """Why `value` does not fit `prop`, or None when it does."""
     if value is None:
         return "is required and cannot be null" if prop.required else None
-    problem = text_problem(value)
+    problem = type_problem(prop, value) or text_problem(value)
     if problem:
         return problem
     if isinstance(value, str):
@@ -39,9 +104,38 @@ def value_problem(prop: Prop, value: Any) -> str | None:
             return f"must be an ISO date, YYYY-MM-DD, got {value!r}"
         if prop.format == "datetime" and not (DATETIME.fullmatch(value) and _parses(dt.datetime.fromisoformat, value)):
             return f"must be an ISO 8601 timestamp, YYYY-MM-DDTHH:MM:SS with Z or an offset, got {value!r}"
-    if prop.name == "householdVisitRate" and not 0 <= value <= 1:
-        return "is a share between 0 and 1"
+    elif not isinstance(value, bool):
+        if prop.minimum is not None and value < prop.minimum:
+            return f"must be at least {_number(prop.minimum)}, got {value}"
+        if prop.maximum is not None and value > prop.maximum:
+            return f"must be at most {_number(prop.maximum)}, got {value}"
     return None
+
+
+def record_problems(node_type: NodeType, record: dict[str, Any]) -> list[tuple[str, str]]:
+    """(property, reason) for each rule across properties that `record` (the node's properties
+    as they will be stored) breaks. Dates and timestamps compare as ISO text; timestamps with
+    offsets are compared as instants."""
+    problems = []
+    for names in node_type.orderings:
+        present = [(n, record[n]) for n in names if record.get(n) is not None]
+        for (earlier, a), (later, b) in zip(present, present[1:]):
+            if _instant(a) > _instant(b):
+                problems.append((later, f"{later} ({b}) must not be before {earlier} ({a})"))
+    return problems
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, str) and "T" in value:
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.timezone.utc).isoformat()
+        except ValueError:
+            return value
+    return value
+
+
+def _number(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
 
 
 def _parses(parser, value: str) -> bool:

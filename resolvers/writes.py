@@ -15,6 +15,7 @@ from graph.plan import CompiledQuery, NodeByUidQuery
 from graph.cypher import compile_node_by_uid
 from graph.write_plan import Audit, CreateNode, DeleteNode, LinkChange, UpdateNode
 from graph.writes import compile_create, compile_delete, compile_precheck, compile_update
+from resolvers.actor import actor_of
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.plans import build_projection
 from resolvers.read import run_read
@@ -22,16 +23,6 @@ from resolvers.selection import SelectionReader
 from resolvers.shaping import Shaped, node_plan, shape_node
 from resolvers.values import check_prop_value, check_text
 from graph.write_plan import utc_now
-
-DEFAULT_ACTOR = "anonymous"
-
-
-def actor_of(context: Any) -> str:
-    request = context.get("request") if isinstance(context, dict) else None
-    actor = (request.headers.get("x-actor") if request is not None else None) or DEFAULT_ACTOR
-    check_text(actor, "X-Actor")
-    return actor[:200]
-
 
 def reverse_is_single(node_type: NodeType, rel: Rel) -> bool:
     """Is the same relationship single-valued when seen from the target's side?"""
