@@ -112,16 +112,19 @@ def value_problem(prop: Prop, value: Any) -> str | None:
     return None
 
 
-def record_problems(node_type: NodeType, record: dict[str, Any]) -> list[tuple[str, str]]:
+def record_problems(node_type: NodeType, record: dict[str, Any],
+                    changed: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str]]:
     """(property, reason) for each rule across properties that `record` (the node's properties
-    as they will be stored) breaks. Dates and timestamps compare as ISO text; timestamps with
-    offsets are compared as instants."""
+    as they will be stored) breaks; each is reported at the property of the pair that is being
+    `changed`, if any, else at the later one. Dates compare as ISO text; timestamps with offsets
+    as instants."""
     problems = []
     for names in node_type.orderings:
         present = [(n, record[n]) for n in names if record.get(n) is not None]
         for (earlier, a), (later, b) in zip(present, present[1:]):
             if _instant(a) > _instant(b):
-                problems.append((later, f"{later} ({b}) must not be before {earlier} ({a})"))
+                at = earlier if earlier in changed and later not in changed else later
+                problems.append((at, f"{later} ({b}) must not be before {earlier} ({a})"))
     return problems
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.model import NodeType, Rel
+from graph.plan import Projection
 
 
 def utc_now() -> tuple[str, str]:
@@ -30,12 +31,15 @@ class Audit:
     batch_id: str | None = None
 
     def properties(self, uid: str) -> dict[str, Any]:
+        """The entry's stored properties; absent ones are left out, never written as null
+        (FalkorDB mis-applies `SET n += $map` when the map holds several nulls)."""
         summary = f"{self.action} {self.target_type} {self.target_uid or ''}".strip()
-        return {
+        props = {
             "uid": uid, "name": summary, "source": self.source, "at": self.at, "actor": self.actor,
             "action": self.action, "targetType": self.target_type, "targetUid": self.target_uid,
             "changes": self.changes, "batchId": self.batch_id,
         }
+        return {k: v for k, v in props.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -52,23 +56,31 @@ class LinkChange:
 
 @dataclass(frozen=True)
 class CreateNode:
+    """A new node with `props` (no nulls) and links; the statement returns the stored node
+    in `projection`'s column order, read back after the write."""
+
     node_type: NodeType
     props: dict[str, Any]
     links: tuple[LinkChange, ...]
     audit: Audit
+    projection: Projection | None = None
 
 
 @dataclass(frozen=True)
 class UpdateNode:
-    """Set properties (None removes one) and add or remove links, if `expect` still holds."""
+    """Set properties, remove others, and add or remove links, if `expect` still holds
+    (property → value it must have; None: the property must be absent). The statement
+    returns the stored node in `projection`'s column order, read back after the write."""
 
     node_type: NodeType
     uid: str
-    props: dict[str, Any]
     audit: Audit
+    set_props: dict[str, Any] = field(default_factory=dict)  # no nulls
+    remove_props: tuple[str, ...] = ()
     connect: tuple[LinkChange, ...] = ()
     disconnect: tuple[LinkChange, ...] = ()
     expect: dict[str, Any] = field(default_factory=dict)
+    projection: Projection | None = None
 
 
 @dataclass(frozen=True)

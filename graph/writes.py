@@ -7,9 +7,11 @@ does not filter `OPTIONAL MATCH (d) WITH d WHERE d IS NULL`, so counts are used.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from graph.cypher import CypherBuilder, quote
 from graph.model import NODE_TYPES, NodeType, Rel
-from graph.plan import CompiledQuery
+from graph.plan import CompiledQuery, Projection
 from graph.write_plan import Audit, CreateNode, DeleteNode, LinkChange, UpdateNode
 
 AUDIT_LABEL = "AuditEntry"
@@ -52,6 +54,20 @@ class _WriteBuilder(CypherBuilder):
     def audit(self, audit: Audit, audit_uid: str) -> str:
         return f"CREATE (audit:{quote(AUDIT_LABEL)}) SET audit += {self.param(audit.properties(audit_uid))}"
 
+    def set_clause(self, var: str, props: dict[str, Any]) -> str:
+        """One assignment per property: values only, never nulls (removals are REMOVE)."""
+        assert all(v is not None for v in props.values()), "nulls are removed, not set"
+        return "SET " + ", ".join(f"{var}.{quote(k)} = {self.param(v)}" for k, v in props.items())
+
+    def read_back(self, var: str, projection: Projection | None) -> list[str]:
+        """Return the node as stored after the write, in the projection's column order, from
+        the same statement (so the response is what the write left, not what was asked)."""
+        if projection is None:
+            return [f"RETURN {var}.uid AS uid"]
+        calls: list[str] = []
+        node = self.projection(var, projection, calls)
+        return [f"WITH {var}", *calls, f"RETURN {node} AS node"]
+
 
 def uid_owners(uid_param: str) -> str:
     """A subquery yielding the label of every node, of any type, that holds the uid
@@ -70,17 +86,19 @@ def compile_create(plan: CreateNode, audit_uid: str) -> CompiledQuery:
         gathered, targets = b.gather_targets(link, plan.node_type, None)
         lines += gathered
         target_lists.append(targets)
-    lines.append(f"CREATE (n:{label}) SET n += {b.param(plan.props)}")
+    lines.append(f"CREATE (n:{label}) " + b.set_clause("n", plan.props))
     for link, targets in zip(plan.links, target_lists):
         lines.append(f"FOREACH (t IN {targets} | CREATE {_link('n', link.rel, 't')})")
-    lines += [b.audit(plan.audit, audit_uid), "RETURN n.uid AS uid"]
+    lines.append(b.audit(plan.audit, audit_uid))
+    lines += b.read_back("n", plan.projection)
     return CompiledQuery("\n".join(lines), b.params)
 
 
 def compile_update(plan: UpdateNode, audit_uid: str) -> CompiledQuery:
     b = _WriteBuilder()
     label = quote(plan.node_type.label)
-    guards = "".join(f" AND n.{quote(k)} = {b.param(v)}" for k, v in plan.expect.items())
+    guards = "".join(f" AND n.{quote(k)} IS NULL" if v is None else f" AND n.{quote(k)} = {b.param(v)}"
+                     for k, v in plan.expect.items())
     lines = [f"MATCH (n:{label}) WHERE n.uid = {b.param(plan.uid)}{guards}"]
     b.carry.append("n")
     target_lists = []
@@ -88,8 +106,13 @@ def compile_update(plan: UpdateNode, audit_uid: str) -> CompiledQuery:
         gathered, targets = b.gather_targets(link, plan.node_type, "n")
         lines += gathered
         target_lists.append(targets)
-    if plan.props:
-        lines.append(f"SET n += {b.param(plan.props)}")
+    if plan.set_props:
+        lines.append(b.set_clause("n", plan.set_props))
+    # One REMOVE clause per property: FalkorDB 4.16 removes the wrong property when one clause
+    # (REMOVE a, b; SET a = null, b = null; SET n += {a: null, b: null}) removes several: it
+    # dropped isDemonstration when nameEn and isPilot were nulled. Separate clauses are exact
+    # (300 random property sets and removals, none wrong).
+    lines += [f"{b.with_carry()} REMOVE n.{quote(k)}" for k in plan.remove_props]
     # After an updating clause, a MATCH must be introduced by WITH; DISTINCT folds the rows
     # an OPTIONAL MATCH + DELETE fanned out back to one.
     regroup = "WITH DISTINCT " + ", ".join(b.carry)
@@ -104,7 +127,8 @@ def compile_update(plan: UpdateNode, audit_uid: str) -> CompiledQuery:
                   f" WHERE {x}.uid IN {b.param(list(link.uids))} DELETE {edge}"]
     if plan.connect or plan.disconnect:
         lines.append(regroup)
-    lines += [b.audit(plan.audit, audit_uid), "RETURN n.uid AS uid"]
+    lines.append(b.audit(plan.audit, audit_uid))
+    lines += b.read_back("n", plan.projection)
     return CompiledQuery("\n".join(lines), b.params)
 
 
@@ -134,7 +158,12 @@ def compile_precheck(node_type: NodeType, uid: str, links: tuple[LinkChange, ...
         uids = b.param(list(link.uids))
         lines.append(f"CALL {{ MATCH (t:{quote(link.target.label)}) WHERE t.uid IN {uids} "
                      f"RETURN collect(t.uid) AS found{i} }}")
-        columns.append(f"found{i}")
+        # What the node is linked to already: all of a single-valued field (the link a
+        # connect replaces), the given targets of a list field.
+        among = f" AND l.uid IN {uids}" if link.rel.many else ""
+        lines.append(f"CALL {{ MATCH {_link(f'm:{label}', link.rel, f'l:{quote(link.target.label)}')} "
+                     f"WHERE m.uid = {uid_param}{among} RETURN collect(l.uid) AS linked{i} }}")
+        columns += [f"found{i}", f"linked{i}"]
         if link.reverse_single:
             not_self = f" AND o.uid <> {b.param(uid)}" if exclude_self else ""
             lines.append(f"CALL {{ MATCH {_link(f'o:{label}', link.rel, f'x:{quote(link.target.label)}')} "

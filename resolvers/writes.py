@@ -1,7 +1,9 @@
 """Mutations: validate everything first, then write once, atomically, with its audit entry.
 
 Each mutation reads once to validate (so errors are precise: the field and the reason),
-writes once (one guarded statement), then reads the node back for the response.
+then writes once: one guarded statement that writes, records the audit entry, and reads the
+node back as stored, so the response is what the write left. A write that would change
+nothing is not made, and leaves no audit entry.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import uuid
 from typing import Any
 
 from graph.model import TYPES, NodeType, Rel, is_managed, reverse_rels
-from graph.plan import CompiledQuery, NodeByUidQuery
+from graph.plan import CompiledQuery, NodeByUidQuery, Projection
 from graph.cypher import compile_node_by_uid
 from graph.write_plan import Audit, CreateNode, DeleteNode, LinkChange, UpdateNode
 from graph.writes import compile_create, compile_delete, compile_precheck, compile_update
@@ -21,7 +23,7 @@ from resolvers.plans import build_projection
 from resolvers.read import run_read
 from resolvers.selection import SelectionReader
 from resolvers.shaping import Shaped, node_plan, shape_node
-from resolvers.values import check_prop_value, check_text
+from resolvers.values import check_prop_value, check_record, check_text
 from graph.write_plan import utc_now
 
 def reverse_is_single(node_type: NodeType, rel: Rel) -> bool:
@@ -42,22 +44,29 @@ def link_change(node_type: NodeType, rel: Rel, uids: list[str], path: str) -> Li
 
 
 class Writer:
-    """One mutation's context: the backend, who is writing, and the time."""
+    """One mutation's context: the backend, who is writing, the time, and the response's
+    selection (read back by the write statement itself)."""
 
-    def __init__(self, info: Any, action: str) -> None:
+    def __init__(self, info: Any, action: str, node_type: NodeType | None = None) -> None:
         self.info = info
         self.context = info.context
         self.action = action
         self.at, self.today = utc_now()
         self.actor = actor_of(self.context)
+        self.reader = SelectionReader(info)
+        self.root = self.reader.root(info)
+        self.projection: Projection | None = None
+        if node_type is not None:
+            self.projection = build_projection(self.reader, [self.root], node_type, self.root.key)
 
     def audit(self, node_type: NodeType, uid: str | None, changes: dict[str, Any]) -> Audit:
         return Audit(self.actor, self.at, self.action, node_type.name, uid,
                      json.dumps(changes, ensure_ascii=False, sort_keys=True, default=str))
 
     async def precheck(self, node_type: NodeType, uid: str, links: tuple[LinkChange, ...], field_of: dict,
-                       exclude_self: bool, creating: bool = False) -> dict[str, Any] | None:
-        """The node as stored (or None); raises NOT_FOUND / CONFLICT for the uid and links."""
+                       exclude_self: bool, creating: bool = False) -> tuple[dict[str, Any] | None, list[set[str]]]:
+        """The node as stored (or None), and for each link the targets it is linked to
+        already; raises NOT_FOUND / CONFLICT for the uid and links."""
         check_text(uid, "input.uid" if creating else "uid")
         rows = await run_read(self.context, compile_precheck(node_type, uid, links, exclude_self))
         row = rows[0]
@@ -74,7 +83,8 @@ class Writer:
                 target_uid, holder = taken[0]
                 raise conflict(path, f"{link.target.name} {target_uid!r} already has its "
                                      f"{reverse_field(node_type, link.rel)} ({holder!r}); one is allowed")
-        return row["current"][0] if row["current"] else None
+        linked = [set(row[f"linked{i}"]) for i in range(len(links))]
+        return (row["current"][0] if row["current"] else None), linked
 
     async def write(self, query: CompiledQuery, path: str) -> list[dict[str, Any]]:
         started = time.perf_counter()
@@ -91,12 +101,14 @@ class Writer:
             raise conflict(path, "the data changed while this write was checked; nothing was written, retry")
         return rows
 
-    async def read_back(self, node_type: NodeType, uid: str) -> Shaped:
-        reader = SelectionReader(self.info)
-        root = reader.root(self.info)
-        projection = build_projection(reader, [root], node_type, root.key)
-        rows = await run_read(self.context, compile_node_by_uid(NodeByUidQuery(node_type, uid, projection)))
-        return Shaped(shape_node(node_plan(reader, [root], projection), rows[0]["node"]))
+    def shaped(self, row: dict[str, Any]) -> Shaped:
+        """The response from the write's own read-back."""
+        return Shaped(shape_node(node_plan(self.reader, [self.root], self.projection), row["node"]))
+
+    async def unchanged(self, node_type: NodeType, uid: str) -> Shaped:
+        """The response when nothing needed writing: the node as stored."""
+        rows = await run_read(self.context, compile_node_by_uid(NodeByUidQuery(node_type, uid, self.projection)))
+        return self.shaped(rows[0])
 
 
 def _props_from(node_type: NodeType, given: dict[str, Any], path: str, creating: bool) -> dict[str, Any]:
@@ -114,10 +126,12 @@ def _props_from(node_type: NodeType, given: dict[str, Any], path: str, creating:
 
 async def create_node(info: Any, node_type: NodeType, given: dict[str, Any], action: str = "create",
                       managed: dict[str, Any] | None = None) -> dict[str, Any]:
-    writer = Writer(info, action)
+    writer = Writer(info, action, node_type)
     props = _props_from(node_type, given, "input", creating=True)
     props.setdefault("source", "IMPORTED")
     props.update(managed or {})
+    props = {k: v for k, v in props.items() if v is not None}  # an absent field is no field
+    check_record(node_type, props, given)
     links, field_of = [], {}
     for rel in node_type.rels:
         if given.get(rel.name) is not None and not is_managed(node_type, rel):
@@ -129,40 +143,72 @@ async def create_node(info: Any, node_type: NodeType, given: dict[str, Any], act
     links_t = tuple(links)
     await writer.precheck(node_type, props["uid"], links_t, field_of, exclude_self=False, creating=True)
     changes = {"after": props, "links": {field_of[l].split(".")[-1]: list(l.uids) for l in links_t}}
-    plan = CreateNode(node_type, props, links_t, writer.audit(node_type, props["uid"], changes))
-    await writer.write(compile_create(plan, _audit_uid()), "input.uid")
-    return await writer.read_back(node_type, props["uid"])
+    plan = CreateNode(node_type, props, links_t, writer.audit(node_type, props["uid"], changes), writer.projection)
+    rows = await writer.write(compile_create(plan, _audit_uid()), "input.uid")
+    return writer.shaped(rows[0])
+
+
+def _link_delta(links: tuple[LinkChange, ...], linked: list[set[str]], adding: bool
+                ) -> tuple[list[LinkChange], dict[str, list[str]], dict[str, list[str]]]:
+    """The links that really change, and the uids each field gains and loses (a single-valued
+    connect also loses the node it replaces)."""
+    changing, added, removed = [], {}, {}
+    for link, already in zip(links, linked):
+        uids = tuple(u for u in link.uids if (u not in already) == adding)
+        if not uids:
+            continue
+        changing.append(LinkChange(link.rel, link.target, uids, link.reverse_single))
+        if adding:
+            added[link.rel.name] = list(uids)
+            if not link.rel.many and already:
+                removed[link.rel.name] = sorted(already)
+        else:
+            removed[link.rel.name] = list(uids)
+    return changing, added, removed
 
 
 async def update_node(info: Any, node_type: NodeType, uid: str, given: dict[str, Any], action: str = "update",
                       managed: dict[str, Any] | None = None, connect: dict[LinkChange, str] | None = None,
                       expect: dict[str, Any] | None = None, current_check=None) -> dict[str, Any]:
-    """Set properties; workflows also pass system-set values, links to connect (with the
-    argument each came from), the state that must still hold, and a check on the current node."""
-    writer = Writer(info, action)
+    """Set or remove properties (null removes an optional one); workflows also pass
+    system-set values, links to connect (with the argument each came from), the state that
+    must still hold, and a check on the current node."""
+    writer = Writer(info, action, node_type)
     props = _props_from(node_type, given, "input", creating=False)
     props.update(managed or {})
     field_of = connect or {}
-    connect = tuple(field_of)
-    if not props and not connect:
+    links = tuple(field_of)
+    if not props and not links:
         raise bad_input("input", "nothing to update: give at least one field")
-    current = await writer.precheck(node_type, uid, connect, field_of, exclude_self=True)
+    current, linked = await writer.precheck(node_type, uid, links, field_of, exclude_self=True)
     if current is None:
         raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
     if current_check:
         current_check(current)
-    changes = {"before": {k: current.get(k) for k in props}, "after": props}
-    if connect:
-        changes["links"] = {link.rel.name: list(link.uids) for link in connect}
-    plan = UpdateNode(node_type, uid, props, writer.audit(node_type, uid, changes), connect=connect,
-                      expect=expect or {})
-    await writer.write(compile_update(plan, _audit_uid()), "uid")
-    return await writer.read_back(node_type, uid)
+    changed = {k: v for k, v in props.items() if current.get(k) != v}
+    after = {k: v for k, v in {**current, **changed}.items() if v is not None}
+    check_record(node_type, after, given)
+    connecting, added, removed = _link_delta(links, linked, adding=True)
+    if not changed and not connecting:
+        return await writer.unchanged(node_type, uid)
+    changes: dict[str, Any] = {"before": {k: current.get(k) for k in changed}, "after": changed}
+    if added:
+        changes["links"] = added
+    if removed:
+        changes["unlinked"] = removed
+    # The changed properties must still hold what the precheck read, so `before` is exact.
+    guards = {**{k: current.get(k) for k in changed}, **(expect or {})}
+    plan = UpdateNode(node_type, uid, writer.audit(node_type, uid, changes),
+                      set_props={k: v for k, v in changed.items() if v is not None},
+                      remove_props=tuple(k for k, v in changed.items() if v is None),
+                      connect=tuple(connecting), expect=guards, projection=writer.projection)
+    rows = await writer.write(compile_update(plan, _audit_uid()), "uid")
+    return writer.shaped(rows[0])
 
 
 async def change_links(info: Any, node_type: NodeType, uid: str, relationship: str, targets: list[str],
                        adding: bool) -> dict[str, Any]:
-    writer = Writer(info, "connect" if adding else "disconnect")
+    writer = Writer(info, "connect" if adding else "disconnect", node_type)
     rel = node_type.rel(relationship)
     if rel is None or is_managed(node_type, rel):
         raise bad_input("relationship", f"{node_type.name} has no writable relationship {relationship!r}")
@@ -171,19 +217,25 @@ async def change_links(info: Any, node_type: NodeType, uid: str, relationship: s
     check_text(targets, "targets")
     link = link_change(node_type, rel, targets, "targets") if adding else \
         LinkChange(rel, TYPES[rel.target], tuple(dict.fromkeys(targets)))
-    if await writer.precheck(node_type, uid, (link,), {link: "targets"}, exclude_self=True) is None:
+    current, linked = await writer.precheck(node_type, uid, (link,), {link: "targets"}, exclude_self=True)
+    if current is None:
         raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
-    changes = {"connect" if adding else "disconnect": {rel.name: list(link.uids)}}
-    audit = writer.audit(node_type, uid, changes)
-    plan = UpdateNode(node_type, uid, {}, audit, connect=(link,) if adding else (),
-                      disconnect=() if adding else (link,))
-    await writer.write(compile_update(plan, _audit_uid()), "uid")
-    return await writer.read_back(node_type, uid)
+    changing, added, removed = _link_delta((link,), linked, adding)
+    if not changing:  # already linked (or already unlinked): nothing to write or audit
+        return await writer.unchanged(node_type, uid)
+    changes = {"connect": added} if adding else {"disconnect": removed}
+    if adding and removed:
+        changes["disconnect"] = removed  # the single-valued link this one replaces
+    plan = UpdateNode(node_type, uid, writer.audit(node_type, uid, changes),
+                      connect=tuple(changing) if adding else (), disconnect=() if adding else tuple(changing),
+                      projection=writer.projection)
+    rows = await writer.write(compile_update(plan, _audit_uid()), "uid")
+    return writer.shaped(rows[0])
 
 
 async def delete_node(info: Any, node_type: NodeType, uid: str) -> dict[str, Any]:
     writer = Writer(info, "delete")
-    current = await writer.precheck(node_type, uid, (), {}, exclude_self=True)
+    current, _ = await writer.precheck(node_type, uid, (), {}, exclude_self=True)
     if current is None:
         raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
     plan = DeleteNode(node_type, uid, writer.audit(node_type, uid, {"before": current}))
