@@ -62,23 +62,26 @@ class CypherBuilder:
 
     # -- filters -----------------------------------------------------------------
 
-    def predicate(self, var: str, where: Filter | None, calls: list[str], in_value: bool = False) -> str:
-        """A boolean expression on `var`; relationship counts it needs go into `calls`.
+    def predicate(self, var: str, where: Filter | None, calls: list[str], in_value: bool = False,
+                  negated: bool = False) -> str:
+        """A two-valued boolean expression on `var`; relationship counts it needs go into `calls`.
 
         `in_value` marks an expression used as a value (inside CASE) rather than in WHERE:
-        FalkorDB reads a bare pattern there as a list, not a test.
+        FalkorDB reads a bare pattern there as a list, not a test. `negated` marks an
+        expression under NOT, where a comparison with an absent property must be false, not
+        null (NOT null is null, and the node would be dropped rather than kept).
         """
         if where is None:
             return "true"
         if isinstance(where, Compare):
-            return self._compare(var, where, in_value)
+            return self._compare(var, where, in_value, negated)
         if isinstance(where, (And, Or)):
-            if not where.parts:
-                return "true"
+            if not where.parts:  # the empty AND matches everything, the empty OR nothing
+                return "true" if isinstance(where, And) else "false"
             joiner = " AND " if isinstance(where, And) else " OR "
-            return "(" + joiner.join(self.predicate(var, part, calls, in_value) for part in where.parts) + ")"
+            return "(" + joiner.join(self.predicate(var, part, calls, in_value, negated) for part in where.parts) + ")"
         if isinstance(where, Not):
-            return f"(NOT {self.predicate(var, where.part, calls, in_value)})"
+            return f"(NOT {self.predicate(var, where.part, calls, in_value, True)})"
         if isinstance(where, RelFilter):
             return self._rel_filter(var, where, calls, in_value)
         raise TypeError(f"unknown filter {where!r}")
@@ -95,7 +98,7 @@ class CypherBuilder:
             pattern += (f"-[:{quote(rel.type)}]->" if rel.direction == "OUT" else f"<-[:{quote(rel.type)}]-") + node
         return pattern
 
-    def _compare(self, var: str, cmp: Compare, in_value: bool) -> str:
+    def _compare(self, var: str, cmp: Compare, in_value: bool, negated: bool = False) -> str:
         prop, op, value = cmp.prop, cmp.op, cmp.value
         if prop.pattern is not None:  # a computed Boolean: does the pattern match?
             if op == "isNull":
@@ -107,7 +110,10 @@ class CypherBuilder:
             return f"{ref} IS NULL" if value else f"{ref} IS NOT NULL"
         if op in RANGE_OPERATORS:
             ref = range_ref(var, prop)
-        return f"{ref} {_COMPARISON[op]} {self.param(value)}"
+        test = f"{ref} {_COMPARISON[op]} {self.param(value)}"
+        if negated and not prop.required:  # absent: false, so that NOT makes it true
+            return f"({prop_ref(var, prop)} IS NOT NULL AND {test})"
+        return test
 
     def _rel_filter(self, var: str, rf: RelFilter, calls: list[str], in_value: bool = False) -> str:
         if path_steps(rf) is not None:

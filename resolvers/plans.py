@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from graph.filters import MATCH_ALL, normalise, size as filter_size
 from graph.model import TYPES, NodeType
 from graph.plan import (
-    And, Compare, ConnectionQuery, Cursor, Filter, LIST_QUANTIFIERS, Not, Or, Projection, RelFilter,
+    And, Compare, ConnectionQuery, Cursor, Filter, Not, Or, Projection, RelFilter,
     RelSelection, SortKey,
 )
 from resolvers.errors import bad_input
@@ -15,45 +16,79 @@ from resolvers.values import check_text
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
+# Bounds on one `where`: FalkorDB's parser slows ~4× per level of nested NOT (issue 10).
+MAX_FILTER_DEPTH = 16
+MAX_FILTER_PREDICATES = 200
 _VALUE_TYPES = {"String": str, "Int": int, "Float": (int, float), "Boolean": bool}
 
 
 def build_filter(node_type: NodeType, where: dict[str, Any] | None, path: str) -> Filter | None:
-    if not where:
+    """The `where` input as a flat filter tree (graph/filters.py); None when it matches every
+    node. The semantics, null included, are tabled in docs/filters.md:
+
+    - `{field: null}` and `{field: {eq: null}}`: the field is absent (null); `{rel: null}`: no
+      related node. Null for any other operator, quantifier, `AND`, `OR` or `NOT` is refused.
+    - `{}` and `AND: []` match every node; `OR: []`, `NOT: {}` and `in: []` match none.
+    - A comparison with an absent field is false, so `NOT` is always the complement.
+
+    Raises BAD_USER_INPUT naming the input path for nulls without a meaning, unknown fields,
+    forbidden text, and filters deeper than MAX_FILTER_DEPTH or with more than
+    MAX_FILTER_PREDICATES tests."""
+    if where is None:
         return None
+    tree = normalise(_filter(node_type, where, path, 1))
+    depth, predicates = filter_size(tree)
+    if predicates > MAX_FILTER_PREDICATES:
+        raise bad_input(path, f"has {predicates} tests; at most {MAX_FILTER_PREDICATES} are allowed")
+    return None if tree == MATCH_ALL else tree
+
+
+def _filter(node_type: NodeType, where: dict[str, Any], path: str, depth: int) -> Filter:
+    if depth > MAX_FILTER_DEPTH:
+        raise bad_input(path, f"nests filters more than {MAX_FILTER_DEPTH} levels deep")
     parts: list[Filter] = []
     for key, value in where.items():
-        if value is None:
-            continue
         here = f"{path}.{key}"
+        if key in ("AND", "OR", "NOT") and value is None:
+            raise bad_input(here, f"null is not a filter: omit {key}, or give "
+                                  + ("{} (NOT: {} matches nothing)" if key == "NOT" else "a list of filters"))
         if key in ("AND", "OR"):
-            subs = [build_filter(node_type, w, f"{here}[{i}]") for i, w in enumerate(value)]
-            subs = [s for s in subs if s is not None]
-            if subs:
-                parts.append(And(tuple(subs)) if key == "AND" else Or(tuple(subs)))
+            subs = []
+            for i, sub in enumerate(value):
+                if sub is None:
+                    raise bad_input(f"{here}[{i}]", "null is not a filter; {} matches every node")
+                subs.append(_filter(node_type, sub, f"{here}[{i}]", depth + 1))
+            parts.append(And(tuple(subs)) if key == "AND" else Or(tuple(subs)))
         elif key == "NOT":
-            sub = build_filter(node_type, value, here)
-            if sub is not None:
-                parts.append(Not(sub))
+            parts.append(Not(_filter(node_type, value, here, depth + 1)))
         elif (prop := node_type.prop(key)) is not None:
+            if value is None:  # {field: null}: the field is absent
+                parts.append(Compare(prop, "isNull", True))
+                continue
             for op, operand in value.items():
-                if operand is not None:
+                if operand is None:
+                    if op != "eq":
+                        raise bad_input(f"{here}.{op}", "null has no meaning here; to find nodes without "
+                                                        f"{key}, use eq: null or isNull: true")
+                    parts.append(Compare(prop, "isNull", True))
+                else:
                     check_text(operand, f"{here}.{op}")
                     parts.append(Compare(prop, op, operand))
         elif (rel := node_type.rel(key)) is not None:
             target = TYPES[rel.target]
-            if rel.many:
+            if value is None:  # {relationship: null}: no related node
+                parts.append(RelFilter(rel, target, "none", None))
+            elif rel.many:
                 for quantifier, sub in value.items():
-                    if sub is not None and quantifier in LIST_QUANTIFIERS:
-                        parts.append(RelFilter(rel, target, quantifier,
-                                               build_filter(target, sub, f"{here}.{quantifier}")))
+                    if sub is None:
+                        raise bad_input(f"{here}.{quantifier}", "null is not a filter; {} matches any related node")
+                    parts.append(RelFilter(rel, target, quantifier,
+                                           _filter(target, sub, f"{here}.{quantifier}", depth + 1)))
             else:
-                parts.append(RelFilter(rel, target, "some", build_filter(target, value, here)))
+                parts.append(RelFilter(rel, target, "some", _filter(target, value, here, depth + 1)))
         else:
             raise bad_input(here, f"{node_type.name} has no field {key!r} to filter on")
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else And(tuple(parts))
+    return And(tuple(parts))
 
 
 def build_sort(node_type: NodeType, sort: list[dict[str, Any]] | None, path: str = "sort") -> tuple[SortKey, ...]:

@@ -1,0 +1,76 @@
+"""Filter trees in their simplest equivalent form, and their size.
+
+The planner builds a tree that mirrors the `where` input; this module folds it before it is
+rendered, so that the Cypher is no larger than the logic it expresses:
+
+- `NOT NOT p` is `p`; a single-part `AND`/`OR` is its part; nested `AND`s (and `OR`s) merge.
+- The empty `AND` is true (`MATCH_ALL`), the empty `OR` is false (`MATCH_NONE`); constants
+  fold (`p AND false` is false, `NOT true` is false), and a quantifier over a constant becomes
+  a plain existence test.
+
+FalkorDB parses `NOT (NOT (...))` in time exponential in its depth (issue 10: depth 10 took
+19.5 s in GRAPH.EXPLAIN), so the tree rendered must stay flat.
+"""
+from __future__ import annotations
+
+from graph.plan import And, Compare, Filter, Not, Or, RelFilter
+
+MATCH_ALL: Filter = And(())  # true: every node
+MATCH_NONE: Filter = Or(())  # false: no node
+
+
+def normalise(where: Filter) -> Filter:
+    """An equivalent, flat filter; MATCH_ALL or MATCH_NONE when it is a constant."""
+    if isinstance(where, Not):
+        inner = normalise(where.part)
+        if inner == MATCH_ALL:
+            return MATCH_NONE
+        if inner == MATCH_NONE:
+            return MATCH_ALL
+        return inner.part if isinstance(inner, Not) else Not(inner)
+    if isinstance(where, (And, Or)):
+        kind = type(where)
+        absorbing = MATCH_NONE if kind is And else MATCH_ALL  # false in AND, true in OR
+        parts: list[Filter] = []
+        for part in (normalise(p) for p in where.parts):
+            if part == absorbing:
+                return absorbing
+            if isinstance(part, kind):  # flatten, dropping the neutral element (empty parts)
+                parts.extend(p for p in part.parts if p not in parts)
+            elif part not in parts:
+                parts.append(part)
+        return parts[0] if len(parts) == 1 else kind(tuple(parts))
+    if isinstance(where, RelFilter):
+        return _quantifier(where)
+    return where
+
+
+def _quantifier(rf: RelFilter) -> Filter:
+    inner = None if rf.where is None else normalise(rf.where)
+    if inner == MATCH_ALL:
+        inner = None  # any related node
+    if inner == MATCH_NONE:  # no related node can match
+        if rf.quantifier in ("some", "single"):
+            return MATCH_NONE
+        if rf.quantifier == "none":
+            return MATCH_ALL
+        return RelFilter(rf.rel, rf.target, "none", None)  # all: true only with no related node
+    if inner is None and rf.quantifier == "all":
+        return MATCH_ALL
+    return RelFilter(rf.rel, rf.target, rf.quantifier, inner)
+
+
+def size(where: Filter | None) -> tuple[int, int]:
+    """(depth, predicates): how deeply the filter nests and how many tests it holds."""
+    if where is None:
+        return 0, 0
+    if isinstance(where, Compare):
+        return 1, 1
+    if isinstance(where, Not):
+        depth, count = size(where.part)
+        return depth + 1, count
+    if isinstance(where, RelFilter):
+        depth, count = size(where.where)
+        return depth + 1, count + 1
+    sizes = [size(p) for p in where.parts]
+    return 1 + max((d for d, _ in sizes), default=0), sum(c for _, c in sizes)
