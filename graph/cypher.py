@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.model import NodeType, Prop, Rel
+from graph.model import NODE_TYPES, NodeType, Prop, Rel
 from graph.plan import (
     And, Compare, CompiledQuery, ConnectionQuery, Cursor, Filter, NodeByUidQuery, Not, Or,
     Projection, RelFilter, RelSelection, SortKey,
@@ -214,8 +214,11 @@ class CypherBuilder:
             # A null node's values are nulls, not null: collect() would keep them.
             mapped = f"CASE WHEN {related} IS NULL THEN null ELSE {self.projection(related, sel.projection, nested)} END"
             collected = _collected(sel, mapped)
-            lines += [f"OPTIONAL MATCH {rel_pattern(var, sel.rel, related, sel.target)}", *nested,
-                      f"WITH {', '.join([var, *done.values()])}, {collected} AS {result}"]
+            carried = ", ".join([var, *done.values()])
+            lines += [f"OPTIONAL MATCH {rel_pattern(var, sel.rel, related, sel.target)}",
+                      # The default order of every list: ascending uid, as at the root.
+                      f"WITH {carried}, {related} ORDER BY {related}.uid", *nested,
+                      f"WITH {carried}, {collected} AS {result}"]
             done[sel.key] = result
         if done:
             lines.append(f"WITH {', '.join([var, *done.values()])}{order}")
@@ -231,10 +234,10 @@ class CypherBuilder:
         if with_rels:
             tests = [self.predicate(related, part, filter_calls) for part in with_rels]
             lines += filter_calls + [f"WITH {related} WHERE " + " AND ".join(tests)]
-        if sel.sort or sel.limit is not None:
-            lines.append(f"WITH {related}" + self.order_by(related, sel.sort))
-            if sel.limit is not None:
-                lines.append(f"LIMIT {self.param(sel.limit)}")
+        # Without a sort of its own, a list comes in ascending uid order, as at the root.
+        lines.append(f"WITH {related}" + self.order_by(related, sel.sort or DEFAULT_ORDER[sel.target.name]))
+        if sel.limit is not None:
+            lines.append(f"LIMIT {self.param(sel.limit)}")
         nested: list[str] = []
         mapped = self.projection(related, sel.projection, nested)
         lines += nested
@@ -274,6 +277,9 @@ class CypherBuilder:
             return f"({beyond} OR ({ref} = {p} AND {rest}))"
 
         return after_from(0)
+
+
+DEFAULT_ORDER = {t.name: (SortKey(t.prop("uid")),) for t in NODE_TYPES}
 
 
 def _collected(sel: RelSelection, mapped: str) -> str:
