@@ -18,6 +18,10 @@ from graph.falkordb_backend import FalkorBackend
 from graph.plan import CompiledQuery
 from seed.load import seed_database
 
+# Every server the tests start checks each shaped response against the schema's output types
+# (schema/execution.py): a wrong value fails the test instead of reaching a client.
+os.environ.setdefault("DANGJIAN_CHECK_OUTPUT", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT_DIR = REPO.parent / "shared" / "contract"
 TEST_GRAPH = "dangjian_test"

@@ -217,3 +217,27 @@ def test_demand_dates_keep_their_order(gql):
     finally:
         for u in (uid, f"{uid}-2"):
             gql('mutation { deleteDemand(uid: "%s") { uid } }' % u)
+
+
+# ----------------------------------------------------------------------------- output checks
+
+
+async def test_the_test_mode_catches_values_outside_the_schema(gql, falkordb_server):
+    """What a bypassed completion would send silently (a Boolean! null, an Int past 32 bits)
+    is an error in the test mode every server of this suite runs in."""
+    from graph.falkordb_backend import FalkorBackend
+    from graph.plan import CompiledQuery
+
+    backend = await FalkorBackend.connect(GRAPH, unix_socket_path=str(falkordb_server.socket_path))
+    try:
+        await backend.write(CompiledQuery(
+            "CREATE (:Programme {uid: 'test-out-prog', name: '示例', source: 'ILLUSTRATIVE', kind: 'SERVICE',"
+            " expectedBeneficiaries: 3000000000}), (:Zone {uid: 'test-out-zone', name: '示例', source: 'ILLUSTRATIVE'})"))
+        body = gql('{ programmes(where: { uid: { eq: "test-out-prog" } }) { nodes { expectedBeneficiaries } } }')
+        assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+        assert "programmes.nodes.0.expectedBeneficiaries" in body["errors"][0]["message"]
+        body = gql('{ zones(where: { uid: { eq: "test-out-zone" } }) { nodes { isDemonstration } } }')
+        assert "zones.nodes.0.isDemonstration" in body["errors"][0]["message"]
+    finally:
+        await backend.write(CompiledQuery("MATCH (n) WHERE n.uid IN ['test-out-prog', 'test-out-zone'] DELETE n"))
+        await backend.client.connection.aclose()
