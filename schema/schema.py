@@ -15,6 +15,7 @@ from graph.model import NODE_TYPES, NodeType
 from resolvers.plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.read import resolve_connection, resolve_node
 from schema.execution import ShapedExecutionContext
+from schema.guards import TextGuard
 from schema.mutations import build_mutation_type
 from schema.research import ResearchQuery
 from schema.statistics import StatisticsQuery, statistics_fields
@@ -99,6 +100,7 @@ def build_schema(dev_mode: bool = False) -> strawberry.Schema:
     types = GeneratedTypes()
     extensions: list[Any] = [
         partial(AddValidationRules, GUARD_RULES),
+        TextGuard,
         partial(MaxTokensLimiter, max_token_count=5000),
         # Frontends send the same documents again and again: parse and validate each once.
         partial(ParserCache, maxsize=512),
