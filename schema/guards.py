@@ -47,13 +47,16 @@ class _Arguments(Visitor):
 
 
 def text_errors(document: Any, variables: dict[str, Any] | None) -> list[GraphQLError]:
-    """The first forbidden text in the variables or the arguments, as a BAD_USER_INPUT error."""
+    """The first forbidden text in the arguments (named by argument path, variables read in
+    place), else in any variable (`$name`), as a BAD_USER_INPUT error."""
+    arguments = _Arguments(variables or {})
+    visit(document, arguments)
+    if arguments.found:
+        return arguments.found[:1]
     for name, value in (variables or {}).items():
         for path, problem in _problems(value, name):
             return [bad_input(f"${path}", problem)]
-    arguments = _Arguments(variables or {})
-    visit(document, arguments)
-    return arguments.found[:1]
+    return []
 
 
 class TextGuard(SchemaExtension):

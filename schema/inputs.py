@@ -21,57 +21,78 @@ ENUM_TYPES: dict[str, type[enum.Enum]] = {
 }
 
 
-@strawberry.input(description="Operators on a String field.")
+_DOCS = {
+    "eq": "Equal. null: the field is absent (as isNull: true).",
+    "in_": "Equal to one of these; [] matches nothing.",
+    "contains": "Contains this text (case-sensitive).",
+    "startsWith": "Starts with this text.",
+    "endsWith": "Ends with this text.",
+    "lt": "Less than.", "lte": "Less than or equal.", "gt": "Greater than.", "gte": "Greater than or equal.",
+    "isNull": "true: the field is absent; false: present.",
+}
+_NULL_NOTE = " An absent field makes every operator but isNull false; null is refused except in eq (docs/filters.md)."
+
+
+def _documented(cls: type) -> type:
+    """Each operator's meaning, null included, in the schema's descriptions."""
+    for name in cls.__annotations__:
+        graphql_name = "in" if name == "in_" else None
+        setattr(cls, name, strawberry.field(default=strawberry.UNSET, name=graphql_name, description=_DOCS[name]))
+    return cls
+
+
+@strawberry.input(description="Operators on a String field." + _NULL_NOTE)
+@_documented
 class StringFilter:
-    eq: Optional[str] = strawberry.UNSET
-    in_: Optional[list[str]] = strawberry.field(default=strawberry.UNSET, name="in")
-    contains: Optional[str] = strawberry.UNSET
-    startsWith: Optional[str] = strawberry.UNSET
-    endsWith: Optional[str] = strawberry.UNSET
-    lt: Optional[str] = strawberry.UNSET
-    lte: Optional[str] = strawberry.UNSET
-    gt: Optional[str] = strawberry.UNSET
-    gte: Optional[str] = strawberry.UNSET
-    isNull: Optional[bool] = strawberry.UNSET
+    eq: Optional[str]
+    in_: Optional[list[str]]
+    contains: Optional[str]
+    startsWith: Optional[str]
+    endsWith: Optional[str]
+    lt: Optional[str]
+    lte: Optional[str]
+    gt: Optional[str]
+    gte: Optional[str]
+    isNull: Optional[bool]
 
 
-@strawberry.input(description="Operators on an Int field.")
+@strawberry.input(description="Operators on an Int field." + _NULL_NOTE)
+@_documented
 class IntFilter:
-    eq: Optional[int] = strawberry.UNSET
-    in_: Optional[list[int]] = strawberry.field(default=strawberry.UNSET, name="in")
-    lt: Optional[int] = strawberry.UNSET
-    lte: Optional[int] = strawberry.UNSET
-    gt: Optional[int] = strawberry.UNSET
-    gte: Optional[int] = strawberry.UNSET
-    isNull: Optional[bool] = strawberry.UNSET
+    eq: Optional[int]
+    in_: Optional[list[int]]
+    lt: Optional[int]
+    lte: Optional[int]
+    gt: Optional[int]
+    gte: Optional[int]
+    isNull: Optional[bool]
 
 
-@strawberry.input(description="Operators on a Float field.")
+@strawberry.input(description="Operators on a Float field." + _NULL_NOTE)
+@_documented
 class FloatFilter:
-    eq: Optional[float] = strawberry.UNSET
-    in_: Optional[list[float]] = strawberry.field(default=strawberry.UNSET, name="in")
-    lt: Optional[float] = strawberry.UNSET
-    lte: Optional[float] = strawberry.UNSET
-    gt: Optional[float] = strawberry.UNSET
-    gte: Optional[float] = strawberry.UNSET
-    isNull: Optional[bool] = strawberry.UNSET
+    eq: Optional[float]
+    in_: Optional[list[float]]
+    lt: Optional[float]
+    lte: Optional[float]
+    gt: Optional[float]
+    gte: Optional[float]
+    isNull: Optional[bool]
 
 
-@strawberry.input(description="Operators on a Boolean field.")
+@strawberry.input(description="Operators on a Boolean field." + _NULL_NOTE)
+@_documented
 class BooleanFilter:
-    eq: Optional[bool] = strawberry.UNSET
-    isNull: Optional[bool] = strawberry.UNSET
+    eq: Optional[bool]
+    isNull: Optional[bool]
 
 
 def _enum_filter(enum_name: str) -> type:
     enum_type = ENUM_TYPES[enum_name]
     cls = type(f"{enum_name}Filter", (), {
         "__annotations__": {"eq": Optional[enum_type], "in_": Optional[list[enum_type]], "isNull": Optional[bool]},
-        "eq": strawberry.UNSET,
-        "in_": strawberry.field(default=strawberry.UNSET, name="in"),
-        "isNull": strawberry.UNSET,
     })
-    return strawberry.input(cls, description=f"Operators on a {enum_name} field.")
+    return strawberry.input(_documented(cls), description=f"Operators on a {enum_name} field." + _NULL_NOTE)
 
 
 SCALAR_FILTERS: dict[str, type] = {

@@ -39,7 +39,7 @@ def refused(body: dict, field: str) -> None:
 @pytest.mark.parametrize("node_type", WRITABLE_TYPES, ids=lambda t: t.name)
 def test_filters_of_every_type_refuse_forbidden_text(gql, node_type, char):
     query = f"query($w: {node_type.name}Where) {{ {node_type.plural}(where: $w) {{ totalCount }} }}"
-    refused(gql(query, {"w": {"OR": [{"name": {"contains": f"示例{char}"}}]}}), "$w.OR[0].name.contains")
+    refused(gql(query, {"w": {"OR": [{"name": {"contains": f"示例{char}"}}]}}), "where.OR[0].name.contains")
     if char not in ("\ud800", "\udfff"):  # a literal lone surrogate is a syntax error: see below
         literal = f'{{ {node_type.plural}(where: {{ name: {{ eq: "a\\u{ord(char):04x}b" }} }}) {{ totalCount }} }}'
         refused(gql(literal), "where.name.eq")
@@ -50,27 +50,32 @@ def test_writes_refuse_forbidden_text_and_write_nothing(gql, char):
     before = gql("{ zones { totalCount } auditEntries { totalCount } }")["data"]
     mutation = "mutation($i: ZoneCreateInput!) { createZone(input: $i) { uid } }"
     body = gql(mutation, {"i": {"uid": "test-text-zone", "name": f"示例{char}控制", "isDemonstration": False}})
-    refused(body, "$i.name")
+    refused(body, "input.name")
     body = gql('mutation($n: String) { updateZone(uid: "zone-zumiao-peide", input: { description: $n }) { uid } }',
                {"n": f"说明{char}"})
-    refused(body, "$n")
+    refused(body, "input.description")
     body = gql("mutation { createZone(input: $i) { uid } }".replace("$i", '{ uid: "test-text-zone", name: "示例",'
                                                                           ' isDemonstration: false, town: $t }')
                .replace("mutation {", "mutation($t: String) {"), {"t": f"town{char}"})
-    refused(body, "$t")
+    refused(body, "input.town")
     assert gql("{ zones { totalCount } auditEntries { totalCount } }")["data"] == before
 
 
 @pytest.mark.parametrize("char", BAD, ids=lambda c: "U+" + "+".join(f"{ord(x):04X}" for x in c))
 def test_research_arguments_refuse_forbidden_text(gql, char):
-    refused(gql("query($t: String!) { search(text: $t) { name } }", {"t": f"培德{char}"}), "$t")
-    refused(gql("query($i: ID!) { node(id: $i) { id } }", {"i": f"x{char}"}), "$i")
-    refused(gql("query($a: String) { zones(after: $a) { totalCount } }", {"a": f"x{char}"}), "$a")
+    refused(gql("query($t: String!) { search(text: $t) { name } }", {"t": f"培德{char}"}), "text")
+    refused(gql("query($i: ID!) { node(id: $i) { id } }", {"i": f"x{char}"}), "id")
+    refused(gql("query($a: String) { zones(after: $a) { totalCount } }", {"a": f"x{char}"}), "after")
 
 
 def test_a_literal_lone_surrogate_is_a_syntax_error_with_a_code(gql):
     body = gql('{ search(text: "\\ud800") { name } }')
     assert body["errors"][0]["extensions"]["code"] in ("GRAPHQL_PARSE_FAILED", "BAD_USER_INPUT"), body
+
+
+def test_a_variable_no_argument_uses_is_checked_too(gql):
+    body = gql("query($unused: String) { towns { totalCount } }", {"unused": "a\x01"})
+    assert body["errors"][0]["extensions"]["code"] in ("BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED"), body
 
 
 @pytest.mark.parametrize("char", GOOD, ids=lambda c: "U+" + "+".join(f"{ord(x):04X}" for x in c))
