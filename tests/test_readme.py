@@ -1,6 +1,7 @@
 """The README's example queries and mutations run as written."""
 from __future__ import annotations
 
+import json
 import re
 
 from schema.schema import build_schema
@@ -12,11 +13,34 @@ def readme_examples() -> list[str]:
     blocks = re.findall(r"```graphql\n(.*?)```", text, re.S)
     examples = []
     for block in blocks:
-        for chunk in re.split(r"\n(?=#|mutation)", block):
+        for chunk in re.split(r"\n(?=#|mutation|query)", block):
             lines = [line for line in chunk.splitlines() if not line.startswith("#")]
             if "{" in "".join(lines):
                 examples.append("\n".join(lines).strip())
     return examples
+
+
+def test_readme_examples_are_one_valid_document_of_named_operations():
+    """graphql-codegen and persisted-query tools take every example as one document: each
+    operation needs a name of its own."""
+    from graphql import parse, validate
+
+    examples = readme_examples()
+    document = parse("\n".join(examples))
+    names = [d.name.value if d.name else None for d in document.definitions]
+    assert None not in names and len(set(names)) == len(names) == len(examples), names
+    assert validate(build_schema()._schema, document) == []
+
+
+def test_graphiql_opens_with_the_contract_queries(server):
+    import httpx
+
+    from tests.conftest import CONTRACT_DIR
+
+    page = httpx.get(server + "/graphql", headers={"accept": "text/html"}).text
+    for path in sorted(CONTRACT_DIR.glob("*.graphql")):
+        query = path.read_text()
+        assert json.dumps(query, ensure_ascii=False)[1:-1] in page, path.name
 
 
 def test_readme_queries_run(data):
@@ -38,3 +62,15 @@ async def test_readme_mutations_run_in_order(falkordb_server):
         for mutation in mutations:
             result = await schema.execute(mutation, context_value={"backend": backend})
             assert result.errors is None, (mutation, result.errors)
+
+
+def test_the_mutations_the_readme_promises_exist():
+    from graph.model import WRITABLE_TYPES
+
+    mutation = build_schema()._schema.mutation_type.fields
+    for t in WRITABLE_TYPES:
+        for verb in ("update", "delete", "connect", "disconnect"):
+            assert f"{verb}{t.name}" in mutation
+        assert (f"create{t.name}" in mutation) == (t.name != "Demand"), t.name
+    assert {"raiseDemand", "assignDemand", "resolveDemand"} <= set(mutation)
+    assert "createAuditEntry" not in mutation and "deleteAuditEntry" not in mutation
