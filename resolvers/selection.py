@@ -52,13 +52,18 @@ class SelectionReader:
         object_type = self.schema.type_map[type_name]
         assert isinstance(object_type, GraphQLObjectType)
         fields: dict[str, SelectedField] = {}
+        visited: set[str] = set()
         for node in parent.nodes:
             if node.selection_set is not None:
-                self._collect(object_type, node.selection_set.selections, fields)
+                self._collect(object_type, node.selection_set.selections, fields, visited)
         self._children[(id(parent), type_name)] = (parent, fields)
         return fields
 
-    def _collect(self, object_type: GraphQLObjectType, selections: Any, into: dict[str, SelectedField]) -> None:
+    def _collect(self, object_type: GraphQLObjectType, selections: Any, into: dict[str, SelectedField],
+                 visited: set[str]) -> None:
+        """CollectFields, as the spec writes it: each fragment is spread once per level
+        (`visited`), so `...F ...F` costs what `...F` costs; re-expanding every spread made
+        `F1 { ...F0 ...F0 } … F30` cost 2^30 (issue 10)."""
         for selection in selections:
             if not self._included(selection):
                 continue
@@ -72,11 +77,15 @@ class SelectionReader:
                 into[key].nodes.append(selection)
             elif isinstance(selection, InlineFragmentNode):
                 if self._applies(selection.type_condition, object_type):
-                    self._collect(object_type, selection.selection_set.selections, into)
+                    self._collect(object_type, selection.selection_set.selections, into, visited)
             elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment and self._applies(fragment.type_condition, object_type):
-                    self._collect(object_type, fragment.selection_set.selections, into)
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if name in visited or fragment is None:
+                    continue
+                visited.add(name)
+                if self._applies(fragment.type_condition, object_type):
+                    self._collect(object_type, fragment.selection_set.selections, into, visited)
 
     def _applies(self, condition: Any, object_type: GraphQLObjectType) -> bool:
         if condition is None:
