@@ -4,7 +4,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from strawberry.asgi import GraphQL
 
 from graph.backend import Backend, QueryLog, Settings, open_backend
 from graph.loading import count_nodes
-from schema.schema import build_schema
+from schema.schema import LOG, build_schema, report_internal
 from web.examples import example_tabs
 from web.exports import export_node, export_town
 
@@ -84,7 +86,11 @@ async def healthz(request: Request) -> JSONResponse:
     try:
         nodes = await count_nodes(backend)
     except Exception as error:  # report, don't crash: this is a probe
-        return JSONResponse({"status": "error", "backend": backend.name, "error": str(error)}, status_code=503)
+        error_id = report_internal(str(error), error, "/healthz")
+        # The engine's message may name sockets and files: only dev mode shows it.
+        shown = str(error) if request.app.state.dev_mode else "the database did not answer"
+        return JSONResponse({"status": "error", "backend": backend.name, "error": shown, "errorId": error_id},
+                            status_code=503)
     return JSONResponse({"status": "ok", "backend": backend.name, "nodes": nodes})
 
 
@@ -93,6 +99,7 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
     """Build the app. A given backend is used as is and left open; otherwise one is opened
     from the settings at start-up and closed at shutdown."""
     settings = settings or Settings.from_env()
+    configure_logging()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -124,7 +131,20 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/export/{name}", export_node),
         Route("/", lambda request: PlainTextResponse("dangjian-graph: GraphQL at /graphql, explorer at /explore\n")),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.dev_mode = dev_mode
+    return app
+
+
+def configure_logging() -> None:
+    """Send the "dangjian" log (INFO: one line per refused request; ERROR: internal errors with
+    their traceback and errorId) to stderr, beside uvicorn's, unless logging is set up already."""
+    if LOG.hasHandlers():
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    LOG.addHandler(handler)
+    LOG.setLevel(logging.INFO)
 
 
 def app_from_env() -> Starlette:
