@@ -315,6 +315,16 @@ def test_a_client_mistake_logs_one_info_line_and_no_traceback(server, data_dir, 
     assert "Traceback" not in text and "ERROR" not in text, text
 
 
+def test_a_refused_request_logs_one_info_line(server, data_dir):
+    start = log_size(data_dir)
+    assert httpx.post(server + "/graphql", content=b"[1, 2]", headers={"content-type": "application/json"}).status_code == 400
+    text = new_log(data_dir, start, "client error BAD_REQUEST")
+    assert [line for line in text.splitlines() if "client error" in line] == [
+        "INFO:     dangjian: client error BAD_REQUEST (POST /graphql): the body must be a JSON object with a query,"
+        " got an array"], text
+    assert "Traceback" not in text
+
+
 @pytest.fixture(scope="module")
 def broken(backend, falkordb_server, data_dir):
     """Servers without and with --dev on a graph key that then stops being a graph: every statement

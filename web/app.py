@@ -3,24 +3,21 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 
-from graph.backend import Backend, QueryLog, Settings, open_backend
+from graph.backend import Backend, Settings, open_backend
 from graph.loading import count_nodes
 from schema.schema import LOG, build_schema, report_internal
-from web.examples import example_tabs
 from web.exports import export_node, export_town
+from web.graphql_http import GraphQLView
 
 WEB_DIR = Path(__file__).parent
 NODE_MODULES = WEB_DIR / "node_modules"
@@ -37,30 +34,6 @@ STATIC_FILES = {
     "explore.js": "text/javascript",
     "explore.css": "text/css",
 }
-
-
-class DangjianGraphQL(GraphQL):
-    """Strawberry's ASGI view with our context: the backend and, in dev mode, a query log."""
-
-    def __init__(self, schema: Any, dev_mode: bool) -> None:
-        super().__init__(schema, graphql_ide="graphiql")  # our page, see render_graphql_ide
-        self.dev_mode = dev_mode
-
-    async def get_context(self, request: Any, response: Any = None) -> dict[str, Any]:
-        return {
-            "request": request,
-            "response": response,
-            "backend": request.app.state.backend,
-            "query_log": QueryLog() if self.dev_mode else None,
-        }
-
-    async def render_graphql_ide(self, request: Any) -> HTMLResponse:
-        return HTMLResponse(graphiql_page())
-
-
-def graphiql_page() -> str:
-    template = (WEB_DIR / "static" / "graphiql.html").read_text()
-    return template.replace("__DEFAULT_TABS__", json.dumps(example_tabs(), ensure_ascii=False))
 
 
 async def vendor(request: Request) -> Response:
@@ -122,7 +95,7 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
                 await app.state.backend.close()
 
     routes = [
-        Route("/graphql", DangjianGraphQL(build_schema(dev_mode=dev_mode), dev_mode)),
+        Route("/graphql", GraphQLView(build_schema(dev_mode=dev_mode), dev_mode)),
         Route("/healthz", healthz),
         Route("/vendor/{name}", vendor),
         Route("/static/{name}", static_file),
