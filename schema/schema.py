@@ -93,10 +93,13 @@ def error_code(error: GraphQLError, executed: bool) -> str:
     if isinstance(error, GraphQLSyntaxError):
         return PARSE_FAILED  # also the token and nesting limits, which the parser enforces
     original = error.original_error
-    if executed and error.path is None and error.nodes:
-        return BAD_USER_INPUT  # graphql-core refused a variable's value, at its definition
-    if original is not None and not isinstance(original, GraphQLError):
-        return INTERNAL  # a Python exception: a bug, or the database failing
+    raised = original is not None and not isinstance(original, GraphQLError)  # a Python exception
+    if executed and error.path is None and (error.nodes or not raised):
+        # Before the first field: graphql-core refused the variables (at a variable's definition,
+        # or past its limits: nesting, error count).
+        return BAD_USER_INPUT
+    if raised:
+        return INTERNAL  # a bug, or the database failing
     if not executed:
         return VALIDATION_FAILED
     return INTERNAL  # graphql-core's own field errors (a null for a non-null field): the server's fault
