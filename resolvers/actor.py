@@ -1,15 +1,67 @@
-"""Who is writing: the actor recorded in every audit entry."""
+"""Who is writing: the actor recorded in every audit entry, from the X-Actor request header."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
+from resolvers.errors import bad_input
 from resolvers.values import check_text
 
 DEFAULT_ACTOR = "anonymous"
+HEADER = "X-Actor"
+MAX_ACTOR = 200
+# RFC 8187 ext-value: charset'language'value-chars, value-chars being attr-chars and %XX escapes.
+# Read as one when the charset is one of ours, or the language is empty (the usual `X''…`);
+# a name such as O'Brien's stays a name.
+_EXT_VALUE_START = re.compile(r"([A-Za-z0-9!#$%&+^_`{}~-]+)'([A-Za-z0-9-]*)'")
+_VALUE_CHARS = re.compile(r"(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9!#$&+.^_`|~-])*")
+# RFC 8187 §3.2.1: recipients support these two charsets.
+_CHARSETS = {"utf-8": "utf-8", "iso-8859-1": "iso-8859-1"}
+_ENCODE_HINT = "send it as UTF-8, or percent-encoded as UTF-8''%E6%9D%8E (RFC 8187)"
 
 
 def actor_of(context: Any) -> str:
+    """The name a write is recorded under: the X-Actor header decoded, or "anonymous" without one.
+
+    Raises BAD_USER_INPUT (field "X-Actor") for a value that is not UTF-8 (raw header bytes, or an
+    RFC 8187 `UTF-8''…` value), is blank, is longer than 200 characters, holds control characters
+    or lone surrogates, or comes in more than one header."""
     request = context.get("request") if isinstance(context, dict) else None
-    actor = (request.headers.get("x-actor") if request is not None else None) or DEFAULT_ACTOR
-    check_text(actor, "X-Actor")
-    return actor[:200]
+    values = request.headers.getlist("x-actor") if request is not None else []
+    if not values:
+        return DEFAULT_ACTOR
+    if len(values) > 1:
+        raise bad_input(HEADER, f"give one actor, got {len(values)} X-Actor headers")
+    return decode_actor(values[0])
+
+
+def decode_actor(raw: str) -> str:
+    """A header value as Starlette gives it (each byte as one Latin-1 character) → the name."""
+    raw = raw.strip(" \t")
+    start = _EXT_VALUE_START.match(raw)
+    charset = _CHARSETS.get(start.group(1).lower()) if start else None
+    if start and (charset or not start.group(2)):
+        if charset is None:
+            raise bad_input(HEADER, f"the charset must be UTF-8, got {start.group(1)!r}: {_ENCODE_HINT}")
+        encoded = raw[start.end():]
+        if not _VALUE_CHARS.fullmatch(encoded):
+            raise bad_input(HEADER, f"not a valid RFC 8187 value: {_ENCODE_HINT}")
+        data = unquote_to_bytes(encoded)
+    else:
+        charset, data = "utf-8", raw.encode("latin-1")  # back to the bytes as sent
+    try:
+        name = data.decode(charset)
+    except UnicodeDecodeError as error:
+        raise bad_input(HEADER, f"not valid UTF-8 (byte {error.start}): {_ENCODE_HINT}") from None
+    check_text(name, HEADER)
+    control = next((c for c in name if unicodedata.category(c) == "Cc"), None)
+    if control is not None:  # tabs and line breaks too (before trimming, which would eat some): one line
+        raise bad_input(HEADER, f"must not contain the control character U+{ord(control):04X}")
+    name = name.strip()
+    if not name:
+        raise bad_input(HEADER, "must not be blank (leave the header out to write as anonymous)")
+    if len(name) > MAX_ACTOR:
+        raise bad_input(HEADER, f"at most {MAX_ACTOR} characters, got {len(name)}")
+    return name

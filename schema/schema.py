@@ -1,10 +1,13 @@
 """The Query type and the Strawberry schema with its guards."""
 from __future__ import annotations
 
+import logging
+import uuid
 from functools import partial
 from typing import Any, Optional
 
 import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError, VariableDefinitionNode
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -69,16 +72,88 @@ class CypherInExtensions(SchemaExtension):
 # strawberry's limiter extensions make new classes per instance, defeating the cache.
 GUARD_RULES = [depth_rule(MAX_DEPTH, None, None), aliases_rule(30)]
 
-# Answered to the client, not logged with a traceback (a timeout is logged as one line).
-USER_ERROR_CODES = {"BAD_USER_INPUT", "NOT_FOUND", "CONFLICT", "TIMEOUT"}
+LOG = logging.getLogger("dangjian")
+
+# Codes for errors raised without one. Our own errors carry theirs (resolvers/errors.py:
+# BAD_USER_INPUT, NOT_FOUND, CONFLICT, TIMEOUT); the HTTP layer adds BAD_REQUEST (web/).
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"  # also a variable value graphql-core cannot coerce
+INTERNAL = "INTERNAL_SERVER_ERROR"
+INTERNAL_MESSAGE = "Internal server error"
+# Logged where they happen, with more to say (resolvers/read.py logs the statement a timeout stopped).
+LOGGED_ELSEWHERE = {"TIMEOUT"}
+
+
+def error_code(error: GraphQLError, executed: bool) -> str:
+    """The code an error is answered with: its own if it was raised with one
+    (resolvers/errors.py), else what stage made it. `executed`: graphql-core's execute ran."""
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    if isinstance(error, GraphQLSyntaxError):
+        return PARSE_FAILED  # also the token and nesting limits, which the parser enforces
+    original = error.original_error
+    raised = original is not None and not isinstance(original, GraphQLError)  # a Python exception
+    if executed and error.path is None and (error.nodes or not raised):
+        # Before the first field: graphql-core refused the variables (at a variable's definition,
+        # or past its limits: nesting, error count).
+        return BAD_USER_INPUT
+    if raised:
+        return INTERNAL  # a bug, or the database failing
+    if not executed:
+        return VALIDATION_FAILED
+    return INTERNAL  # graphql-core's own field errors (a null for a non-null field): the server's fault
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """`text` for a log line: control characters and lone surrogates escaped, cut at `limit`."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def report_internal(message: str, exception: BaseException | None, where: str = "") -> str:
+    """Log an unexpected failure with its traceback at ERROR; returns the id the client is given."""
+    error_id = uuid.uuid4().hex
+    exc_info = (type(exception), exception, exception.__traceback__) if exception is not None else None
+    LOG.error("internal error %s%s: %s", error_id, f" at {where}" if where else "", message, exc_info=exc_info)
+    return error_id
+
+
+def internal_error_extensions(error_id: str) -> dict[str, str]:
+    return {"code": INTERNAL, "errorId": error_id}
 
 
 class DangjianSchema(strawberry.Schema):
+    # Dev mode (`serve --dev`): internal errors keep their own message; otherwise the client sees
+    # INTERNAL_MESSAGE and an errorId, and only the log has the text (exception, engine message, paths).
+    show_internal_errors = False
+
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
-        # The client's own mistakes are answered, not logged with a traceback.
-        unexpected = [e for e in errors if (e.extensions or {}).get("code") not in USER_ERROR_CODES
-                      and e.original_error is not None]
-        super().process_errors(unexpected, execution_context)
+        """Give each error its code, log it, and mask internal ones.
+
+        Strawberry calls this with every error of every stage (parse, validation, variables,
+        execution; cached parse failures included, which no extension sees), and `errors` is the
+        list the response is built from, so errors are replaced in place. A client's mistake is
+        one INFO line; an internal error a traceback at ERROR under the errorId the client gets.
+        """
+        executed = execution_context is not None and execution_context.result is not None
+        for index, error in enumerate(errors):
+            code = error_code(error, executed)
+            where = ".".join(map(str, error.path or []))
+            if code == INTERNAL:
+                error_id = report_internal(error.message, error.original_error, where)
+                errors[index] = GraphQLError(
+                    error.message if self.show_internal_errors else INTERNAL_MESSAGE,
+                    nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+                    extensions=internal_error_extensions(error_id))
+                continue
+            if code not in LOGGED_ELSEWHERE:
+                LOG.info("client error %s%s: %s", code, f" at {where}" if where else "", one_line(error.message))
+            if (error.extensions or {}).get("code") != code:
+                error.extensions = {**(error.extensions or {}), "code": code}
+                if isinstance((error.nodes or [None])[0], VariableDefinitionNode):  # name the variable
+                    error.extensions["field"] = "$" + error.nodes[0].variable.name.value
 
 
 def _resolve_with_coerced_arguments(schema: strawberry.Schema) -> None:
@@ -116,5 +191,6 @@ def build_schema(dev_mode: bool = False) -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=False, default_resolver=lookup),
         execution_context_class=ShapedExecutionContext,
     )
+    schema.show_internal_errors = dev_mode
     _resolve_with_coerced_arguments(schema)
     return schema

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import time
+import uuid
 
+import httpx
 import pytest
 
 from schema.schema import MAX_DEPTH
@@ -265,3 +269,123 @@ def test_a_read_past_the_timeout_is_stopped_with_a_clear_error(impatient_server)
     assert error["path"] == ["zoneComposition"]
     assert "stopped this read after 0.001 s" in error["message"]
     assert "narrow the filter" in error["message"]
+
+
+# --------------------------------------------------------------------------- codes, masking and the log
+
+
+def test_a_cached_validation_failure_keeps_its_code(gql):
+    for _ in range(3):  # the validation cache hands back the same error objects each time
+        error = only_error(gql("{ zones { cachedNope } }"))
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def new_log(data_dir, start: int, until: str) -> str:
+    """What `dangjian serve` logged (data_dir/serve.log) after byte `start`, once `until` is in it."""
+    path = data_dir / "serve.log"
+    deadline = time.monotonic() + 10
+    while True:
+        text = path.read_bytes()[start:].decode("utf-8", "replace")
+        if until in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)
+
+
+def log_size(data_dir) -> int:
+    return (data_dir / "serve.log").stat().st_size
+
+
+@pytest.mark.parametrize("body, needle", [
+    ({"query": "query($f: Int) { zones(first: $f) { totalCount } }", "variables": {"f": "MARK"}}, "MARK"),
+    ({"query": "query($k: OrganisationKind) { organisations(where: { kind: { eq: $k } }) { totalCount } }",
+      "variables": {"k": "MARK"}}, "MARK"),
+    ({"query": "{ zones { MARK } }"}, "MARK"),
+    ({"query": "{ zones(first: 1) { totalCount } } } # MARK"}, "GRAPHQL_PARSE_FAILED"),
+    ({"query": "query($id: ID!) { node(id: $id) { id } }", "variables": {"id": "MARK"}}, "MARK"),
+])
+def test_a_client_mistake_logs_one_info_line_and_no_traceback(server, data_dir, body, needle):
+    marker = f"mark{uuid.uuid4().hex[:10]}"
+    needle = needle.replace("MARK", marker)
+    start = log_size(data_dir)
+    response = httpx.post(server + "/graphql", json=json.loads(json.dumps(body).replace("MARK", marker)), timeout=30)
+    assert response.json()["errors"][0]["extensions"]["code"] != "INTERNAL_SERVER_ERROR", response.text
+    text = new_log(data_dir, start, needle)
+    lines = [line for line in text.splitlines() if needle in line]
+    assert len(lines) == 1 and lines[0].startswith("INFO:") and "client error" in lines[0], text
+    assert "Traceback" not in text and "ERROR" not in text, text
+
+
+def test_a_refused_request_logs_one_info_line(server, data_dir):
+    start = log_size(data_dir)
+    assert httpx.post(server + "/graphql", content=b"[1, 2]", headers={"content-type": "application/json"}).status_code == 400
+    text = new_log(data_dir, start, "client error BAD_REQUEST")
+    assert [line for line in text.splitlines() if "client error" in line] == [
+        "INFO:     dangjian: client error BAD_REQUEST (POST /graphql): the body must be a JSON object with a query,"
+        " got an array"], text
+    assert "Traceback" not in text
+
+
+@pytest.fixture(scope="module")
+def broken(backend, falkordb_server, data_dir):
+    """Servers without and with --dev on a graph key that then stops being a graph: every statement
+    fails with the engine's own error (WRONGTYPE …), as with a database in trouble."""
+    from redis import Redis
+
+    from tests.conftest import TEST_GRAPH, start_serve
+
+    graph = f"{TEST_GRAPH}_broken"
+    started = [start_serve(data_dir, "--no-seed", graph=graph), start_serve(data_dir, "--no-seed", "--dev", graph=graph)]
+    redis = Redis(unix_socket_path=str(falkordb_server.socket_path))
+    redis.set(graph, "not a graph")
+    yield {"plain": started[0][1], "dev": started[1][1]}
+    redis.delete(graph)
+    redis.close()
+    for process, _ in started:
+        process.terminate()
+        process.wait(30)
+
+
+BROKEN_READS = [
+    "{ zones { totalCount } }",
+    "{ a: zones(first: 1) { nodes { uid } } b: towns { totalCount } }",
+    '{ node(id: "Wm9uZTp6b25lLXg") { id } }',
+    '{ search(text: "peide") { id } }',
+    "{ demandStatistics(groupBy: STATUS) { collected } }",
+    'mutation { createZone(input: { uid: "zone-broken", name: "示例", isDemonstration: false }) { uid } }',
+]
+LEAKS = ("WRONGTYPE", "wrong kind", "redis", "falkordb", ".sock", "Traceback", ".py", "DatabaseError")
+
+
+@pytest.mark.parametrize("query", BROKEN_READS)
+@pytest.mark.parametrize("accept", ["application/json", "application/graphql-response+json"])
+def test_internal_errors_are_masked_and_logged_with_their_id(broken, data_dir, query, accept):
+    start = log_size(data_dir)
+    response = httpx.post(broken["plain"] + "/graphql", json={"query": query}, headers={"accept": accept}, timeout=30)
+    assert response.status_code == 200 and "data" in response.json(), response.text
+    for leak in LEAKS:
+        assert leak.lower() not in response.text.lower(), response.text
+    errors = response.json()["errors"]
+    ids = [error["extensions"]["errorId"] for error in errors]
+    for error in errors:
+        assert error["message"] == "Internal server error" and error["path"], error
+        assert set(error["extensions"]) == {"code", "errorId"} and error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+        assert re.fullmatch(r"[0-9a-f]{32}", error["extensions"]["errorId"])
+    assert len(set(ids)) == len(ids)
+    text = new_log(data_dir, start, ids[-1])
+    for error_id in ids:
+        logged = text[text.index(f"ERROR:     dangjian: internal error {error_id}"):]
+        assert "Traceback (most recent call last)" in logged and "WRONGTYPE" in logged
+
+
+def test_dev_mode_shows_internal_messages(broken):
+    response = httpx.post(broken["dev"] + "/graphql", json={"query": BROKEN_READS[0]}, timeout=30)
+    error = only_error(response.json())
+    assert "WRONGTYPE" in error["message"] and error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert re.fullmatch(r"[0-9a-f]{32}", error["extensions"]["errorId"])
+
+
+def test_healthz_names_the_engine_error_only_in_dev_mode(broken):
+    plain = httpx.get(broken["plain"] + "/healthz", timeout=30)
+    assert plain.status_code == 503 and plain.json()["status"] == "error" and plain.json()["errorId"]
+    assert "WRONGTYPE" not in plain.text
+    assert "WRONGTYPE" in httpx.get(broken["dev"] + "/healthz", timeout=30).json()["error"]

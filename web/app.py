@@ -3,22 +3,21 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
+import logging
 import os
+import sys
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 
-from graph.backend import Backend, QueryLog, Settings, open_backend
+from graph.backend import Backend, Settings, open_backend
 from graph.loading import count_nodes
-from schema.schema import build_schema
-from web.examples import example_tabs
+from schema.schema import LOG, build_schema, report_internal
 from web.exports import export_node, export_town
+from web.graphql_http import GraphQLView
 
 WEB_DIR = Path(__file__).parent
 NODE_MODULES = WEB_DIR / "node_modules"
@@ -35,30 +34,6 @@ STATIC_FILES = {
     "explore.js": "text/javascript",
     "explore.css": "text/css",
 }
-
-
-class DangjianGraphQL(GraphQL):
-    """Strawberry's ASGI view with our context: the backend and, in dev mode, a query log."""
-
-    def __init__(self, schema: Any, dev_mode: bool) -> None:
-        super().__init__(schema, graphql_ide="graphiql")  # our page, see render_graphql_ide
-        self.dev_mode = dev_mode
-
-    async def get_context(self, request: Any, response: Any = None) -> dict[str, Any]:
-        return {
-            "request": request,
-            "response": response,
-            "backend": request.app.state.backend,
-            "query_log": QueryLog() if self.dev_mode else None,
-        }
-
-    async def render_graphql_ide(self, request: Any) -> HTMLResponse:
-        return HTMLResponse(graphiql_page())
-
-
-def graphiql_page() -> str:
-    template = (WEB_DIR / "static" / "graphiql.html").read_text()
-    return template.replace("__DEFAULT_TABS__", json.dumps(example_tabs(), ensure_ascii=False))
 
 
 async def vendor(request: Request) -> Response:
@@ -84,7 +59,11 @@ async def healthz(request: Request) -> JSONResponse:
     try:
         nodes = await count_nodes(backend)
     except Exception as error:  # report, don't crash: this is a probe
-        return JSONResponse({"status": "error", "backend": backend.name, "error": str(error)}, status_code=503)
+        error_id = report_internal(str(error), error, "/healthz")
+        # The engine's message may name sockets and files: only dev mode shows it.
+        shown = str(error) if request.app.state.dev_mode else "the database did not answer"
+        return JSONResponse({"status": "error", "backend": backend.name, "error": shown, "errorId": error_id},
+                            status_code=503)
     return JSONResponse({"status": "ok", "backend": backend.name, "nodes": nodes})
 
 
@@ -93,6 +72,7 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
     """Build the app. A given backend is used as is and left open; otherwise one is opened
     from the settings at start-up and closed at shutdown."""
     settings = settings or Settings.from_env()
+    configure_logging()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -115,7 +95,7 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
                 await app.state.backend.close()
 
     routes = [
-        Route("/graphql", DangjianGraphQL(build_schema(dev_mode=dev_mode), dev_mode)),
+        Route("/graphql", GraphQLView(build_schema(dev_mode=dev_mode), dev_mode)),
         Route("/healthz", healthz),
         Route("/vendor/{name}", vendor),
         Route("/static/{name}", static_file),
@@ -124,7 +104,20 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/export/{name}", export_node),
         Route("/", lambda request: PlainTextResponse("dangjian-graph: GraphQL at /graphql, explorer at /explore\n")),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.dev_mode = dev_mode
+    return app
+
+
+def configure_logging() -> None:
+    """Send the "dangjian" log (INFO: one line per refused request; ERROR: internal errors with
+    their traceback and errorId) to stderr, beside uvicorn's, unless logging is set up already."""
+    if LOG.hasHandlers():
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    LOG.addHandler(handler)
+    LOG.setLevel(logging.INFO)
 
 
 def app_from_env() -> Starlette:
