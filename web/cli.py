@@ -91,26 +91,47 @@ def seed(args: argparse.Namespace) -> int:
 def import_(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from seed.importer import ImportFailed, Importer
+    from seed.encoding import check_encoding_name
+    from seed.importer import ImportFailed, Importer, actor_problem
+
+    def refuse(message: str) -> int:
+        print(f"dangjian import: {message}", file=sys.stderr)
+        return 1
+
+    missing = [f for f in args.files if not Path(f).is_file()]
+    for name in missing:
+        refuse(f"no such file: {name}" if not Path(name).exists() else f"not a file: {name}")
+    if missing:
+        return 1
+    problem = actor_problem(args.actor)
+    if problem:
+        return refuse(f"--actor: {problem}")
+    if args.encoding:
+        try:
+            check_encoding_name(args.encoding)
+        except ValueError as error:
+            return refuse(f"--encoding: {error}")
 
     async def run():
         async with connected(_settings(args)) as backend:
             await backend.apply_schema()
             with Progress(disable=args.dry_run) as progress:
                 task = progress.add_task("Importing", total=None)
-                importer = Importer(backend, args.actor, args.batch_size, lambda n: progress.advance(task, n))
+                importer = Importer(backend, args.actor, args.batch_size, lambda n: progress.advance(task, n),
+                                    allow_article_source=args.allow_article_source, encoding=args.encoding)
                 return await importer.run([Path(f) for f in args.files], dry_run=args.dry_run)
 
     try:
         report = asyncio.run(run())
     except ImportFailed as error:
-        print(f"import: {error}", file=sys.stderr)
-        return 1
+        return refuse(str(error))
+    for name, encoding in report.encodings.items():
+        print(f"{name}: {encoding}")
     for problem in sorted(report.problems, key=lambda p: (p.file, p.line)):
         print(problem, file=sys.stderr)
     if report.problems:
-        print(f"import: {len(report.problems)} bad rows; nothing was written", file=sys.stderr)
-        return 1
+        rows = len({(p.file, p.line) for p in report.problems})
+        return refuse(f"{_count(len(report.problems), 'problem')} in {_count(rows, 'row')}; nothing was written")
     for f in report.files:
         print(f"{f.file}: {f.created} to create, {f.updated} to update, {f.unchanged} unchanged")
     if args.dry_run:
@@ -165,6 +186,16 @@ def generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _positive(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dangjian", description="GraphQL API over Chancheng's 1+N+X party-building graph.")
     parser.add_argument("--database-url", help="bolt://, neo4j:// or falkordb://host:port; default: the embedded FalkorDB (env DANGJIAN_DATABASE_URL)")
@@ -187,7 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     import_parser.add_argument("files", nargs="+", help="<Type>.csv|json or <From>-<TYPE>-<To>.csv|json")
     import_parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
     import_parser.add_argument("--actor", default=os.environ.get("USER", "cli"), help="who is importing, for the audit trail")
-    import_parser.add_argument("--batch-size", type=int, default=1000)
+    import_parser.add_argument("--batch-size", type=_positive, default=1000, help="rows per statement (default 1000)")
+    import_parser.add_argument("--encoding", help="the files' encoding, e.g. gb18030 or utf-8; default: detected "
+                               "(UTF-8, with or without BOM, or GB18030 as Chinese Excel saves)")
+    import_parser.add_argument("--allow-article-source", action="store_true",
+                               help="accept rows whose source is ARTICLE (restoring the article's own facts)")
     import_parser.set_defaults(run=import_)
 
     export_parser = commands.add_parser("export", help="write the whole graph as import files")
@@ -199,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     generate_parser.add_argument("--preset", choices=("seed", "x10", "x100", "city"), default="x10")
     generate_parser.add_argument("--scale", type=float, help="a multiple of the seed's counts, instead of a preset")
     generate_parser.add_argument("--seed", type=int, default=0, help="random seed (the city is deterministic)")
-    generate_parser.add_argument("--batch-size", type=int, default=5000)
+    generate_parser.add_argument("--batch-size", type=_positive, default=5000)
     generate_parser.add_argument("--reset", action="store_true", help="delete the graph first")
     generate_parser.set_defaults(run=generate)
 
