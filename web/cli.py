@@ -146,12 +146,17 @@ def import_(args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     from seed.exporter import export_graph
 
+    replaced: list[str] = []
+
     async def run():
         async with connected(_settings(args)) as backend:
-            return await export_graph(backend, Path(args.directory), args.format)
+            return await export_graph(backend, Path(args.directory), args.format, bom=not args.no_bom,
+                                      replaced=replaced)
 
     for name, count in asyncio.run(run()).items():
         print(f"{name}: {count} rows")
+    for line in replaced:
+        print(f"export: {line}", file=sys.stderr)
     return 0
 
 
@@ -228,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     export_parser = commands.add_parser("export", help="write the whole graph as import files")
     export_parser.add_argument("directory")
     export_parser.add_argument("--format", choices=("csv", "json"), default="csv")
+    export_parser.add_argument("--no-bom", action="store_true",
+                               help="CSV without the UTF-8 byte-order mark (Excel needs it to read Chinese)")
     export_parser.set_defaults(run=export)
 
     generate_parser = commands.add_parser("generate", help="build a synthetic city of the seed's shape (ILLUSTRATIVE)")
