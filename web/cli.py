@@ -67,11 +67,43 @@ async def _seed_if_empty(settings: Settings) -> None:
         await seed_database(backend, only_if_empty=True)
 
 
+def _where(args: argparse.Namespace) -> str:
+    settings = _settings(args)
+    if settings.database_url:
+        return f"graph {settings.graph_name!r} at {settings.database_url}"
+    return f"graph {settings.graph_name!r} in {settings.data_dir.resolve()}"
+
+
+def confirm_reset(args: argparse.Namespace, command: str) -> bool:
+    """Ask before `--reset` deletes the graph: on a terminal, a yes/no question; otherwise
+    (CI, a pipe) only `--yes` confirms, since there is no one to answer."""
+    what = ("every node and relationship, and the audit trail" if args.include_audit
+            else "every node and relationship except the audit trail (AuditEntry nodes)")
+    if args.yes:
+        return True
+    if sys.stdin is None or not sys.stdin.isatty():
+        print(f"dangjian {command}: --reset deletes {what} of the {_where(args)}; there is no terminal to "
+              "ask for confirmation, so add --yes to confirm", file=sys.stderr)
+        return False
+    print(f"dangjian {command} --reset deletes {what} of the {_where(args)}.", file=sys.stderr)
+    try:
+        answer = input("Type yes to continue: ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() != "yes":
+        print(f"dangjian {command}: nothing was deleted", file=sys.stderr)
+        return False
+    return True
+
+
 def seed(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from seed.load import seed_database
     from seed.loader import read_seed
+
+    if args.reset and not confirm_reset(args, "seed"):
+        return 1
 
     async def run() -> dict[str, int]:
         async with connected(_settings(args)) as backend:
@@ -80,7 +112,7 @@ def seed(args: argparse.Namespace) -> int:
             total = sum(map(len, graph.nodes.values())) + sum(map(len, graph.relationships.values()))
             with Progress() as progress:
                 task = progress.add_task("Loading seed", total=total)
-                return await seed_database(backend, reset=args.reset,
+                return await seed_database(backend, reset=args.reset, keep_audit=not args.include_audit,
                                            progress=lambda n: progress.advance(task, n))
 
     written = asyncio.run(run())
@@ -166,14 +198,18 @@ def generate(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from graph.loading import count_nodes
+    from graph.reset import reset_graph
     from seed.city import PRESETS, load_city
 
     shape = PRESETS[args.preset] if args.scale is None else PRESETS["seed"].scaled(args.scale)
 
+    if args.reset and not confirm_reset(args, "generate"):
+        return 1
+
     async def run() -> tuple[int, int, float]:
         async with connected(_settings(args)) as backend:
             if args.reset:
-                await backend.clear()
+                await reset_graph(backend, keep_audit=not args.include_audit)
             elif await count_nodes(backend) > 0:
                 raise SystemExit("generate: the graph is not empty; use --reset to replace it")
             await backend.apply_schema()
@@ -201,6 +237,11 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _reset_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--yes", action="store_true", help="confirm --reset without asking (needed without a terminal)")
+    parser.add_argument("--include-audit", action="store_true", help="with --reset, delete the audit trail too")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dangjian", description="GraphQL API over Chancheng's 1+N+X party-building graph.")
     parser.add_argument("--database-url", help="bolt://, neo4j:// or falkordb://host:port; default: the embedded FalkorDB (env DANGJIAN_DATABASE_URL)")
@@ -216,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.set_defaults(run=serve)
 
     seed_parser = commands.add_parser("seed", help="load (MERGE) the seed graph")
-    seed_parser.add_argument("--reset", action="store_true", help="delete the whole graph first")
+    seed_parser.add_argument("--reset", action="store_true",
+                             help="delete the graph first, except the audit trail; asks for confirmation")
+    _reset_options(seed_parser)
     seed_parser.set_defaults(run=seed)
 
     import_parser = commands.add_parser("import", help="import CSV/JSON files, all or nothing (see README)")
@@ -242,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     generate_parser.add_argument("--scale", type=float, help="a multiple of the seed's counts, instead of a preset")
     generate_parser.add_argument("--seed", type=int, default=0, help="random seed (the city is deterministic)")
     generate_parser.add_argument("--batch-size", type=_positive, default=5000)
-    generate_parser.add_argument("--reset", action="store_true", help="delete the graph first")
+    generate_parser.add_argument("--reset", action="store_true",
+                                 help="delete the graph first, except the audit trail; asks for confirmation")
+    _reset_options(generate_parser)
     generate_parser.set_defaults(run=generate)
 
     args = parser.parse_args(argv)
