@@ -93,7 +93,10 @@ class Importer:
         self.report.encodings = {f.path.name: f.encoding for f in node_files + rel_files if f.encoding}
         await self._check_uids_elsewhere(node_files)
         await self._check_relationships(node_files, rel_files)
-        self.report.problems.sort(key=lambda p: (p.file, p.line))  # stable: a row's problems keep their order
+        # In the order the files were given (node files usually first), then by line; a row's
+        # problems keep their column order (the sort is stable).
+        position = {path.name: i for i, path in reversed(list(enumerate(paths)))}
+        self.report.problems.sort(key=lambda p: (position.get(p.file, len(paths)), p.line))
         if self.report.problems:
             return self.report  # nothing is written when any row is bad
         node_plans = [await self._plan_nodes(f) for f in node_files]

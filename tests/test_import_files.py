@@ -125,6 +125,7 @@ async def test_a_link_to_a_refused_row_says_so(backend, tmp_path):
     assert "Zone.csv:3 was refused" in refused
     [absent] = problems_at(report, "Organisation-SERVES-Zone.csv", 3, "to")
     assert absent.startswith("no Zone with uid 'test-zone-c'")
+    assert [p.file for p in report.problems] == ["Zone.csv"] + ["Organisation-SERVES-Zone.csv"] * 2  # as given
 
 
 async def test_a_misnamed_or_unreadable_file_is_one_problem(backend, tmp_path):

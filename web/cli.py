@@ -69,23 +69,22 @@ async def _seed_if_empty(settings: Settings) -> None:
 
 def _where(args: argparse.Namespace) -> str:
     settings = _settings(args)
-    if settings.database_url:
-        return f"graph {settings.graph_name!r} at {settings.database_url}"
-    return f"graph {settings.graph_name!r} in {settings.data_dir.resolve()}"
+    place = settings.database_url or settings.data_dir.resolve()
+    return f"graph {settings.graph_name!r} in {place}"
 
 
 def confirm_reset(args: argparse.Namespace, command: str) -> bool:
     """Ask before `--reset` deletes the graph: on a terminal, a yes/no question; otherwise
     (CI, a pipe) only `--yes` confirms, since there is no one to answer."""
-    what = ("every node and relationship, and the audit trail" if args.include_audit
-            else "every node and relationship except the audit trail (AuditEntry nodes)")
+    what = f"every node and relationship of {_where(args)}" + (
+        ", the audit trail included" if args.include_audit else ", except the audit trail (AuditEntry nodes)")
     if args.yes:
         return True
     if sys.stdin is None or not sys.stdin.isatty():
-        print(f"dangjian {command}: --reset deletes {what} of the {_where(args)}; there is no terminal to "
-              "ask for confirmation, so add --yes to confirm", file=sys.stderr)
+        print(f"dangjian {command}: --reset would delete {what}. There is no terminal to ask, so add --yes "
+              "to confirm.", file=sys.stderr)
         return False
-    print(f"dangjian {command} --reset deletes {what} of the {_where(args)}.", file=sys.stderr)
+    print(f"dangjian {command} --reset deletes {what}.", file=sys.stderr)
     try:
         answer = input("Type yes to continue: ")
     except EOFError:
@@ -159,7 +158,7 @@ def import_(args: argparse.Namespace) -> int:
         return refuse(str(error))
     for name, encoding in report.encodings.items():
         print(f"{name}: {encoding}")
-    for problem in sorted(report.problems, key=lambda p: (p.file, p.line)):
+    for problem in report.problems:
         print(problem, file=sys.stderr)
     if report.problems:
         rows = len({(p.file, p.line) for p in report.problems})
@@ -186,7 +185,7 @@ def export(args: argparse.Namespace) -> int:
                                       replaced=replaced)
 
     for name, count in asyncio.run(run()).items():
-        print(f"{name}: {count} rows")
+        print(f"{name}: {_count(count, 'row')}")
     for line in replaced:
         print(f"export: {line}", file=sys.stderr)
     return 0
