@@ -16,12 +16,26 @@ from pathlib import Path
 from graph import transfer
 from graph.backend import Backend
 from graph.loading import batches, merge_relationships_query
-from graph.model import TYPES, fields_of
+from graph.model import AUDIT_ENTRY, TYPES, fields_of
 from graph.plan import CompiledQuery
+from graph.validation import value_problem
 from graph.write_plan import Audit, utc_now
 from seed.transfer import NodeFile, Problem, RelationshipFile, read_file
 
 BATCH_SIZE = 1000
+MAX_ACTOR = 200  # as a mutation's X-Actor
+
+
+def actor_problem(actor: str) -> str | None:
+    """Why `actor` cannot be recorded in the audit trail, or None."""
+    problem = value_problem(AUDIT_ENTRY.prop("actor"), actor)
+    if problem:
+        return problem
+    if not actor.strip():
+        return "must name who is importing"
+    if len(actor) > MAX_ACTOR:
+        return f"must be at most {MAX_ACTOR} characters"
+    return None
 
 
 class ImportFailed(RuntimeError):
@@ -41,6 +55,7 @@ class ImportReport:
     batch_id: str
     problems: list[Problem] = field(default_factory=list)
     files: list[FileResult] = field(default_factory=list)
+    encodings: dict[str, str] = field(default_factory=dict)  # file → "read as GB18030"
     written: bool = False
 
     @property
@@ -56,18 +71,32 @@ def _single_sides(triple: tuple[str, str, str]) -> tuple[bool, bool]:
 
 
 class Importer:
+    """Imports files as `actor`. Rows claiming source ARTICLE are refused unless
+    `allow_article_source`; `encoding` overrides the detected encoding of every file.
+    ValueError when the actor cannot be recorded."""
+
     def __init__(self, backend: Backend, actor: str, batch_size: int = BATCH_SIZE,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None, *, allow_article_source: bool = False,
+                 encoding: str | None = None) -> None:
+        problem = actor_problem(actor)
+        if problem:
+            raise ValueError(f"actor: {problem}")
         self.backend, self.actor, self.batch_size = backend, actor, batch_size
+        self.allow_article_source, self.encoding = allow_article_source, encoding
         self.progress = progress or (lambda n: None)
         self.report = ImportReport(batch_id=f"import-{uuid.uuid4().hex[:12]}")
 
     async def run(self, paths: list[Path], dry_run: bool) -> ImportReport:
-        files = [read_file(path, self.report.problems) for path in paths]
+        files = [read_file(path, self.report.problems, self.encoding, self.allow_article_source) for path in paths]
         node_files = [f for f in files if isinstance(f, NodeFile)]
         rel_files = [f for f in files if isinstance(f, RelationshipFile)]
+        self.report.encodings = {f.path.name: f.encoding for f in node_files + rel_files if f.encoding}
         await self._check_uids_elsewhere(node_files)
         await self._check_relationships(node_files, rel_files)
+        # In the order the files were given (node files usually first), then by line; a row's
+        # problems keep their column order (the sort is stable).
+        position = {path.name: i for i, path in reversed(list(enumerate(paths)))}
+        self.report.problems.sort(key=lambda p: (position.get(p.file, len(paths)), p.line))
         if self.report.problems:
             return self.report  # nothing is written when any row is bad
         node_plans = [await self._plan_nodes(f) for f in node_files]
@@ -96,16 +125,23 @@ class Importer:
 
     async def _check_relationships(self, node_files: list[NodeFile], rel_files: list[RelationshipFile]) -> None:
         in_files: dict[str, set[str]] = defaultdict(set)
+        refused: dict[str, dict[str, str]] = defaultdict(dict)  # label → uid → "Zone.csv:3"
         for f in node_files:
             in_files[f.node_type.label] |= {row["uid"] for _, row in f.rows}
+            for uid, line in f.refused.items():
+                refused[f.node_type.label].setdefault(uid, f"{f.path.name}:{line}")
         for f in rel_files:
             source, rel_type, target = f.triple
             for column, label, index in (("from", source, 0), ("to", target, 1)):
                 wanted = sorted({pair[index] for _, pair in f.pairs} - in_files[label])
                 known = in_files[label] | await self._uids_in_db(label, wanted)
                 for line, pair in f.pairs:
-                    if pair[index] not in known:
-                        self.report.problems.append(Problem(f.path.name, line, column, f"no {label} with uid {pair[index]!r}"))
+                    uid = pair[index]
+                    if uid in known:
+                        continue
+                    reason = (f"{uid!r}: {refused[label][uid]} was refused, so there is no such {label} to link"
+                              if uid in refused[label] else f"no {label} with uid {uid!r}, in the files or the database")
+                    self.report.problems.append(Problem(f.path.name, line, column, reason))
             await self._check_cardinality(f)
 
     async def _check_cardinality(self, f: RelationshipFile) -> None:

@@ -21,7 +21,7 @@ COUNTS = CompiledQuery(
 def _dangjian(data_dir, *args):
     env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir)}
     env.pop("DANGJIAN_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -50,7 +50,7 @@ async def test_seed_is_idempotent_and_reset_reloads(tmp_path):
     assert second.returncode == 0, second.stderr
     assert await _counts(tmp_path) == {"nodes": expected_nodes, "relationships": expected_rels}
 
-    reset = _dangjian(tmp_path, "seed", "--reset")
+    reset = _dangjian(tmp_path, "seed", "--reset", "--yes")
     assert reset.returncode == 0, reset.stderr
     assert await _counts(tmp_path) == {"nodes": expected_nodes, "relationships": expected_rels}
 
@@ -149,3 +149,89 @@ def test_serve_with_two_workers_answers_and_stops_its_database(tmp_path):
         process.terminate()
         process.wait(60)
     assert not EmbeddedFalkorDB(tmp_path).ping(), "the parent stops the database it started"
+
+
+RESET_GRAPH = "reset_cli_test"
+EXTRA_AND_AUDIT = CompiledQuery(
+    "CREATE (:Town {uid: 'town-extra', name: '示例多余镇', kind: 'TOWN', source: 'IMPORTED'}) "
+    "MERGE (a:AuditEntry {uid: 'audit-kept'}) SET a += {name: 'create Town town-extra', source: 'IMPORTED', "
+    "at: '2024-01-01T00:00:00Z', actor: 'alice', action: 'create', targetType: 'Town', changes: '{}'} "
+    "RETURN 1 AS done")
+STATE = CompiledQuery("OPTIONAL MATCH (t:Town {uid: 'town-extra'}) WITH count(t) AS extra "
+                      "OPTIONAL MATCH (a:AuditEntry) RETURN extra, count(a) AS audit")
+
+
+def _reset_env(data_dir):
+    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir), "DANGJIAN_GRAPH": RESET_GRAPH}
+    env.pop("DANGJIAN_DATABASE_URL", None)
+    return env
+
+
+async def test_seed_reset_asks_and_keeps_the_audit_trail(falkordb_server, data_dir):
+    """Without a terminal only --yes confirms; the audit trail stays unless --include-audit."""
+    from tests.conftest import scratch_graph
+
+    env = _reset_env(data_dir)
+
+    def seed(*flags):
+        return subprocess.run([sys.executable, "-m", "web.cli", "seed", *flags], cwd=REPO, env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+
+    async with scratch_graph(falkordb_server, RESET_GRAPH) as backend:
+        await backend.write(EXTRA_AND_AUDIT)
+        refused = seed("--reset")
+        assert refused.returncode == 1
+        assert "add --yes to confirm" in refused.stderr and "except the audit trail" in refused.stderr
+        assert await backend.read(STATE) == [{"extra": 1, "audit": 1}]
+
+        kept = seed("--reset", "--yes")
+        assert kept.returncode == 0, kept.stderr
+        assert await backend.read(STATE) == [{"extra": 0, "audit": 1}]
+        assert (await backend.read(COUNTS))[0]["nodes"] == sum(len(r) for r in read_seed().nodes.values()) + 1
+
+        await backend.write(EXTRA_AND_AUDIT)
+        everything = seed("--reset", "--yes", "--include-audit")
+        assert everything.returncode == 0, everything.stderr
+        assert await backend.read(STATE) == [{"extra": 0, "audit": 0}]  # the seed is loaded again
+
+
+async def test_seed_reset_on_a_terminal_asks_for_yes(falkordb_server, data_dir):
+    import pty
+
+    from tests.conftest import scratch_graph
+
+    async with scratch_graph(falkordb_server, RESET_GRAPH) as backend:
+        await backend.write(EXTRA_AND_AUDIT)
+        for answer, code, state in (("no", 1, {"extra": 1, "audit": 1}), ("yes", 0, {"extra": 0, "audit": 1})):
+            controller, terminal = pty.openpty()
+            try:
+                os.write(controller, f"{answer}\n".encode())
+                done = subprocess.run([sys.executable, "-m", "web.cli", "seed", "--reset"], cwd=REPO,
+                                      env=_reset_env(data_dir), stdin=terminal, capture_output=True, text=True,
+                                      timeout=300)
+            finally:
+                os.close(terminal)
+                os.close(controller)
+            assert done.returncode == code, done.stderr
+            assert "Type yes to continue" in done.stdout + done.stderr
+            assert await backend.read(STATE) == [state]
+        assert "nothing was deleted" not in done.stderr
+
+
+async def test_reset_graph_deletes_in_batches_around_the_audit_trail(falkordb_server):
+    from graph.reset import reset_graph
+    from tests.conftest import scratch_graph
+
+    async with scratch_graph(falkordb_server, "reset_batches_test") as backend:
+        await backend.write(EXTRA_AND_AUDIT)
+        await reset_graph(backend, keep_audit=True, batch=100)
+        left = CompiledQuery("MATCH (n) RETURN count(n) AS nodes, collect(DISTINCT labels(n)[0]) AS labels")
+        assert await backend.read(left) == [{"nodes": 1, "labels": ["AuditEntry"]}]
+        await reset_graph(backend, keep_audit=False)
+        assert await backend.read(STATE) in ([], [{"extra": 0, "audit": 0}])  # [] once the graph key is gone
+
+
+def test_generate_reset_needs_confirmation_too(tmp_path):
+    done = _dangjian(tmp_path, "generate", "--scale", "0.01", "--reset")
+    assert done.returncode == 1 and "add --yes to confirm" in done.stderr
+    assert not any(tmp_path.iterdir()), "nothing was started"

@@ -63,8 +63,8 @@ def test_graphml_carries_the_node_and_edge_attributes(http, data):
     graph = read_back(http.get(f"/export/{PEIDE}.graphml").content, "graphml")
     for node_id, attrs in graph.nodes(data=True):
         node = expected[node_id]
-        assert (attrs["label"], attrs["name"], attrs["uid"], attrs["source"]) == (
-            node["label"], node["name"], node["uid"], node["source"])
+        assert (attrs["label"], attrs["type"], attrs["name"], attrs["uid"], attrs["source"]) == (
+            node["name"], node["label"], node["name"], node["uid"], node["source"])
         assert attrs["nameEn"] == (node["nameEn"] or "")
     assert {attrs["type"] for _, _, attrs in graph.edges(data=True)} >= {"SERVES", "PART_OF", "LEADS", "IN_TOWN"}
     assert graph.graph["focus"] == PEIDE
@@ -163,12 +163,37 @@ def test_unknown_ids_are_not_found(http, path):
     ("depth=0", "depth"), ("depth=4", "depth"), ("depth=two", "depth"), ("depth=1.5", "depth"),
     ("limit=0", "limit"), ("limit=5000", "limit"), ("limit=many", "limit"),
     ("types=SERVES,TELEPORTS_TO", "types"),
+    # Only ASCII digits: Python's int() reads all of these as numbers.
+    ("depth=%D9%A1", "depth"), ("depth=%EF%BC%91", "depth"), ("depth=%E0%A5%A8", "depth"),
+    ("depth=%201", "depth"), ("depth=1%20", "depth"), ("depth=+1", "depth"), ("limit=1_0", "limit"),
+    ("limit=%D9%A1%D9%A0", "limit"), ("limit=" + "9" * 5000, "limit"),
 ])
 def test_bad_parameters_are_refused_with_the_reason(http, query, parameter):
     response = http.get(f"/export/{PEIDE}.json?{query}")
     assert response.status_code == 400
     message = response.json()["error"]
     assert message.startswith(f"{parameter}: "), message
+
+
+def test_non_ascii_digits_are_named_in_the_message(http):
+    response = http.get(f"/export/{PEIDE}.json", params={"depth": "١"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "depth: must be a whole number written with the digits 0-9, got '١'"
+
+
+def test_cytoscape_keeps_parallel_edges_for_networkx(http, data):
+    """A member who is both member and secretary of one organisation: two edges, one pair of nodes."""
+    member = to_global_id("Member", "member-illustrative-148")
+    organisation = to_global_id("Organisation", "org-zumiao-n-064")
+    document = http.get(f"/export/{member}.cyjs", params={"types": "MEMBER_OF,SECRETARY_OF"}).json()
+    for edge in document["elements"]["edges"]:
+        assert edge["data"]["key"] == edge["data"]["id"]
+    graph = networkx.cytoscape_graph(document)
+    assert graph.is_multigraph() and graph.is_directed()
+    between = graph.get_edge_data(member, organisation)
+    assert {attrs["type"] for attrs in between.values()} == {"MEMBER_OF", "SECRETARY_OF"}
+    assert set(between) == {f"{member}|MEMBER_OF|{organisation}", f"{member}|SECRETARY_OF|{organisation}"}
+    assert graph.number_of_edges() == len(graphql_neighbourhood(data, member, 1, ["MEMBER_OF", "SECRETARY_OF"])["edges"])
 
 
 def test_types_and_limit_shape_the_export(http, data):

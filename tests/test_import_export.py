@@ -35,7 +35,7 @@ def same_tree(a, b) -> bool:
 
 
 async def test_export_then_import_into_an_empty_database_gives_the_same_graph(seed_export, empty_graph, tmp_path):
-    report = await Importer(empty_graph, "tester").run(sorted(seed_export.iterdir()), dry_run=False)
+    report = await Importer(empty_graph, "tester", allow_article_source=True).run(sorted(seed_export.iterdir()), dry_run=False)
     assert not report.problems and report.written
     again = tmp_path / "again"
     await export_graph(empty_graph, again)
@@ -47,7 +47,7 @@ async def test_export_then_import_into_an_empty_database_gives_the_same_graph(se
 
 async def test_json_round_trip(backend, empty_graph, tmp_path):
     await export_graph(backend, tmp_path / "json", "json")
-    report = await Importer(empty_graph, "tester").run(sorted((tmp_path / "json").iterdir()), dry_run=False)
+    report = await Importer(empty_graph, "tester", allow_article_source=True).run(sorted((tmp_path / "json").iterdir()), dry_run=False)
     assert not report.problems
     await export_graph(empty_graph, tmp_path / "json-again", "json")
     assert same_tree(tmp_path / "json", tmp_path / "json-again")
@@ -55,9 +55,9 @@ async def test_json_round_trip(backend, empty_graph, tmp_path):
 
 async def test_reimporting_the_same_files_changes_nothing(seed_export, empty_graph):
     files = sorted(seed_export.iterdir())
-    await Importer(empty_graph, "tester").run(files, dry_run=False)
+    await Importer(empty_graph, "tester", allow_article_source=True).run(files, dry_run=False)
     before = await empty_graph.read(COUNTS)
-    report = await Importer(empty_graph, "tester").run(files, dry_run=False)
+    report = await Importer(empty_graph, "tester", allow_article_source=True).run(files, dry_run=False)
     assert not report.written and report.rows_to_write == 0
     assert all(f.created == f.updated == 0 and f.unchanged > 0 for f in report.files)
     assert await empty_graph.read(COUNTS) == before
@@ -67,7 +67,7 @@ async def test_one_bad_row_writes_nothing_and_is_reported_with_line_and_column(e
     (tmp_path / "Town.csv").write_text("uid,name,kind\ntown-a,示例镇A,TOWN\ntown-b,示例镇B,CITY\n", encoding="utf-8")
     (tmp_path / "Zone.csv").write_text("uid,name,isDemonstration\nzone-a,示例片区A,maybe\n", encoding="utf-8")
     (tmp_path / "Zone-IN_TOWN-Town.csv").write_text("from,to\nzone-a,town-a\nzone-a,town-nowhere\n", encoding="utf-8")
-    report = await Importer(empty_graph, "tester").run(sorted(tmp_path.iterdir()), dry_run=False)
+    report = await Importer(empty_graph, "tester", allow_article_source=True).run(sorted(tmp_path.iterdir()), dry_run=False)
     found = {(p.file, p.line, p.column) for p in report.problems}
     assert ("Town.csv", 3, "kind") in found
     assert ("Zone.csv", 2, "isDemonstration") in found
@@ -77,7 +77,7 @@ async def test_one_bad_row_writes_nothing_and_is_reported_with_line_and_column(e
 
 
 async def test_dry_run_reports_and_writes_nothing(seed_export, empty_graph):
-    report = await Importer(empty_graph, "tester").run(sorted(seed_export.iterdir()), dry_run=True)
+    report = await Importer(empty_graph, "tester", allow_article_source=True).run(sorted(seed_export.iterdir()), dry_run=True)
     assert not report.problems and not report.written and report.rows_to_write > 1000
     assert await empty_graph.read(COUNTS) == [{"nodes": 0, "rels": 0}]
 
@@ -100,7 +100,7 @@ class FailingBackend:
 
 async def test_a_failure_midway_undoes_every_batch_already_written(seed_export, empty_graph, tmp_path):
     files = sorted(seed_export.iterdir())
-    await Importer(empty_graph, "tester").run([f for f in files if f.name == "Town.csv"], dry_run=False)
+    await Importer(empty_graph, "tester", allow_article_source=True).run([f for f in files if f.name == "Town.csv"], dry_run=False)
     before = tmp_path / "before"
     await export_graph(empty_graph, before)
     # Change an existing town too, so the undo has to restore an overwritten node.
@@ -111,7 +111,7 @@ async def test_a_failure_midway_undoes_every_batch_already_written(seed_export, 
                                       encoding="utf-8")
     failing = FailingBackend(empty_graph, fail_at=12)
     with pytest.raises(ImportFailed):
-        await Importer(failing, "tester", batch_size=100).run(sorted(changed.iterdir()), dry_run=False)
+        await Importer(failing, "tester", batch_size=100, allow_article_source=True).run(sorted(changed.iterdir()), dry_run=False)
     assert failing.writes >= 12
     after = tmp_path / "after"
     await export_graph(empty_graph, after)

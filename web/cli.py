@@ -67,11 +67,42 @@ async def _seed_if_empty(settings: Settings) -> None:
         await seed_database(backend, only_if_empty=True)
 
 
+def _where(args: argparse.Namespace) -> str:
+    settings = _settings(args)
+    place = settings.database_url or settings.data_dir.resolve()
+    return f"graph {settings.graph_name!r} in {place}"
+
+
+def confirm_reset(args: argparse.Namespace, command: str) -> bool:
+    """Ask before `--reset` deletes the graph: on a terminal, a yes/no question; otherwise
+    (CI, a pipe) only `--yes` confirms, since there is no one to answer."""
+    what = f"every node and relationship of {_where(args)}" + (
+        ", the audit trail included" if args.include_audit else ", except the audit trail (AuditEntry nodes)")
+    if args.yes:
+        return True
+    if sys.stdin is None or not sys.stdin.isatty():
+        print(f"dangjian {command}: --reset would delete {what}. There is no terminal to ask, so add --yes "
+              "to confirm.", file=sys.stderr)
+        return False
+    print(f"dangjian {command} --reset deletes {what}.", file=sys.stderr)
+    try:
+        answer = input("Type yes to continue: ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() != "yes":
+        print(f"dangjian {command}: nothing was deleted", file=sys.stderr)
+        return False
+    return True
+
+
 def seed(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from seed.load import seed_database
     from seed.loader import read_seed
+
+    if args.reset and not confirm_reset(args, "seed"):
+        return 1
 
     async def run() -> dict[str, int]:
         async with connected(_settings(args)) as backend:
@@ -80,7 +111,7 @@ def seed(args: argparse.Namespace) -> int:
             total = sum(map(len, graph.nodes.values())) + sum(map(len, graph.relationships.values()))
             with Progress() as progress:
                 task = progress.add_task("Loading seed", total=total)
-                return await seed_database(backend, reset=args.reset,
+                return await seed_database(backend, reset=args.reset, keep_audit=not args.include_audit,
                                            progress=lambda n: progress.advance(task, n))
 
     written = asyncio.run(run())
@@ -91,26 +122,47 @@ def seed(args: argparse.Namespace) -> int:
 def import_(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from seed.importer import ImportFailed, Importer
+    from seed.encoding import check_encoding_name
+    from seed.importer import ImportFailed, Importer, actor_problem
+
+    def refuse(message: str) -> int:
+        print(f"dangjian import: {message}", file=sys.stderr)
+        return 1
+
+    missing = [f for f in args.files if not Path(f).is_file()]
+    for name in missing:
+        refuse(f"no such file: {name}" if not Path(name).exists() else f"not a file: {name}")
+    if missing:
+        return 1
+    problem = actor_problem(args.actor)
+    if problem:
+        return refuse(f"--actor: {problem}")
+    if args.encoding:
+        try:
+            check_encoding_name(args.encoding)
+        except ValueError as error:
+            return refuse(f"--encoding: {error}")
 
     async def run():
         async with connected(_settings(args)) as backend:
             await backend.apply_schema()
             with Progress(disable=args.dry_run) as progress:
                 task = progress.add_task("Importing", total=None)
-                importer = Importer(backend, args.actor, args.batch_size, lambda n: progress.advance(task, n))
+                importer = Importer(backend, args.actor, args.batch_size, lambda n: progress.advance(task, n),
+                                    allow_article_source=args.allow_article_source, encoding=args.encoding)
                 return await importer.run([Path(f) for f in args.files], dry_run=args.dry_run)
 
     try:
         report = asyncio.run(run())
     except ImportFailed as error:
-        print(f"import: {error}", file=sys.stderr)
-        return 1
-    for problem in sorted(report.problems, key=lambda p: (p.file, p.line)):
+        return refuse(str(error))
+    for name, encoding in report.encodings.items():
+        print(f"{name}: {encoding}")
+    for problem in report.problems:
         print(problem, file=sys.stderr)
     if report.problems:
-        print(f"import: {len(report.problems)} bad rows; nothing was written", file=sys.stderr)
-        return 1
+        rows = len({(p.file, p.line) for p in report.problems})
+        return refuse(f"{_count(len(report.problems), 'problem')} in {_count(rows, 'row')}; nothing was written")
     for f in report.files:
         print(f"{f.file}: {f.created} to create, {f.updated} to update, {f.unchanged} unchanged")
     if args.dry_run:
@@ -125,12 +177,17 @@ def import_(args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     from seed.exporter import export_graph
 
+    replaced: list[str] = []
+
     async def run():
         async with connected(_settings(args)) as backend:
-            return await export_graph(backend, Path(args.directory), args.format)
+            return await export_graph(backend, Path(args.directory), args.format, bom=not args.no_bom,
+                                      replaced=replaced)
 
     for name, count in asyncio.run(run()).items():
-        print(f"{name}: {count} rows")
+        print(f"{name}: {_count(count, 'row')}")
+    for line in replaced:
+        print(f"export: {line}", file=sys.stderr)
     return 0
 
 
@@ -140,14 +197,18 @@ def generate(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from graph.loading import count_nodes
+    from graph.reset import reset_graph
     from seed.city import PRESETS, load_city
 
     shape = PRESETS[args.preset] if args.scale is None else PRESETS["seed"].scaled(args.scale)
 
+    if args.reset and not confirm_reset(args, "generate"):
+        return 1
+
     async def run() -> tuple[int, int, float]:
         async with connected(_settings(args)) as backend:
             if args.reset:
-                await backend.clear()
+                await reset_graph(backend, keep_audit=not args.include_audit)
             elif await count_nodes(backend) > 0:
                 raise SystemExit("generate: the graph is not empty; use --reset to replace it")
             await backend.apply_schema()
@@ -165,6 +226,21 @@ def generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _positive(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _reset_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--yes", action="store_true", help="confirm --reset without asking (needed without a terminal)")
+    parser.add_argument("--include-audit", action="store_true", help="with --reset, delete the audit trail too")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dangjian", description="GraphQL API over Chancheng's 1+N+X party-building graph.")
     parser.add_argument("--database-url", help="bolt://, neo4j:// or falkordb://host:port; default: the embedded FalkorDB (env DANGJIAN_DATABASE_URL)")
@@ -180,27 +256,37 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.set_defaults(run=serve)
 
     seed_parser = commands.add_parser("seed", help="load (MERGE) the seed graph")
-    seed_parser.add_argument("--reset", action="store_true", help="delete the whole graph first")
+    seed_parser.add_argument("--reset", action="store_true",
+                             help="delete the graph first, except the audit trail; asks for confirmation")
+    _reset_options(seed_parser)
     seed_parser.set_defaults(run=seed)
 
     import_parser = commands.add_parser("import", help="import CSV/JSON files, all or nothing (see README)")
     import_parser.add_argument("files", nargs="+", help="<Type>.csv|json or <From>-<TYPE>-<To>.csv|json")
     import_parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
     import_parser.add_argument("--actor", default=os.environ.get("USER", "cli"), help="who is importing, for the audit trail")
-    import_parser.add_argument("--batch-size", type=int, default=1000)
+    import_parser.add_argument("--batch-size", type=_positive, default=1000, help="rows per statement (default 1000)")
+    import_parser.add_argument("--encoding", help="the files' encoding, e.g. gb18030 or utf-8; default: detected "
+                               "(UTF-8, with or without BOM, or GB18030 as Chinese Excel saves)")
+    import_parser.add_argument("--allow-article-source", action="store_true",
+                               help="accept rows whose source is ARTICLE (restoring the article's own facts)")
     import_parser.set_defaults(run=import_)
 
     export_parser = commands.add_parser("export", help="write the whole graph as import files")
     export_parser.add_argument("directory")
     export_parser.add_argument("--format", choices=("csv", "json"), default="csv")
+    export_parser.add_argument("--no-bom", action="store_true",
+                               help="CSV without the UTF-8 byte-order mark (Excel needs it to read Chinese)")
     export_parser.set_defaults(run=export)
 
     generate_parser = commands.add_parser("generate", help="build a synthetic city of the seed's shape (ILLUSTRATIVE)")
     generate_parser.add_argument("--preset", choices=("seed", "x10", "x100", "city"), default="x10")
     generate_parser.add_argument("--scale", type=float, help="a multiple of the seed's counts, instead of a preset")
     generate_parser.add_argument("--seed", type=int, default=0, help="random seed (the city is deterministic)")
-    generate_parser.add_argument("--batch-size", type=int, default=5000)
-    generate_parser.add_argument("--reset", action="store_true", help="delete the graph first")
+    generate_parser.add_argument("--batch-size", type=_positive, default=5000)
+    generate_parser.add_argument("--reset", action="store_true",
+                                 help="delete the graph first, except the audit trail; asks for confirmation")
+    _reset_options(generate_parser)
     generate_parser.set_defaults(run=generate)
 
     args = parser.parse_args(argv)

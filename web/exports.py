@@ -18,6 +18,7 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from graph.validation import xml_safe
 from resolvers.ids import to_global_id
 from resolvers.network import DEFAULT_NODES, MAX_NODES, neighbourhood
 from resolvers.read import reader_for
@@ -34,13 +35,15 @@ class ExportFormat:
 
 
 def to_networkx(subgraph: dict[str, Any], focus: str) -> networkx.MultiDiGraph:
-    """One node per global id, one keyed edge per relationship (two nodes may share several)."""
+    """One node per global id, one keyed edge per relationship (two nodes may share several).
+    Text is passed through xml_safe: whatever is stored (a control character written before
+    the rules, or by another writer), no format may carry a character XML 1.0 forbids."""
     graph = networkx.MultiDiGraph(focus=focus, truncated=subgraph["truncated"])
     for node in subgraph["nodes"]:
         graph.add_node(
-            node["id"], label=node["label"], name=node["name"],
-            nameEn=node["nameEn"] or "",  # GraphML and GEXF cannot hold None
-            uid=node["uid"], source=node["source"],
+            node["id"], label=node["label"], name=xml_safe(node["name"] or ""),
+            nameEn=xml_safe(node["nameEn"] or ""),  # GraphML and GEXF cannot hold None
+            uid=xml_safe(node["uid"]), source=node["source"],
         )
     for edge in subgraph["edges"]:
         graph.add_edge(edge["source"], edge["target"], key=edge["id"], id=edge["id"], type=edge["type"])
@@ -48,25 +51,35 @@ def to_networkx(subgraph: dict[str, Any], focus: str) -> networkx.MultiDiGraph:
 
 
 def render_cytoscape(graph: networkx.MultiDiGraph) -> bytes:
+    # Each edge keeps networkx's `key` (its id): networkx.cytoscape_graph keys a multigraph's
+    # edges by it, and without it a member's MEMBER_OF and SECRETARY_OF links to one
+    # organisation would collapse into one edge.
     document = networkx.cytoscape_data(graph)
     document["data"] = dict(graph.graph)  # networkx gives pairs; Cytoscape.js wants an object
-    for edge in document["elements"]["edges"]:
-        edge["data"].pop("key", None)  # networkx's multigraph key repeats data.id
     return json.dumps(document, ensure_ascii=False).encode()
 
 
+def _labelled_by_name(graph: networkx.MultiDiGraph) -> networkx.MultiDiGraph:
+    """Nodes as yEd and Gephi show them: `label` is the name, the node's type is in `type`."""
+    named = networkx.MultiDiGraph(**graph.graph)
+    for node_id, attrs in graph.nodes(data=True):
+        named.add_node(node_id, **{**attrs, "label": attrs["name"], "type": attrs["label"]})
+    return named
+
+
 def render_graphml(graph: networkx.MultiDiGraph) -> bytes:
+    graphml = _labelled_by_name(graph)
+    graphml.add_edges_from(graph.edges(keys=True, data=True))
     buffer = io.BytesIO()
-    networkx.write_graphml(graph, buffer, encoding="utf-8")
+    networkx.write_graphml(graphml, buffer, encoding="utf-8")
     return buffer.getvalue()
 
 
 def render_gexf(graph: networkx.MultiDiGraph) -> bytes:
-    # GEXF reserves `label` (what Gephi displays) and an edge's `type` (directed/undirected),
-    # so the name becomes the label and the node and relationship types move aside.
-    gexf = networkx.MultiDiGraph()
-    for node_id, attrs in graph.nodes(data=True):
-        gexf.add_node(node_id, **{**attrs, "label": attrs["name"], "type": attrs["label"]})
+    # GEXF also reserves an edge's `type` (directed/undirected): the relationship type is the
+    # edge's label and its `relationship`.
+    gexf = _labelled_by_name(graph)
+    gexf.graph.clear()
     for source, target, key, attrs in graph.edges(keys=True, data=True):
         gexf.add_edge(source, target, key=key, id=attrs["id"], label=attrs["type"], relationship=attrs["type"])
     buffer = io.BytesIO()
@@ -127,12 +140,17 @@ def accepted_media_types(accept: str) -> list[str]:
     return [media_type for _, _, media_type in sorted(weighted)]
 
 
+INTEGER = re.compile(r"-?[0-9]+")  # ASCII digits: int() would also read "١" (Arabic-Indic one) and " 1"
+
+
 def integer_param(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not re.fullmatch(r"-?\d+", raw.strip()):
-        raise ExportError(400, f"{name}: must be an integer, got {raw!r}")
+    if not INTEGER.fullmatch(raw):
+        raise ExportError(400, f"{name}: must be a whole number written with the digits 0-9, got {raw!r}")
+    if len(raw.lstrip("-")) > 9:  # every limit is far smaller; int() refuses past 4,300 digits
+        raise ExportError(400, f"{name}: {raw[:20]}{'…' if len(raw) > 20 else ''} is far out of range")
     return int(raw)
 
 

@@ -1,0 +1,58 @@
+"""What an imported value stands for, by the property's type, before graph/validation.py
+checks it as it checks a mutation's argument.
+
+- A CSV cell is always text, so numbers and Booleans are parsed here, as strictly as GraphQL
+  reads a literal: Python's int() also takes "١٢" (Arabic-Indic digits), "1_000" and " 12 ",
+  and float() takes "nan" and "inf", none of which a GraphQL Int or Float admits.
+- A JSON value is coerced as GraphQL coerces a variable: 5.0 is the Int 5, and the Int 5 given
+  for a Float is stored as 5.0 (so a Float property never holds an integer); nothing else.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from graph.model import Prop
+
+INT = re.compile(r"[+-]?[0-9]+")
+FLOAT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+BOOLEANS = {"true": True, "false": False}
+LONGEST_NUMBER = 100  # digits; int() refuses past 4,300, and no count needs more than ten
+
+
+def parse_cell(prop: Prop, text: str) -> tuple[Any, str | None]:
+    """(value, None), or (None, the reason the text is no value of the property's type)."""
+    if prop.type == "Int":
+        if not INT.fullmatch(text):
+            return None, f"must be a whole number written with the digits 0-9, got {text!r}"
+        if len(text) > LONGEST_NUMBER:
+            return None, f"must be a 32-bit integer, got a number of {len(text.lstrip('+-'))} digits"
+        return int(text), None
+    if prop.type == "Float":
+        if not FLOAT.fullmatch(text):
+            return None, f"must be a decimal number such as 1200 or 0.85, got {text!r}"
+        value = float(text)
+        if not math.isfinite(value):
+            return None, f"must be a finite number, got {text!r}"
+        return value, None
+    if prop.type == "Boolean":
+        # Excel writes TRUE and FALSE; GraphQL's true and false are the same words.
+        if text.lower() not in BOOLEANS:
+            return None, f"must be true or false, got {text!r}"
+        return BOOLEANS[text.lower()], None
+    return text, None  # text and enum names are checked as they are
+
+
+def json_value(prop: Prop, value: Any) -> tuple[Any, str | None]:
+    """(value, None), or (None, the reason) for a JSON value, coerced as a GraphQL variable."""
+    if isinstance(value, bool):
+        return value, None  # true is no number, even though Python's bool is an int
+    if prop.type == "Int" and isinstance(value, float) and value.is_integer():
+        return int(value), None
+    if prop.type == "Float" and isinstance(value, int):
+        try:
+            return float(value), None
+        except OverflowError:
+            return None, f"must be a finite number, got {value}"
+    return value, None
