@@ -3,13 +3,15 @@
 The planner builds a tree that mirrors the `where` input; this module folds it before it is
 rendered, so that the Cypher is no larger than the logic it expresses:
 
-- `NOT NOT p` is `p`; a single-part `AND`/`OR` is its part; nested `AND`s (and `OR`s) merge.
+- `NOT` is pushed down to the tests (`NOT (p OR q)` is `NOT p AND NOT q`; `NOT NOT p` is `p`);
+  a single-part `AND`/`OR` is its part; nested `AND`s (and `OR`s) merge.
 - The empty `AND` is true (`MATCH_ALL`), the empty `OR` is false (`MATCH_NONE`); constants
   fold (`p AND false` is false, `NOT true` is false), and a quantifier over a constant becomes
   a plain existence test.
 
-FalkorDB parses `NOT (NOT (...))` in time exponential in its depth (issue 10: depth 10 took
-19.5 s in GRAPH.EXPLAIN), so the tree rendered must stay flat.
+FalkorDB parses nested `NOT (… OR NOT (…))` in time exponential in its depth (issue 10: depth
+10 took 19.5 s in GRAPH.EXPLAIN; `NOT {OR: [NOT {OR: …}]}` 7 deep, 0.48 s), so no NOT may wrap
+another connective.
 """
 from __future__ import annotations
 
@@ -22,12 +24,7 @@ MATCH_NONE: Filter = Or(())  # false: no node
 def normalise(where: Filter) -> Filter:
     """An equivalent, flat filter; MATCH_ALL or MATCH_NONE when it is a constant."""
     if isinstance(where, Not):
-        inner = normalise(where.part)
-        if inner == MATCH_ALL:
-            return MATCH_NONE
-        if inner == MATCH_NONE:
-            return MATCH_ALL
-        return inner.part if isinstance(inner, Not) else Not(inner)
+        return _negate(normalise(where.part))
     if isinstance(where, (And, Or)):
         kind = type(where)
         absorbing = MATCH_NONE if kind is And else MATCH_ALL  # false in AND, true in OR
@@ -43,6 +40,22 @@ def normalise(where: Filter) -> Filter:
     if isinstance(where, RelFilter):
         return _quantifier(where)
     return where
+
+
+def _negate(where: Filter) -> Filter:
+    """NOT of a normalised filter, pushed down to the tests (De Morgan): `NOT` never wraps an
+    AND or OR, so no `NOT (… NOT (…))` reaches the engine (negation normal form)."""
+    if where == MATCH_ALL:
+        return MATCH_NONE
+    if where == MATCH_NONE:
+        return MATCH_ALL
+    if isinstance(where, Not):
+        return where.part
+    if isinstance(where, And):
+        return normalise(Or(tuple(_negate(p) for p in where.parts)))
+    if isinstance(where, Or):
+        return normalise(And(tuple(_negate(p) for p in where.parts)))
+    return Not(where)
 
 
 def _quantifier(rf: RelFilter) -> Filter:
