@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.model import TYPES
-from graph.search import search_query
+from graph.search import fold, search_query
 from graph.traversal import expand, outgoing_links, start_node
+from graph.validation import text_problem
 from resolvers.errors import bad_input
 from resolvers.ids import from_global_id, to_global_id
 from resolvers.values import check_text
@@ -49,14 +50,15 @@ MAX_SEARCH = 100
 
 
 async def search(read, text: str, first: int = 20, fulltext: bool = False) -> list[dict[str, Any]]:
-    """Ranked hits: exact, then prefix, then substring matches; shorter names first."""
-    text = text.strip()
-    if not text:
-        raise bad_input("text", "give at least one character")
-    check_text(text, "text")
+    """Ranked hits for `text` folded as people type it (graph/search.py: NFKC, case, spaces):
+    exact, then prefix, then substring matches; shorter names first."""
+    check_text(text, "text")  # before anything else reads it: the engine never sees such text
+    folded = fold(text)
+    if not folded:
+        raise bad_input("text", "give at least one character other than spaces")
     if not 1 <= first <= MAX_SEARCH:
         raise bad_input("first", f"must be between 1 and {MAX_SEARCH}, got {first}")
-    rows = await read(search_query(text, first, fulltext))
+    rows = await read(search_query(folded, first, fulltext))
     rows.sort(key=lambda r: (r["rank"], len(r["name"]), r["name"], r["uid"]))
     graph = Subgraph()
     hits = []
@@ -76,10 +78,19 @@ def check_types(relationship_types: list[str] | None) -> list[str] | None:
     return relationship_types
 
 
-async def resolve_start(read, global_id: str, field: str) -> tuple[int, dict[str, Any]]:
+def parse_start(global_id: str, field: str) -> tuple[str, str]:
+    """The (type, uid) a start id names; every check that needs no read, so that a bad id is
+    refused before anything reaches the engine."""
+    check_text(global_id, field)
     type_name, uid = from_global_id(global_id, field)
-    if type_name not in TYPES:
+    if type_name not in TYPES or text_problem(uid):
         raise bad_input(field, f"{global_id!r} is not an id this API issued")
+    return type_name, uid
+
+
+async def resolve_start(read, global_id: str, field: str, parsed: tuple[str, str] | None = None
+                        ) -> tuple[int, dict[str, Any]]:
+    type_name, uid = parsed or parse_start(global_id, field)
     rows = await read(start_node(type_name, uid))
     if not rows:
         raise bad_input(field, f"no node with id {global_id!r}")
@@ -124,9 +135,10 @@ async def shortest_path(read, from_id: str, to_id: str, max_hops: int = 6,
     if not 1 <= max_hops <= MAX_HOPS:
         raise bad_input("maxHops", f"must be between 1 and {MAX_HOPS}, got {max_hops}")
     types = check_types(relationship_types)
+    starts = parse_start(from_id, "from"), parse_start(to_id, "to")
     graph = Subgraph()
-    a, a_row = await resolve_start(read, from_id, "from")
-    b, b_row = await resolve_start(read, to_id, "to")
+    a, a_row = await resolve_start(read, from_id, "from", starts[0])
+    b, b_row = await resolve_start(read, to_id, "to", starts[1])
     graph.add_node(a, a_row)
     graph.add_node(b, b_row)
     # parent[side][node] = (previous node, relationship type, previous→node is the stored direction)

@@ -64,7 +64,9 @@ def _types(values: Optional[list[Any]]) -> Optional[list[str]]:
 
 @strawberry.type
 class ResearchQuery:
-    @strawberry.field(description="Search every type's name (Chinese substring) and nameEn (any case), exact matches first.")
+    @strawberry.field(description="Search every type's name and nameEn, exact matches first. The text is folded "
+                                  "as people type it: full-width or half-width, any case, spaces optional "
+                                  "(`Ｐｅｉｄｅ`, `nan zhuang`, `南 庄`). `first` (1–100, default 20) caps the hits.")
     async def search(self, info: Info, text: str, first: int = 20) -> list[SearchHit]:
         # FalkorDB has full-text indexes for English and pinyin; elsewhere, substring scans.
         fulltext = info.context["backend"].name == "falkordb"
