@@ -11,7 +11,7 @@ from graph.statistics import DEMAND_GROUPS
 from resolvers import statistics
 from resolvers.read import reader_for
 from resolvers.selection import SelectionReader
-from schema.research import GraphNode
+from schema.research import GraphNode, graph_node
 
 
 def _where(info: Info) -> Optional[dict]:
@@ -141,7 +141,7 @@ class StatisticsQuery:
                                   "no secretary.")
     async def coverageGaps(self, info: Info, first: Optional[int] = None) -> CoverageGaps:
         gaps = await statistics.coverage_gaps(reader_for(info.context), first)
-        return CoverageGaps(**{name: Gap(count=g["count"], nodes=[GraphNode(**_node(n)) for n in g["nodes"]])
+        return CoverageGaps(**{name: Gap(count=g["count"], nodes=[graph_node(n) for n in g["nodes"]])
                                for name, g in gaps.items()})
 
     @strawberry.field(description="Organisations ranked by the zones they serve, or by betweenness centrality.")
@@ -150,7 +150,7 @@ class StatisticsQuery:
         report = await statistics.bridging_organisations(reader_for(info.context), by.value, first,
                                                          _selects_betweenness(info))
         return BridgingReport(by=by, approximate=report["approximate"], organisations=[
-            BridgingOrganisation(**{**o, "organisation": GraphNode(**_node(o["organisation"]))})
+            BridgingOrganisation(**{**o, "organisation": graph_node(o["organisation"])})
             for o in report["organisations"]])
 
 
@@ -160,8 +160,8 @@ def statistics_fields(zone_where: type, demand_where: type) -> dict[str, Any]:
     async def zone_composition(info: Info, where=None, first: Optional[int] = None) -> ZoneCompositionReport:
         report = await statistics.zone_composition(reader_for(info.context), _where(info), first)
         return ZoneCompositionReport(
-            zones=[ZoneComposition(**{**z, "zone": GraphNode(**_node(z["zone"])),
-                                      "lead": GraphNode(**_node(z["lead"])) if z["lead"] else None,
+            zones=[ZoneComposition(**{**z, "zone": graph_node(z["zone"]),
+                                      "lead": graph_node(z["lead"]) if z["lead"] else None,
                                       "internalByKind": _objects(KindCount, z["internalByKind"]),
                                       "externalByKind": _objects(KindCount, z["externalByKind"])})
                    for z in report["zones"]],
@@ -183,10 +183,6 @@ def statistics_fields(zone_where: type, demand_where: type) -> dict[str, Any]:
     }
 
 
-def _node(row: dict) -> dict:
-    return {k: row.get(k) for k in ("id", "label", "uid", "name", "nameEn", "source")}
-
-
 def _area(row: dict) -> AreaStatistics:
-    return AreaStatistics(**{**row, "area": GraphNode(**_node(row["area"])) if row["area"] else None,
+    return AreaStatistics(**{**row, "area": graph_node(row["area"]) if row["area"] else None,
                              "organisationsByKind": _objects(KindCount, row["organisationsByKind"])})

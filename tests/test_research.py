@@ -18,13 +18,13 @@ UNDIRECTED.add_nodes_from(n["uid"] for rows in SEED.nodes.values() for n in rows
 UNDIRECTED.add_edges_from((s, t) for s, _, t in EDGES)
 NAMES = {n["uid"]: n for rows in SEED.nodes.values() for n in rows}
 
-SUBGRAPH = "nodes { id label uid name nameEn source } edges { id source target type } truncated"
+SUBGRAPH = "nodes { id nodeId label uid name nameEn source } edges { id source target type } truncated"
 NEIGHBOURHOOD = ("query($id: ID!, $depth: Int! = 1, $types: [RelationshipType!], $limit: Int! = 200) {"
                  " r: neighbourhood(id: $id, depth: $depth, relationshipTypes: $types, limit: $limit) { %s } }"
                  % SUBGRAPH)
 PATH = ("query($from: ID!, $to: ID!, $maxHops: Int! = 6, $types: [RelationshipType!]) {"
         " r: path(from: $from, to: $to, maxHops: $maxHops, relationshipTypes: $types) {"
-        " found hops nodes { id label uid name } edges { id source target type } truncated } }")
+        " found hops nodes { id nodeId label uid name } edges { id source target type } truncated } }")
 
 
 def gid(uid: str) -> str:
@@ -77,11 +77,14 @@ def one_error(gql, query: str, variables: dict, field: str) -> dict:
 
 
 def check_subgraph(subgraph: dict) -> set[str]:
-    """Each node once, ids decode to their uid, edges well-formed with both ends present."""
-    ids = [n["id"] for n in subgraph["nodes"]]
+    """Each node once, node ids decode to their uid, entry ids are not node ids, edges
+    well-formed with both ends present."""
+    ids = [n["nodeId"] for n in subgraph["nodes"]]
     assert len(ids) == len(set(ids))
+    own = {n["id"] for n in subgraph["nodes"]}
+    assert len(own) == len(ids) and not own & set(ids)
     for node in subgraph["nodes"]:
-        assert uid_of(node["id"]) == node["uid"]
+        assert uid_of(node["nodeId"]) == node["uid"]
         assert node["label"] == SEED.label_of(node["uid"])
         assert node["name"] == NAMES[node["uid"]]["name"]
     edge_ids = [e["id"] for e in subgraph["edges"]]
@@ -213,7 +216,7 @@ PAIRS = [
 def check_path(result: dict, a: str, b: str, types: set[str] | None = None) -> list[str]:
     """A connected chain from a to b whose every edge exists in the seed in its stored direction."""
     assert result["found"] is True
-    chain = [uid_of(n["id"]) for n in result["nodes"]]
+    chain = [uid_of(n["nodeId"]) for n in result["nodes"]]
     assert [n["uid"] for n in result["nodes"]] == chain
     assert chain[0] == a and chain[-1] == b
     assert len(set(chain)) == len(chain)

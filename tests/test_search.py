@@ -11,7 +11,7 @@ import pytest
 from tests.test_research import NAMES, PEIDE, SEED, one_error, uid_of
 
 SEARCH = ("query($text: String!, $first: Int! = 20) { r: search(text: $text, first: $first) {"
-          " id label uid name nameEn rank } }")
+          " id nodeId label uid name nameEn rank } }")
 
 
 def folded(text: str) -> str:
@@ -41,7 +41,8 @@ def seed_search(text: str, fulltext: bool = True) -> list[tuple[str, int]]:
 def hits(data, text: str, first: int = 20) -> list[tuple[str, int]]:
     rows = data(SEARCH, {"text": text, "first": first})["r"]
     for row in rows:
-        assert uid_of(row["id"]) == row["uid"] and row["label"] == SEED.label_of(row["uid"])
+        assert uid_of(row["nodeId"]) == row["uid"] and row["label"] == SEED.label_of(row["uid"])
+        assert row["id"] != row["nodeId"]
         assert row["name"] == NAMES[row["uid"]]["name"]
     return [(row["uid"], row["rank"]) for row in rows]
 
@@ -101,5 +102,5 @@ def test_every_hit_resolves_with_node(data):
     for text in ("培德", "城管", "Nanzhuang"):
         for row in data(SEARCH, {"text": text, "first": 100})["r"]:
             node = data("query($id: ID!) { node(id: $id) { id ... on %s { uid name } } }" % row["label"],
-                        {"id": row["id"]})["node"]
-            assert node == {"id": row["id"], "uid": row["uid"], "name": row["name"]}
+                        {"id": row["nodeId"]})["node"]
+            assert node == {"id": row["nodeId"], "uid": row["uid"], "name": row["name"]}
