@@ -131,7 +131,11 @@ TEXT_ARGUMENTS = [
     ("query($t: ID!) { neighbourhood(id: $t) { truncated } }", "id"),
     ('query($t: ID!) { path(from: $t, to: "%s") { found } }' % PEIDE_ID, "from"),
     ('query($t: ID!) { path(from: "%s", to: $t) { found } }' % PEIDE_ID, "to"),
-    ("query($t: String) { zoneComposition(where: { name: { eq: $t } }) { absorbedOrganisations } }", "where.name.eq"),
+    ("query($t: String) { townStatistics(uid: $t) { zones } }", "uid"),
+    ("query($t: String) { zoneComposition(after: $t) { totalCount } }", "after"),
+    ("query($t: String) { coverageGaps(after: $t) { gridsWithoutDepartment { count } } }", "after"),
+    ("query($t: String) { bridgingOrganisations(after: $t) { totalCount } }", "after"),
+    ("query($t: String) { zoneComposition(where: { name: { eq: $t } }) { totalCount } }", "where.name.eq"),
     ("query($t: String) { demandStatistics(groupBy: TOWN, where: { name: { contains: $t } }) { collected } }",
      "where.name.contains"),
 ]

@@ -175,8 +175,11 @@ def test_district_totals(data):
 # --------------------------------------------------------------------------- demands
 
 
-def demand_keys(group_by: str) -> dict[str, str | None]:
-    """Each demand's group key per the seed."""
+UNASSIGNED = "unassigned"
+
+
+def demand_keys(group_by: str) -> dict[str, str]:
+    """Each demand's group key per the seed ("unassigned" when it has none)."""
     keys = {}
     for demand in SEED.nodes["Demand"]:
         uid = demand["uid"]
@@ -186,7 +189,7 @@ def demand_keys(group_by: str) -> dict[str, str | None]:
             "TOWN": next((t for s, rel, t in EDGES if s == community and rel == "IN_TOWN"), None),
             "COMMUNITY": community, "CATEGORY": demand["category"], "STATUS": demand["status"],
             "RESOLVER": resolver, "RESOLVER_TYPE": SEED.label_of(resolver) if resolver else None,
-        }[group_by]
+        }[group_by] or UNASSIGNED
     return keys
 
 
@@ -208,8 +211,12 @@ def test_demand_groups_match_the_seed_and_sum_to_the_total(data, group_by):
                                                                 reverse=True)
     for group in result["groups"]:
         assert group["resolutionRate"] == share(group["resolved"], group["collected"])
-        if group_by in ("TOWN", "COMMUNITY", "RESOLVER") and group["key"] is not None:
+        if group["key"] == UNASSIGNED:
+            assert group["name"] == "未归属 / unassigned"
+        elif group_by in ("TOWN", "COMMUNITY", "RESOLVER"):
             assert group["name"] == NODES[group["key"]]["name"]
+        else:
+            assert group["name"] == group["key"]
 
 
 def test_nanzhuang_demands_are_the_articles_252(data):
