@@ -6,8 +6,8 @@ ids stand for nodes between levels of one request (never shown to clients).
 """
 from __future__ import annotations
 
-from graph.cypher import quote
-from graph.plan import CompiledQuery
+from graph.cypher import CypherBuilder, quote
+from graph.plan import CompiledQuery, Projection
 
 NODE_FIELDS = "labels({v})[0] AS label, {v}.uid AS uid, {v}.name AS name, {v}.nameEn AS nameEn, {v}.source AS source"
 
@@ -37,3 +37,17 @@ def outgoing_links(ids: list[int], relationship_types: list[str] | None) -> Comp
         "UNWIND $ids AS aid MATCH (a) WHERE id(a) = aid MATCH (a)-[r]->(b) "
         f"{type_test}RETURN id(a) AS source, id(b) AS target, type(r) AS type",
         {"ids": ids, "types": relationship_types or []})
+
+
+def nodes_by_uid(groups: list[tuple[Projection, list[str]]]) -> CompiledQuery:
+    """The nodes behind research entries (GraphNode.node): for each group, the nodes of its
+    projection's type with the given uids, as rows `{grp: index, node: [uid, …]}` with the
+    node in its projection's column order (what resolvers/shaping.py shapes)."""
+    b = CypherBuilder()
+    parts = []
+    for index, (projection, uids) in enumerate(groups):
+        calls: list[str] = []
+        node = b.projection("this", projection, calls)
+        parts.append(" ".join([f"MATCH (this:{quote(projection.node_type.label)}) WHERE this.uid IN {b.param(uids)}",
+                               *calls, f"RETURN {b.param(index)} AS grp, {node} AS node"]))
+    return CompiledQuery(" UNION ALL ".join(parts), b.params)

@@ -1,19 +1,40 @@
-"""Ego networks and shortest paths, expanded a level per statement with server-side caps.
+"""Ego networks, shortest paths and search, expanded a level per statement with server-side caps;
+and the real nodes behind research entries, read for a whole response at once (NodeLoader).
 
-Nodes carry the same global `id` as GraphQL; an edge's id is `source|TYPE|target` of those
-ids, so ids are stable across requests and export formats.
+Node dicts here carry the node's global `id` (what `node(id:)` takes and /export writes); an
+edge's id is `source|TYPE|target` of those ids, so ids are stable across requests and export
+formats. The GraphQL entry types (GraphNode, SearchHit in schema/research.py) expose that id as
+`nodeId` and have ids of their own (`entry_id`): an entry is not the node, and a client that
+normalises objects by id (Relay) must not merge the two.
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
 from graph.model import TYPES
-from graph.search import search_query
-from graph.traversal import expand, outgoing_links, start_node
+from graph.plan import Projection
+from graph.search import fold, search_query
+from graph.traversal import expand, nodes_by_uid, outgoing_links, start_node
+from graph.validation import text_problem
 from resolvers.errors import bad_input
 from resolvers.ids import from_global_id, to_global_id
+from resolvers.plans import build_projection
+from resolvers.read import run_read
+from resolvers.selection import SelectedField, SelectionReader
+from resolvers.shaping import NodePlan, Shaped, node_plan, shape_node
 from resolvers.values import check_text
+
+# The types of the entries' own ids: never node types, so `node(id:)` answers null for them.
+ENTRY_TYPES = ("GraphNode", "SearchHit")
+
+
+def entry_id(entry_type: str, node_id: str, context: str = "") -> str:
+    """An entry's own opaque id: deterministic, and never the id of the node it describes.
+    `context` is what else the entry's fields depend on (a search hit's rank: the search text)."""
+    return to_global_id(entry_type, node_id + (f":{context}" if context else ""))
+
 
 MAX_DEPTH = 3
 MAX_HOPS = 8
@@ -49,20 +70,23 @@ MAX_SEARCH = 100
 
 
 async def search(read, text: str, first: int = 20, fulltext: bool = False) -> list[dict[str, Any]]:
-    """Ranked hits: exact, then prefix, then substring matches; shorter names first."""
-    text = text.strip()
-    if not text:
-        raise bad_input("text", "give at least one character")
-    check_text(text, "text")
+    """Ranked hits for `text` folded as people type it (graph/search.py: NFKC, case, spaces):
+    exact, then prefix, then substring matches; shorter names first. Each hit is a node dict
+    with its `rank` and its entry id `hitId` (which depends on the folded text: a rank does)."""
+    check_text(text, "text")  # before anything else reads it: the engine never sees such text
+    folded = fold(text)
+    if not folded:
+        raise bad_input("text", "give at least one character other than spaces")
     if not 1 <= first <= MAX_SEARCH:
         raise bad_input("first", f"must be between 1 and {MAX_SEARCH}, got {first}")
-    rows = await read(search_query(text, first, fulltext))
+    rows = await read(search_query(folded, first, fulltext))
     rows.sort(key=lambda r: (r["rank"], len(r["name"]), r["name"], r["uid"]))
     graph = Subgraph()
     hits = []
     for i, row in enumerate(rows[:first]):
         graph.add_node(i, row)
-        hits.append({**graph.nodes[i], "rank": row["rank"]})
+        node = graph.nodes[i]
+        hits.append({**node, "rank": row["rank"], "hitId": entry_id("SearchHit", node["id"], folded)})
     return hits
 
 
@@ -76,10 +100,21 @@ def check_types(relationship_types: list[str] | None) -> list[str] | None:
     return relationship_types
 
 
-async def resolve_start(read, global_id: str, field: str) -> tuple[int, dict[str, Any]]:
+def parse_start(global_id: str, field: str) -> tuple[str, str]:
+    """The (type, uid) a start id names; every check that needs no read, so that a bad id is
+    refused before anything reaches the engine."""
+    check_text(global_id, field)
     type_name, uid = from_global_id(global_id, field)
-    if type_name not in TYPES:
+    if type_name in ENTRY_TYPES:
+        raise bad_input(field, f"{global_id!r} is the id of a {type_name}, not of a node: pass its nodeId")
+    if type_name not in TYPES or text_problem(uid):
         raise bad_input(field, f"{global_id!r} is not an id this API issued")
+    return type_name, uid
+
+
+async def resolve_start(read, global_id: str, field: str, parsed: tuple[str, str] | None = None
+                        ) -> tuple[int, dict[str, Any]]:
+    type_name, uid = parsed or parse_start(global_id, field)
     rows = await read(start_node(type_name, uid))
     if not rows:
         raise bad_input(field, f"no node with id {global_id!r}")
@@ -124,9 +159,10 @@ async def shortest_path(read, from_id: str, to_id: str, max_hops: int = 6,
     if not 1 <= max_hops <= MAX_HOPS:
         raise bad_input("maxHops", f"must be between 1 and {MAX_HOPS}, got {max_hops}")
     types = check_types(relationship_types)
+    starts = parse_start(from_id, "from"), parse_start(to_id, "to")
     graph = Subgraph()
-    a, a_row = await resolve_start(read, from_id, "from")
-    b, b_row = await resolve_start(read, to_id, "to")
+    a, a_row = await resolve_start(read, from_id, "from", starts[0])
+    b, b_row = await resolve_start(read, to_id, "to", starts[1])
     graph.add_node(a, a_row)
     graph.add_node(b, b_row)
     # parent[side][node] = (previous node, relationship type, previous→node is the stored direction)
@@ -177,3 +213,78 @@ def _walk(parents: dict[int, tuple[int, str, bool] | None], node: int) -> list[i
         node = parents[node][0]
         chain.append(node)
     return chain
+
+
+class NodeLoader:
+    """The real nodes behind GraphNode.node and SearchHit.node, for a whole response in one read.
+
+    Each `node` field asks while graphql-core completes the response (`load` returns a future);
+    the first ask schedules the read, which runs once the completion yields to the event loop,
+    for everything asked by then: one read per root field, not one per entry. Each field's
+    selection (fragments on the node's type) becomes a projection, as for root connections.
+    One loader per request (`node_loader`).
+    """
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.reader: SelectionReader | None = None
+        self.plans: dict[tuple, tuple[Projection, NodePlan]] = {}  # (field nodes, type) → projection, plan
+        self.waiting: dict[tuple, dict[str, list[asyncio.Future]]] = {}  # plan key → uid → futures
+
+    def load(self, info: Any, label: str, uid: str) -> asyncio.Future:
+        """A future of the node, shaped as the field selects it (None if it is gone)."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        node_type = TYPES.get(label)
+        if node_type is None:
+            future.set_result(None)
+            return future
+        key = self._plan(info, node_type)
+        if not self.waiting:
+            loop.call_soon(self._dispatch)
+        self.waiting.setdefault(key, {}).setdefault(uid, []).append(future)
+        return future
+
+    def _plan(self, info: Any, node_type: Any) -> tuple:
+        raw = getattr(info, "_raw_info", info)
+        # The same field nodes select the same fields for every entry: plan them once.
+        key = (tuple(id(n) for n in raw.field_nodes), node_type.name)
+        if key not in self.plans:
+            self.reader = self.reader or SelectionReader(info)
+            parent = SelectedField(raw.path.key, raw.field_name, {}, list(raw.field_nodes))
+            path = ".".join(str(k) for k in raw.path.as_list() if isinstance(k, str))
+            projection = build_projection(self.reader, [parent], node_type, path)
+            self.plans[key] = (projection, node_plan(self.reader, [parent], projection))
+        return key
+
+    def _dispatch(self) -> None:
+        batch, self.waiting = self.waiting, {}
+        asyncio.ensure_future(self._read(batch))
+
+    async def _read(self, batch: dict[tuple, dict[str, list[asyncio.Future]]]) -> None:
+        keys = list(batch)
+        try:
+            rows = await run_read(self.context, nodes_by_uid([(self.plans[k][0], list(batch[k])) for k in keys]))
+        except Exception as error:  # each waiting field reports it
+            for futures in (f for waiting in batch.values() for f in waiting.values()):
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(error)
+            return
+        found = {(row["grp"], row["node"][0]): row["node"] for row in rows}
+        for index, key in enumerate(keys):
+            plan = self.plans[key][1]
+            for uid, futures in batch[key].items():
+                row = found.get((index, uid))
+                value = Shaped(shape_node(plan, row)) if row is not None else None
+                for future in futures:
+                    if not future.done():
+                        future.set_result(value)
+
+
+def node_loader(context: Any) -> NodeLoader:
+    """The request's NodeLoader (kept in its context)."""
+    loader = context.get("node_loader")
+    if loader is None:
+        loader = context["node_loader"] = NodeLoader(context)
+    return loader

@@ -1,5 +1,10 @@
 """Research statistics: zone composition, area counts, demand resolution, coverage gaps
-and bridging organisations (betweenness centrality with networkx, cached per network)."""
+and bridging organisations (betweenness centrality with networkx, cached per network).
+
+Paged lists (`first`, `after`) are pages of a whole match; every count, total, share and union
+beside them is computed over the whole match in the same statement, never from the page.
+Cursors are opaque; a zone's or gap node's cursor is the one `zones`/`grids`… give it when
+sorted by uid (the lists are in uid order), so the two can be used interchangeably."""
 from __future__ import annotations
 
 import asyncio
@@ -11,9 +16,16 @@ import networkx as nx
 
 from graph import statistics as cypher
 from graph.model import TYPES
+from graph.validation import text_problem
 from resolvers.errors import bad_input
-from resolvers.ids import to_global_id
+from resolvers.ids import decode_cursor, encode_cursor, to_global_id
 from resolvers.plans import build_filter, check_limit
+from resolvers.values import check_text
+
+# The group of demands with no town, community, resolver or value: named, never a null key.
+UNASSIGNED_KEY = "unassigned"
+UNASSIGNED_NAME = "未归属 / unassigned"
+BY_UID = "uid:ASC"  # the order signature of a root connection sorted by uid (resolvers/ids.py)
 
 # Exact betweenness is O(V·E); above this many nodes it is estimated from a sample of sources.
 EXACT_BETWEENNESS_NODES = 5000
@@ -34,20 +46,52 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-async def zone_composition(read, where: dict | None, first: int | None) -> dict[str, Any]:
+def one_row(rows: list[dict[str, Any]], **empty: Any) -> dict[str, Any]:
+    """The single row these statements return (aggregates always give one); `empty` stands in
+    for it when a reply has none (bench/run.py's translation probe answers every read with [])."""
+    return rows[0] if rows else empty
+
+
+def page_info(page: list[Any], more: bool, after: Any, cursor) -> dict[str, Any]:
+    """Relay page information for a page of a list; `cursor(item)` encodes an item's position."""
+    return {"hasNextPage": more, "hasPreviousPage": after is not None,
+            "startCursor": cursor(page[0]) if page else None, "endCursor": cursor(page[-1]) if page else None}
+
+
+def uid_cursor(uid: str) -> str:
+    return encode_cursor(BY_UID, [uid])
+
+
+def after_uid(after: str | None) -> str | None:
+    """The uid a cursor of a uid-ordered list stands at, or None for the start."""
+    if after is None:
+        return None
+    check_text(after, "after")
+    (uid,) = decode_cursor(after, BY_UID, 1)
+    if not isinstance(uid, str) or text_problem(uid):
+        raise bad_input("after", "invalid cursor: its values do not fit the sort fields")
+    return uid
+
+
+async def zone_composition(read, where: dict | None, first: int | None, after: str | None = None) -> dict[str, Any]:
+    """The zones matching `where`: `totalCount` and `absorbedOrganisations` across all of them;
+    `zones`, the page (`first`, default 100, after the cursor `after`) in uid order, and its
+    `pageInfo`. One read."""
     limit = check_limit(first, "first", 100)
-    rows = await read(cypher.zone_composition(build_filter(TYPES["Zone"], where, "where"), limit))
+    start = after_uid(after)
+    rows = await read(cypher.zone_composition(build_filter(TYPES["Zone"], where, "where"), limit + 1, start))
+    row = one_row(rows, total=0, absorbed=0, page=[])
     zones = []
-    for row in rows:
-        internal, external = _kinds(row["internal"]), _kinds(row["external"])
+    for z in row["page"][:limit]:
+        internal, external = _kinds(z["internal"]), _kinds(z["external"])
         zones.append({
-            "zone": graph_node(row["zone"]), "lead": graph_node(row["lead"]),
+            "zone": graph_node(z["zone"]), "lead": graph_node(z["lead"]),
             "internalByKind": internal, "externalByKind": external,
             "internalCount": sum(k["count"] for k in internal), "externalCount": sum(k["count"] for k in external),
-            "absorbed": len(row["absorbed"]), "membersReachable": row["members"],
+            "absorbed": z["absorbed"], "membersReachable": z["members"],
         })
-    distinct = {uid for row in rows for uid in row["absorbed"]}
-    return {"zones": zones, "absorbedOrganisations": len(distinct)}
+    return {"zones": zones, "totalCount": row["total"], "absorbedOrganisations": row["absorbed"],
+            "pageInfo": page_info(zones, len(row["page"]) > limit, after, lambda z: uid_cursor(z["zone"]["uid"]))}
 
 
 def _area(row: dict[str, Any]) -> dict[str, Any]:
@@ -62,6 +106,8 @@ def _area(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def town_statistics(read, uid: str | None) -> list[dict[str, Any]]:
+    if uid is not None:
+        check_text(uid, "uid")
     return [_area(row) for row in await read(cypher.area_statistics(uid))]
 
 
@@ -70,22 +116,43 @@ async def district_statistics(read) -> dict[str, Any]:
     return _area(rows[0])
 
 
+def demand_group(key: str | None, name: str | None, collected: int, resolved: int) -> dict[str, Any]:
+    """A group as returned: demands with no group (no town, community or resolver, no value)
+    are the group UNASSIGNED_KEY, named UNASSIGNED_NAME, with `unassigned` true."""
+    unassigned = key is None
+    return {"key": UNASSIGNED_KEY if unassigned else key, "name": UNASSIGNED_NAME if unassigned else (name or key),
+            "unassigned": unassigned, "collected": collected, "resolved": resolved,
+            "resolutionRate": _share(resolved, collected)}
+
+
 async def demand_statistics(read, group_by: str, where: dict | None) -> dict[str, Any]:
+    """Totals over every demand matching `where`, and per group (most collected first, then
+    by key). Not paged: the groups always sum to the totals."""
     rows = await read(cypher.demand_statistics(group_by, build_filter(TYPES["Demand"], where, "where")))
-    groups = [{"key": r["key"], "name": r["name"], "collected": r["collected"], "resolved": r["resolved"],
-               "resolutionRate": _share(r["resolved"], r["collected"])} for r in rows]
+    groups = [demand_group(r["key"], r["name"], r["collected"], r["resolved"]) for r in rows]
+    groups.sort(key=lambda g: (-g["collected"], g["key"], g["unassigned"]))
     collected, resolved = sum(g["collected"] for g in groups), sum(g["resolved"] for g in groups)
     return {"groupBy": group_by, "collected": collected, "resolved": resolved,
             "resolutionRate": _share(resolved, collected), "groups": groups}
 
 
-async def coverage_gaps(read, first: int | None) -> dict[str, Any]:
+async def coverage_gaps(read, first: int | None, after: str | None = None) -> dict[str, Any]:
+    """Each gap's `count` covers all of its nodes; `nodes` is a page of them in uid order
+    (`first`, default 100, after the cursor `after`, applied to each list), with `pageInfo`."""
     limit = check_limit(first, "first", 100)
-    row = (await read(cypher.coverage_gaps(limit)))[0]
+    start = after_uid(after)
+    row = one_row(await read(cypher.coverage_gaps(limit + 1, start)), gridCount=0, grids=[], zoneCount=0, zones=[],
+                  villageCount=0, villages=[])
+
+    def gap(count: str, nodes: str) -> dict[str, Any]:
+        page = [graph_node(n) for n in row[nodes][:limit]]
+        return {"count": row[count], "nodes": page,
+                "pageInfo": page_info(page, len(row[nodes]) > limit, after, lambda n: uid_cursor(n["uid"]))}
+
     return {
-        "gridsWithoutDepartment": {"count": row["gridCount"], "nodes": [graph_node(n) for n in row["grids"]]},
-        "zonesWithoutExternalOrganisation": {"count": row["zoneCount"], "nodes": [graph_node(n) for n in row["zones"]]},
-        "villagesWithoutSecretary": {"count": row["villageCount"], "nodes": [graph_node(n) for n in row["villages"]]},
+        "gridsWithoutDepartment": gap("gridCount", "grids"),
+        "zonesWithoutExternalOrganisation": gap("zoneCount", "zones"),
+        "villagesWithoutSecretary": gap("villageCount", "villages"),
     }
 
 
@@ -118,25 +185,55 @@ class CentralityCache:
 CENTRALITY = CentralityCache()
 
 
-async def bridging_organisations(read, by: str, first: int | None, with_betweenness: bool = True) -> dict[str, Any]:
-    """Ranked organisations. Betweenness is read and scored only when it ranks them or is
-    selected (city scale: the network's read and hash are ~200 of 370 ms); otherwise its
-    fields are None, which is safe because nothing reads them."""
+def _bridging_after(by: str, after: str | None) -> tuple | None:
+    """The ranking position a bridging cursor stands at: (zonesServed, zonesLinked, uid) or
+    (betweenness, uid)."""
+    if after is None:
+        return None
+    check_text(after, "after")
+    kinds = (int, int, str) if by == "ZONES_SERVED" else ((int, float), str)
+    values = decode_cursor(after, f"bridging:{by}", len(kinds))
+    if any(isinstance(v, bool) or not isinstance(v, k) for v, k in zip(values, kinds)) or text_problem(values):
+        raise bad_input("after", "invalid cursor: its values do not fit the ranking")
+    return tuple(values)
+
+
+async def bridging_organisations(read, by: str, first: int | None, with_betweenness: bool = True,
+                                 after: str | None = None) -> dict[str, Any]:
+    """Ranked organisations: `organisations`, a page (`first`, default 20, after the cursor
+    `after`) of the ranking; `totalCount`, every organisation linked to a zone, and `approximate`,
+    about the whole network: neither depends on the page.
+
+    Betweenness is read and scored only when it ranks them or is selected (city scale: the
+    network's read and hash are ~200 of 370 ms); otherwise its fields are None, which is safe
+    because nothing reads them."""
     limit = check_limit(first, "first", 20)
     if by not in ("ZONES_SERVED", "BETWEENNESS"):
         raise bad_input("by", "is ZONES_SERVED or BETWEENNESS")
+    position = _bridging_after(by, after)
     scored = by == "BETWEENNESS" or with_betweenness
     scores = await CENTRALITY.scores_for(await read(cypher.zone_links())) if scored else {}
     if by == "BETWEENNESS":
-        ranked = sorted(scores, key=lambda uid: (-scores[uid], uid))[:limit]
-        rows = await read(cypher.organisations_by_zones(len(ranked), ranked))
+        ranked = sorted(scores, key=lambda uid: (-scores[uid], uid))
+        if position is not None:
+            ranked = [uid for uid in ranked if (-scores[uid], uid) > (-position[0], position[1])]
+        more, ranked = len(ranked) > limit, ranked[:limit]
+        rows = one_row(await read(cypher.organisations_by_zones(len(ranked), ranked)), page=[])["page"]
         rows.sort(key=lambda r: (-scores[r["organisation"]["uid"]], r["organisation"]["uid"]))
+        total = len(scores)
+
+        def cursor(o: dict) -> str:
+            uid = o["organisation"]["uid"]
+            return encode_cursor("bridging:BETWEENNESS", [scores[uid], uid])
     else:
-        rows = await read(cypher.organisations_by_zones(limit))
-    return {
-        "by": by, "approximate": CENTRALITY.approximate if scored else None,
-        "organisations": [{"organisation": graph_node(r["organisation"]), "zonesServed": r["zonesServed"],
-                           "zonesLinked": r["zonesLinked"],
-                           "betweenness": round(scores.get(r["organisation"]["uid"], 0.0), 6) if scored else None}
-                          for r in rows],
-    }
+        row = one_row(await read(cypher.organisations_by_zones(limit + 1, None, position)), page=[], total=0)
+        rows, total, more = row["page"][:limit], row["total"], len(row["page"]) > limit
+
+        def cursor(o: dict) -> str:
+            return encode_cursor("bridging:ZONES_SERVED", [o["zonesServed"], o["zonesLinked"], o["organisation"]["uid"]])
+    organisations = [{"organisation": graph_node(r["organisation"]), "zonesServed": r["zonesServed"],
+                      "zonesLinked": r["zonesLinked"],
+                      "betweenness": round(scores.get(r["organisation"]["uid"], 0.0), 6) if scored else None}
+                     for r in rows]
+    return {"by": by, "approximate": CENTRALITY.approximate if scored else None, "totalCount": total,
+            "organisations": organisations, "pageInfo": page_info(organisations, more, after, cursor)}

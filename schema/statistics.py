@@ -1,4 +1,7 @@
-"""GraphQL types and fields for the research statistics."""
+"""GraphQL types and fields for the research statistics.
+
+Every field says which figures are across all matched (never depending on `first`/`after`) and
+which are per page. Paged lists come with a Relay `pageInfo`; `after` takes its `endCursor`."""
 from __future__ import annotations
 
 import enum
@@ -11,7 +14,8 @@ from graph.statistics import DEMAND_GROUPS
 from resolvers import statistics
 from resolvers.read import reader_for
 from resolvers.selection import SelectionReader
-from schema.research import GraphNode
+from schema.research import GraphNode, graph_node
+from schema.types import PageInfo
 
 
 def _where(info: Info) -> Optional[dict]:
@@ -37,12 +41,15 @@ class ZoneComposition:
     membersReachable: int = strawberry.field(description="Distinct members of the 1, N and X organisations.")
 
 
-@strawberry.type
+@strawberry.type(description="The zones matched: totalCount and absorbedOrganisations are across all of them, "
+                             "whatever first and after say; zones is the page (in uid order), with its pageInfo.")
 class ZoneCompositionReport:
-    zones: list[ZoneComposition]
+    totalCount: int = strawberry.field(description="Zones matched (all of them, not the page).")
     absorbedOrganisations: int = strawberry.field(
-        description="Distinct N and X organisations across all the zones matched (the article: 113 for the 4 "
-                    "demonstration zones).")
+        description="Distinct N and X organisations across all the zones matched, not only the page (the article: "
+                    "113 for the 4 demonstration zones).")
+    zones: list[ZoneComposition] = strawberry.field(description="The page: `first` zones by uid after `after`.")
+    pageInfo: PageInfo
 
 
 @strawberry.type(description="Counts for a town, or for the whole district.")
@@ -65,28 +72,37 @@ DemandGroupBy = strawberry.enum(enum.Enum("DemandGroupBy", {k: k for k in DEMAND
                                 description="How to group demand statistics.")
 
 
-@strawberry.type
+@strawberry.type(description="One group of demands. Demands with no group (no town, community or resolver; for "
+                             "CATEGORY or STATUS no value) form the group `unassigned`, named "
+                             "\"未归属 / unassigned\", under every groupBy.")
 class DemandGroup:
-    key: Optional[str] = strawberry.field(description="The group's uid or value; null: none (no town, no resolver).")
-    name: Optional[str]
+    key: str = strawberry.field(description="The group's uid (TOWN, COMMUNITY, RESOLVER), type (RESOLVER_TYPE) or "
+                                            "value (CATEGORY, STATUS); \"unassigned\" for demands with none.")
+    name: str = strawberry.field(description="The group's name (uid groups), else the key; "
+                                             "\"未归属 / unassigned\" for demands with none.")
+    unassigned: bool = strawberry.field(description="True for the group of demands with no town, community, "
+                                                    "resolver or value.")
     collected: int
     resolved: int
-    resolutionRate: Optional[float]
+    resolutionRate: Optional[float] = strawberry.field(description="resolved / collected (0–1).")
 
 
-@strawberry.type
+@strawberry.type(description="Every demand matching `where` (not paged): the totals, and the groups, which "
+                             "sum to them, most collected first, then by key.")
 class DemandStatistics:
     groupBy: DemandGroupBy
-    collected: int
-    resolved: int
-    resolutionRate: Optional[float]
+    collected: int = strawberry.field(description="Demands matched, all of them.")
+    resolved: int = strawberry.field(description="Of those, resolved.")
+    resolutionRate: Optional[float] = strawberry.field(description="resolved / collected (0–1); null for none.")
     groups: list[DemandGroup]
 
 
-@strawberry.type
+@strawberry.type(description="One gap: count is all of its nodes; nodes is the page (in uid order) with its "
+                             "pageInfo.")
 class Gap:
-    count: int
-    nodes: list[GraphNode]
+    count: int = strawberry.field(description="All the nodes in this gap, whatever first and after say.")
+    nodes: list[GraphNode] = strawberry.field(description="The page: `first` nodes by uid after `after`.")
+    pageInfo: PageInfo
 
 
 @strawberry.type(description="Where coverage is thin.")
@@ -108,11 +124,15 @@ class BridgingOrganisation:
     betweenness: float = strawberry.field(description="Betweenness centrality on the organisation–zone network.")
 
 
-@strawberry.type
+@strawberry.type(description="totalCount and approximate are about the whole network, whatever first and after "
+                             "say; organisations is the page of the ranking, with its pageInfo.")
 class BridgingReport:
     by: BridgingMeasure
     approximate: bool = strawberry.field(description="True when betweenness was estimated from a sample.")
-    organisations: list[BridgingOrganisation]
+    totalCount: int = strawberry.field(description="Organisations linked to any zone (the whole ranking).")
+    organisations: list[BridgingOrganisation] = strawberry.field(
+        description="The page: `first` organisations of the ranking after `after`.")
+    pageInfo: PageInfo
 
 
 def _selects_betweenness(info: Info) -> bool:
@@ -127,9 +147,14 @@ def _objects(cls, rows):
     return [cls(**row) for row in rows]
 
 
+def _page_info(info: dict) -> PageInfo:
+    return PageInfo(**info)
+
+
 @strawberry.type
 class StatisticsQuery:
-    @strawberry.field(description="Counts per town, or for one town by uid.")
+    @strawberry.field(description="Counts per town, or for one town by uid (not paged: every figure covers the "
+                                  "whole town).")
     async def townStatistics(self, info: Info, uid: Optional[str] = None) -> list[AreaStatistics]:
         return [_area(a) for a in await statistics.town_statistics(reader_for(info.context), uid)]
 
@@ -138,34 +163,41 @@ class StatisticsQuery:
         return _area(await statistics.district_statistics(reader_for(info.context)))
 
     @strawberry.field(description="Grids with no department, zones with no external organisation, villages with "
-                                  "no secretary.")
-    async def coverageGaps(self, info: Info, first: Optional[int] = None) -> CoverageGaps:
-        gaps = await statistics.coverage_gaps(reader_for(info.context), first)
-        return CoverageGaps(**{name: Gap(count=g["count"], nodes=[GraphNode(**_node(n)) for n in g["nodes"]])
+                                  "no secretary. Each count is across all of them; `first` (default 100, ≤ 1000) "
+                                  "and `after` (a pageInfo.endCursor, applied to each list) page the node lists.")
+    async def coverageGaps(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> CoverageGaps:
+        gaps = await statistics.coverage_gaps(reader_for(info.context), first, after)
+        return CoverageGaps(**{name: Gap(count=g["count"], nodes=[graph_node(n) for n in g["nodes"]],
+                                         pageInfo=_page_info(g["pageInfo"]))
                                for name, g in gaps.items()})
 
-    @strawberry.field(description="Organisations ranked by the zones they serve, or by betweenness centrality.")
+    @strawberry.field(description="Organisations ranked by the zones they serve, or by betweenness centrality. "
+                                  "totalCount and approximate cover the whole network; `first` (default 20, "
+                                  "≤ 1000) and `after` page the ranking.")
     async def bridgingOrganisations(self, info: Info, by: BridgingMeasure = BridgingMeasure.ZONES_SERVED,
-                                    first: Optional[int] = None) -> BridgingReport:
+                                    first: Optional[int] = None, after: Optional[str] = None) -> BridgingReport:
         report = await statistics.bridging_organisations(reader_for(info.context), by.value, first,
-                                                         _selects_betweenness(info))
-        return BridgingReport(by=by, approximate=report["approximate"], organisations=[
-            BridgingOrganisation(**{**o, "organisation": GraphNode(**_node(o["organisation"]))})
-            for o in report["organisations"]])
+                                                         _selects_betweenness(info), after)
+        return BridgingReport(by=by, approximate=report["approximate"], totalCount=report["totalCount"],
+                              pageInfo=_page_info(report["pageInfo"]), organisations=[
+                                  BridgingOrganisation(**{**o, "organisation": graph_node(o["organisation"])})
+                                  for o in report["organisations"]])
 
 
 def statistics_fields(zone_where: type, demand_where: type) -> dict[str, Any]:
     """The statistics that take a generated `where` input (ZoneWhere, DemandWhere)."""
 
-    async def zone_composition(info: Info, where=None, first: Optional[int] = None) -> ZoneCompositionReport:
-        report = await statistics.zone_composition(reader_for(info.context), _where(info), first)
+    async def zone_composition(info: Info, where=None, first: Optional[int] = None,
+                               after: Optional[str] = None) -> ZoneCompositionReport:
+        report = await statistics.zone_composition(reader_for(info.context), _where(info), first, after)
         return ZoneCompositionReport(
-            zones=[ZoneComposition(**{**z, "zone": GraphNode(**_node(z["zone"])),
-                                      "lead": GraphNode(**_node(z["lead"])) if z["lead"] else None,
+            zones=[ZoneComposition(**{**z, "zone": graph_node(z["zone"]),
+                                      "lead": graph_node(z["lead"]) if z["lead"] else None,
                                       "internalByKind": _objects(KindCount, z["internalByKind"]),
                                       "externalByKind": _objects(KindCount, z["externalByKind"])})
                    for z in report["zones"]],
-            absorbedOrganisations=report["absorbedOrganisations"])
+            totalCount=report["totalCount"], absorbedOrganisations=report["absorbedOrganisations"],
+            pageInfo=_page_info(report["pageInfo"]))
 
     async def demand_statistics(info: Info, groupBy: DemandGroupBy, where=None) -> DemandStatistics:
         result = await statistics.demand_statistics(reader_for(info.context), groupBy.value, _where(info))
@@ -176,17 +208,17 @@ def statistics_fields(zone_where: type, demand_where: type) -> dict[str, Any]:
     return {
         "zoneComposition": strawberry.field(
             resolver=zone_composition,
-            description="1+N+X composition of the zones that match `where` (default: all, by uid, first 100)."),
+            description="1+N+X composition of the zones that match `where` (default: all). totalCount and "
+                        "absorbedOrganisations are across all matched zones; `first` (default 100, ≤ 1000) and "
+                        "`after` (a pageInfo.endCursor, or a `zones` cursor in uid order) page only `zones`."),
         "demandStatistics": strawberry.field(
             resolver=demand_statistics,
-            description="Demands collected and resolved, and the resolution rate, per group."),
+            description="Demands collected and resolved, and the resolution rate, in total and per group, over "
+                        "every demand matching `where` (not paged). Demands with no group are the group "
+                        "`unassigned`."),
     }
 
 
-def _node(row: dict) -> dict:
-    return {k: row.get(k) for k in ("id", "label", "uid", "name", "nameEn", "source")}
-
-
 def _area(row: dict) -> AreaStatistics:
-    return AreaStatistics(**{**row, "area": GraphNode(**_node(row["area"])) if row["area"] else None,
+    return AreaStatistics(**{**row, "area": graph_node(row["area"]) if row["area"] else None,
                              "organisationsByKind": _objects(KindCount, row["organisationsByKind"])})

@@ -1,4 +1,4 @@
-"""Research queries over the real endpoint: neighbourhood, path and search.
+"""Research queries over the real endpoint: neighbourhood and path (search: tests/test_search.py).
 
 Expected values come from read_seed() (and networkx on it), never from the API."""
 from __future__ import annotations
@@ -18,14 +18,13 @@ UNDIRECTED.add_nodes_from(n["uid"] for rows in SEED.nodes.values() for n in rows
 UNDIRECTED.add_edges_from((s, t) for s, _, t in EDGES)
 NAMES = {n["uid"]: n for rows in SEED.nodes.values() for n in rows}
 
-SUBGRAPH = "nodes { id label uid name nameEn source } edges { id source target type } truncated"
+SUBGRAPH = "nodes { id nodeId label uid name nameEn source } edges { id source target type } truncated"
 NEIGHBOURHOOD = ("query($id: ID!, $depth: Int! = 1, $types: [RelationshipType!], $limit: Int! = 200) {"
                  " r: neighbourhood(id: $id, depth: $depth, relationshipTypes: $types, limit: $limit) { %s } }"
                  % SUBGRAPH)
 PATH = ("query($from: ID!, $to: ID!, $maxHops: Int! = 6, $types: [RelationshipType!]) {"
         " r: path(from: $from, to: $to, maxHops: $maxHops, relationshipTypes: $types) {"
-        " found hops nodes { id label uid name } edges { id source target type } truncated } }")
-SEARCH = "query($text: String!, $first: Int! = 20) { r: search(text: $text, first: $first) { id label uid name nameEn rank } }"
+        " found hops nodes { id nodeId label uid name } edges { id source target type } truncated } }")
 
 
 def gid(uid: str) -> str:
@@ -78,11 +77,14 @@ def one_error(gql, query: str, variables: dict, field: str) -> dict:
 
 
 def check_subgraph(subgraph: dict) -> set[str]:
-    """Each node once, ids decode to their uid, edges well-formed with both ends present."""
-    ids = [n["id"] for n in subgraph["nodes"]]
+    """Each node once, node ids decode to their uid, entry ids are not node ids, edges
+    well-formed with both ends present."""
+    ids = [n["nodeId"] for n in subgraph["nodes"]]
     assert len(ids) == len(set(ids))
+    own = {n["id"] for n in subgraph["nodes"]}
+    assert len(own) == len(ids) and not own & set(ids)
     for node in subgraph["nodes"]:
-        assert uid_of(node["id"]) == node["uid"]
+        assert uid_of(node["nodeId"]) == node["uid"]
         assert node["label"] == SEED.label_of(node["uid"])
         assert node["name"] == NAMES[node["uid"]]["name"]
     edge_ids = [e["id"] for e in subgraph["edges"]]
@@ -214,7 +216,7 @@ PAIRS = [
 def check_path(result: dict, a: str, b: str, types: set[str] | None = None) -> list[str]:
     """A connected chain from a to b whose every edge exists in the seed in its stored direction."""
     assert result["found"] is True
-    chain = [uid_of(n["id"]) for n in result["nodes"]]
+    chain = [uid_of(n["nodeId"]) for n in result["nodes"]]
     assert [n["uid"] for n in result["nodes"]] == chain
     assert chain[0] == a and chain[-1] == b
     assert len(set(chain)) == len(chain)
@@ -320,86 +322,3 @@ def test_path_unknown_relationship_type_is_a_validation_error(gql):
     body = gql(PATH, {"from": gid(PEIDE), "to": gid(PEIDE), "types": ["FRIEND_OF"]})
     assert body.get("data") is None and len(body["errors"]) == 1
     assert "FRIEND_OF" in body["errors"][0]["message"]
-
-
-# --------------------------------------------------------------------------- search
-
-
-def seed_search(text: str) -> list[tuple[str, int]]:
-    """The documented ranking over every seeded node: exact 0, prefix 1, substring 2; then
-    shorter names, name, uid."""
-    text, lower, hits = text.strip(), text.strip().lower(), []
-    for node in NAMES.values():
-        name, name_en = node["name"], (node.get("nameEn") or "").lower()
-        if text in name or lower in name_en:
-            rank = (0 if name == text or name_en == lower else
-                    1 if name.startswith(text) or name_en.startswith(lower) else 2)
-            hits.append((rank, len(name), name, node["uid"]))
-    return [(uid, rank) for rank, _, _, uid in sorted(hits)]
-
-
-def hits(data, text: str, first: int = 20) -> list[tuple[str, int]]:
-    rows = data(SEARCH, {"text": text, "first": first})["r"]
-    for row in rows:
-        assert uid_of(row["id"]) == row["uid"] and row["label"] == SEED.label_of(row["uid"])
-        assert row["name"] == NAMES[row["uid"]]["name"]
-    return [(row["uid"], row["rank"]) for row in rows]
-
-
-def test_search_chinese_substring(data):
-    result = hits(data, "培德")
-    assert result[0] == (PEIDE, 1)
-    assert ("programme-healthy-peide", 2) in result
-    assert result == seed_search("培德")
-
-
-@pytest.mark.parametrize("text", ["peide", "PEIDE", "Peide", "pEiDe", "  Peide  "])
-def test_search_english_any_case_ranks_exact_first(data, text):
-    result = hits(data, text)
-    assert result[0] == (PEIDE, 0)
-    assert ("programme-healthy-peide", 2) in result
-    assert result == seed_search(text)
-
-
-def test_search_department_exact(data):
-    result = hits(data, "城管")
-    assert result[0] == ("dept-urban-management", 0)
-    assert result == seed_search("城管")
-
-
-def test_search_across_types(data):
-    result = hits(data, "nanzhuang", 100)
-    labels = {SEED.label_of(uid) for uid, _ in result}
-    assert {"Town", "Community"} <= labels and len(labels) >= 2
-    assert result[0] == ("town-nanzhuang", 0)
-
-
-@pytest.mark.parametrize("text, first", [
-    ("peide", 1), ("培德", 1), ("村", 100),
-    ("南庄", 5), ("Illustrative", 7), ("示例", 3), ("zone", 10),
-])
-def test_search_first_is_the_top_of_the_ranking(data, text, first):
-    expected = seed_search(text)
-    assert len(expected) >= first or first == 100
-    assert hits(data, text, first) == expected[:first]
-
-
-@pytest.mark.parametrize("variables, field", [
-    ({"text": ""}, "text"), ({"text": "   "}, "text"),
-    ({"first": 0}, "first"), ({"first": 101}, "first"), ({"first": -1}, "first"), ({"text": "培\x00德"}, "text"),
-])
-def test_search_bad_arguments(gql, variables, field):
-    one_error(gql, SEARCH, {"text": "peide", **variables}, field)
-
-
-@pytest.mark.parametrize("text", ["'", '"', "\\", '\\"', "培德' OR 1=1 //", "$text", "\U0001f600"])
-def test_search_quotes_and_specials_are_plain_text(data, text):
-    assert hits(data, text, 100) == seed_search(text)[:100]
-
-
-def test_every_hit_resolves_with_node(data):
-    for text in ("培德", "城管", "Nanzhuang"):
-        for row in data(SEARCH, {"text": text, "first": 100})["r"]:
-            node = data("query($id: ID!) { node(id: $id) { id ... on %s { uid name } } }" % row["label"],
-                        {"id": row["id"]})["node"]
-            assert node == {"id": row["id"], "uid": row["uid"], "name": row["name"]}

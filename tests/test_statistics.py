@@ -8,7 +8,7 @@ import networkx as nx
 import pytest
 
 from graph.plan import CompiledQuery
-from resolvers.ids import from_global_id, to_global_id
+from resolvers.ids import from_global_id
 from resolvers.plans import MAX_PAGE_SIZE
 from resolvers.statistics import CENTRALITY
 from schema.schema import build_schema
@@ -20,7 +20,7 @@ NODES = {n["uid"]: n for rows in SEED.nodes.values() for n in rows}
 EDGES = {(s, rel, t) for (_, rel, _), pairs in SEED.relationships.items() for s, t in pairs}
 ONE_N_X = ("LEADS", "PART_OF", "SERVES")
 
-NODE = "id label uid name nameEn source"
+NODE = "id nodeId label uid name nameEn source"
 AREA = (f"area {{ {NODE} }} zones villages urbanCommunities grids organisations organisationsByKind {{ kind count }}"
         " members villageSecretaries entrepreneurSecretaries entrepreneurSecretaryShare")
 GAP = f"count nodes {{ {NODE} }}"
@@ -42,8 +42,10 @@ def of_label(uids, label: str) -> set[str]:
 
 
 def check_node(node: dict, uid: str) -> None:
+    """An entry for the node `uid`: its nodeId is the node's global id, its own id is not."""
     assert node["uid"] == uid and node["label"] == SEED.label_of(uid)
-    assert from_global_id(node["id"]) == (node["label"], uid)
+    assert from_global_id(node["nodeId"]) == (node["label"], uid)
+    assert node["id"] != node["nodeId"]
     assert node["name"] == NODES[uid]["name"] and node["nameEn"] == NODES[uid].get("nameEn")
 
 
@@ -173,8 +175,11 @@ def test_district_totals(data):
 # --------------------------------------------------------------------------- demands
 
 
-def demand_keys(group_by: str) -> dict[str, str | None]:
-    """Each demand's group key per the seed."""
+UNASSIGNED = "unassigned"
+
+
+def demand_keys(group_by: str) -> dict[str, str]:
+    """Each demand's group key per the seed ("unassigned" when it has none)."""
     keys = {}
     for demand in SEED.nodes["Demand"]:
         uid = demand["uid"]
@@ -184,7 +189,7 @@ def demand_keys(group_by: str) -> dict[str, str | None]:
             "TOWN": next((t for s, rel, t in EDGES if s == community and rel == "IN_TOWN"), None),
             "COMMUNITY": community, "CATEGORY": demand["category"], "STATUS": demand["status"],
             "RESOLVER": resolver, "RESOLVER_TYPE": SEED.label_of(resolver) if resolver else None,
-        }[group_by]
+        }[group_by] or UNASSIGNED
     return keys
 
 
@@ -206,8 +211,12 @@ def test_demand_groups_match_the_seed_and_sum_to_the_total(data, group_by):
                                                                 reverse=True)
     for group in result["groups"]:
         assert group["resolutionRate"] == share(group["resolved"], group["collected"])
-        if group_by in ("TOWN", "COMMUNITY", "RESOLVER") and group["key"] is not None:
+        if group["key"] == UNASSIGNED:
+            assert group["name"] == "未归属 / unassigned"
+        elif group_by in ("TOWN", "COMMUNITY", "RESOLVER"):
             assert group["name"] == NODES[group["key"]]["name"]
+        else:
+            assert group["name"] == group["key"]
 
 
 def test_nanzhuang_demands_are_the_articles_252(data):
@@ -369,13 +378,6 @@ async def test_centrality_is_cached_until_the_network_changes(backend, scratch, 
     # Back on the unchanged test graph, the network differs again: recomputed, same scores as before.
     assert await scores_via(schema, backend) == first
     assert CENTRALITY.computed == before + 3
-
-
-def test_global_ids_in_statistics_are_node_ids(data):
-    row = data(BRIDGING, {"by": "ZONES_SERVED", "first": 1})["r"]["organisations"][0]["organisation"]
-    assert row["id"] == to_global_id("Organisation", row["uid"])
-    node = data("query($id: ID!) { node(id: $id) { ... on Organisation { uid } } }", {"id": row["id"]})["node"]
-    assert node == {"uid": row["uid"]}
 
 
 @pytest.mark.parametrize("selection, reads", [

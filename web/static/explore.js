@@ -20,11 +20,13 @@ const EXPAND_LIMIT = 200;
 // Relationship names are drawn on the selected node's links only when they stay readable.
 const MAX_LABELLED_LINKS = 24;
 
+// Hits and subgraph nodes are entries with ids of their own; the node's global id is `nodeId`,
+// which is what the graph is keyed by here (and what edges, /export and `node(id:)` use).
 const SEARCH_QUERY = `query Search($text: String!) {
-  search(text: $text, first: 20) { id label uid name nameEn source rank } }`;
+  search(text: $text, first: 20) { nodeId label uid name nameEn source rank } }`;
 const NEIGHBOURHOOD_QUERY = `query Neighbourhood($id: ID!, $limit: Int!) {
   neighbourhood(id: $id, depth: 1, limit: $limit) {
-    nodes { id label uid name nameEn source } edges { id source target type } truncated } }`;
+    nodes { nodeId label uid name nameEn source } edges { id source target type } truncated } }`;
 // `description` is a common property; inline fragments because `Node` only declares `id`.
 const DESCRIBED_TYPES = Object.keys(TYPE_COLOURS).filter((t) => t !== "AuditEntry");
 const DETAILS_QUERY = `query Details($id: ID!) { node(id: $id) { __typename
@@ -95,15 +97,17 @@ function showMessage(text) {
 // ---- graph building ------------------------------------------------------------------
 
 function nodeData(node) {
-  return { ...node, nameEn: node.nameEn || "", colour: colourOf(node.label), size: TYPE_SIZES[node.label] || 26 };
+  const { nodeId, ...rest } = node;
+  return { ...rest, id: nodeId, nameEn: node.nameEn || "", colour: colourOf(node.label),
+           size: TYPE_SIZES[node.label] || 26 };
 }
 
-// Adds what is not drawn yet (ids are global ids, so nothing is drawn twice); new nodes
-// start in a ring around the node they hang from so the layout only has to refine.
+// Adds what is not drawn yet (element ids are the nodes' global ids, so nothing is drawn
+// twice); new nodes start in a ring around the node they hang from so the layout only has to refine.
 function merge(subgraph, anchorId) {
   const anchor = cy.getElementById(anchorId);
   const centre = anchor.nonempty() ? anchor.position() : { x: 0, y: 0 };
-  const fresh = subgraph.nodes.filter((n) => cy.getElementById(n.id).empty());
+  const fresh = subgraph.nodes.filter((n) => cy.getElementById(n.nodeId).empty());
   const radius = 90 + fresh.length * 4;
   const elements = fresh.map((node, i) => {
     const angle = (2 * Math.PI * i) / Math.max(fresh.length, 1);
@@ -307,14 +311,14 @@ function renderResults(hits) {
   hits.forEach((hit, i) => {
     const item = document.createElement("li");
     item.setAttribute("role", "option");
-    Object.assign(item.dataset, { id: hit.id, label: hit.label, uid: hit.uid, source: hit.source });
+    Object.assign(item.dataset, { id: hit.nodeId, label: hit.label, uid: hit.uid, source: hit.source });
     if (i === 0) item.classList.add("active");
     item.innerHTML = `<span class="swatch" style="background:${colourOf(hit.label)}"></span>
       <span class="hit-name"></span><span class="hit-en"></span>
       <span class="hit-type">${hit.label}</span><span class="badge source-${hit.source}">${hit.source}</span>`;
     item.querySelector(".hit-name").textContent = hit.name;
     item.querySelector(".hit-en").textContent = hit.nameEn || "";
-    item.addEventListener("mousedown", (event) => { event.preventDefault(); chooseResult(hit.id); });
+    item.addEventListener("mousedown", (event) => { event.preventDefault(); chooseResult(hit.nodeId); });
     results.append(item);
   });
   results.hidden = false;
