@@ -51,7 +51,8 @@ class ZoneComposition:
 
 @strawberry.type
 class ZoneCompositionReport:
-    _zones: strawberry.Private[list]
+    _zones: strawberry.Private[list]  # the page
+    _matched: strawberry.Private[list]  # every zone matched: the union is across all, not the page
 
     @strawberry.field
     def zones(self) -> list[ZoneComposition]:
@@ -60,7 +61,7 @@ class ZoneCompositionReport:
     @strawberry.field
     async def absorbedOrganisations(self, info: Info) -> int:
         absorbed: set[str] = set()
-        for zone in self._zones:
+        for zone in self._matched:
             absorbed |= _uids(await related(info, "Zone", zone["uid"], "<-[:PART_OF|SERVES]-", "Organisation"))
         return len(absorbed)
 
@@ -176,7 +177,7 @@ class ResearchQuery:
     @strawberry.field
     async def zoneComposition(self, info: Info, first: int = 100) -> ZoneCompositionReport:
         zones = sorted((r["z"] for r in await rows(info, "MATCH (z:Zone) RETURN z {.*} AS z")), key=lambda z: z["uid"])
-        return ZoneCompositionReport(_zones=zones[:first])
+        return ZoneCompositionReport(_zones=zones[:first], _matched=zones)
 
     @strawberry.field
     async def townStatistics(self, info: Info) -> list[AreaStatistics]:

@@ -79,15 +79,16 @@ QUERIES = [
     # it was not asked for: kinds, node lists, the composition's union in Python).
     BenchQuery("research-zone-composition", "{ zoneComposition(first: 20) { absorbedOrganisations zones { zone { name }"
                                             " internalCount externalCount membersReachable } } }",
-               cypher="MATCH (z:Zone) WITH z ORDER BY z.uid LIMIT 20 "
+               cypher="MATCH (z:Zone) WITH collect(z) AS matched "
+                      "CALL { WITH matched UNWIND matched AS z MATCH (z)<-[:PART_OF|SERVES]-(o:Organisation) "
+                      "RETURN count(DISTINCT o) AS absorbedOrganisations } "
+                      "CALL { WITH matched UNWIND matched AS z WITH z ORDER BY z.uid LIMIT 20 "
                       "CALL { WITH z MATCH (z)<-[:PART_OF]-(o:Organisation) RETURN count(DISTINCT o) AS internal } "
                       "CALL { WITH z MATCH (z)<-[:SERVES]-(o:Organisation) RETURN count(DISTINCT o) AS external } "
-                      "CALL { WITH z MATCH (z)<-[:PART_OF|SERVES]-(o:Organisation) RETURN collect(DISTINCT o.uid) AS absorbed } "
                       "CALL { WITH z MATCH (z)<-[:LEADS|PART_OF|SERVES]-(:Organisation)<-[:MEMBER_OF|SECRETARY_OF]-(m:Member) "
                       "RETURN count(DISTINCT m) AS members } "
-                      "WITH collect([z.name, internal, external, members]) AS zones, collect(absorbed) AS lists "
-                      "UNWIND lists AS list UNWIND list AS uid "
-                      "RETURN zones, count(DISTINCT uid) AS absorbedOrganisations"),
+                      "RETURN collect([z.name, internal, external, members]) AS zones } "
+                      "RETURN zones, absorbedOrganisations"),
     BenchQuery("research-town-statistics", "{ townStatistics { area { name } zones villages grids members"
                                            " entrepreneurSecretaryShare } }",
                cypher="MATCH (t:Town) "

@@ -15,7 +15,7 @@ PEIDE = to_global_id("Zone", "zone-zumiao-peide")
 NANZHUANG = to_global_id("Town", "town-nanzhuang")
 NEIGHBOURHOOD = """query($id: ID!, $depth: Int!, $types: [RelationshipType!], $limit: Int!) {
   neighbourhood(id: $id, depth: $depth, relationshipTypes: $types, limit: $limit) {
-    nodes { id label uid name nameEn source } edges { id source target type } truncated } }"""
+    nodes { id: nodeId label uid name nameEn source } edges { id source target type } truncated } }"""
 
 
 @pytest.fixture(scope="module")

@@ -158,9 +158,11 @@ def test_research_arguments_refuse_illegal_characters(raw_post, query, field, ba
     errors = body.get("errors") or []
     assert len(errors) == 1, body
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT", errors
-    assert errors[0]["extensions"]["field"] == field, errors
-    assert errors[0]["message"].startswith(f"{field}: ")
-    assert body["extensions"]["cypher"] == []  # the engine never saw the text
+    # A lone surrogate is refused by the HTTP layer while it reads the body: named by its variable.
+    named = "$t" if 0xD800 <= ord(bad) <= 0xDFFF else field
+    assert errors[0]["extensions"]["field"] == named, errors
+    assert errors[0]["message"].startswith(f"{named}: ")
+    assert (body.get("extensions") or {}).get("cypher", []) == []  # the engine never saw the text
 
 
 @pytest.mark.parametrize("uid", ["zone\x01x", "zone-zumiao-peide\x1f", "\x0b"])

@@ -3,7 +3,7 @@
 `GET /export/{id}.{ext}` exports the ego network of one node (query parameters `depth`,
 `types`, `limit`); `GET /export/town/{uid}.{ext}` exports a whole town (depth 2). Without an
 extension the `Accept` header picks the format. Node ids are GraphQL global ids and edge ids
-are `source|TYPE|target`, the same in every format and in the GraphQL `neighbourhood` field.
+are `source|TYPE|target`, the same in every format and as `nodeId` / edge `id` in the GraphQL `neighbourhood` field.
 """
 from __future__ import annotations
 
