@@ -114,6 +114,19 @@ def start_serve(data_dir: Path, *args: str, graph: str | None = None, timeout: f
     raise RuntimeError("dangjian serve did not start:\n" + log_path.read_text(errors="replace"))
 
 
+@contextlib.asynccontextmanager
+async def served_scratch_graph(server: EmbeddedFalkorDB, data_dir: Path, name: str, *serve_args: str):
+    """`dangjian serve` on a seeded scratch graph of its own (its writes vanish with it); yields
+    the base URL."""
+    async with scratch_graph(server, name):
+        process, url = start_serve(data_dir, "--no-seed", *serve_args, graph=name)
+        try:
+            yield url
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
 @pytest.fixture(scope="session")
 def server(backend, data_dir):
     """`dangjian serve --dev` in a subprocess, attached to the session's FalkorDB."""

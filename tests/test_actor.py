@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from resolvers.actor import MAX_ACTOR
-from tests.conftest import TEST_GRAPH, scratch_graph, start_serve
+from tests.conftest import TEST_GRAPH, served_scratch_graph
 
 NAME = "李研究员"
 CREATE = 'mutation($u: String!) { createZone(input: { uid: $u, name: "示例审计片区", isDemonstration: false }) { uid } }'
@@ -21,15 +21,9 @@ ZONE = "query($u: String!) { zones(where: { uid: { eq: $u } }) { totalCount } }"
 @pytest.fixture(scope="module")
 async def client(falkordb_server, data_dir):
     """A client of `dangjian serve` on a seeded scratch graph (its writes vanish with it)."""
-    graph = f"{TEST_GRAPH}_actor"
-    async with scratch_graph(falkordb_server, graph):
-        process, url = start_serve(data_dir, "--no-seed", graph=graph)
-        try:
-            with httpx.Client(base_url=url, timeout=30) as http:
-                yield http
-        finally:
-            process.terminate()
-            process.wait(30)
+    async with served_scratch_graph(falkordb_server, data_dir, f"{TEST_GRAPH}_actor") as url:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            yield http
 
 
 def create_zone(client: httpx.Client, actors: list[bytes]) -> tuple[str, dict]:

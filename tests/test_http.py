@@ -11,7 +11,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.conftest import TEST_GRAPH, scratch_graph, start_serve
+from tests.conftest import TEST_GRAPH, served_scratch_graph
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -27,15 +27,9 @@ def http(server):
 @pytest.fixture(scope="module")
 async def plain(falkordb_server, data_dir):
     """A client of `dangjian serve` (no --dev) on a seeded scratch graph."""
-    graph = f"{TEST_GRAPH}_http"
-    async with scratch_graph(falkordb_server, graph):
-        process, url = start_serve(data_dir, "--no-seed", graph=graph)
-        try:
-            with httpx.Client(base_url=url, timeout=30) as client:
-                yield client
-        finally:
-            process.terminate()
-            process.wait(30)
+    async with served_scratch_graph(falkordb_server, data_dir, f"{TEST_GRAPH}_http") as url:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            yield client
 
 
 def post(client: httpx.Client, body: bytes | str | dict, accept: str | None = None,

@@ -14,20 +14,15 @@ import httpx
 import pytest
 
 from graph.model import ENUMS, WRITABLE_TYPES, NodeType, Prop
-from tests.conftest import scratch_graph, start_serve
+from tests.conftest import served_scratch_graph
 
 GRAPH = "write_integrity_test"
 
 
 @pytest.fixture(scope="module")
 async def scratch_server(falkordb_server, data_dir):
-    async with scratch_graph(falkordb_server, GRAPH):
-        process, url = start_serve(data_dir, "--dev", "--no-seed", graph=GRAPH)
-        try:
-            yield url
-        finally:
-            process.terminate()
-            process.wait(30)
+    async with served_scratch_graph(falkordb_server, data_dir, GRAPH, "--dev") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
