@@ -304,3 +304,37 @@ def test_random_filters_match_the_reference(gql, type_name):
         assert matching(gql, type_name, where) == expected(type_name, where), where
 
     check()
+
+
+# ----------------------------------------------------------------------------- bounds
+
+
+def _nested(kind: str, levels: int) -> dict:
+    where: dict = {"name": {"contains": "党"}}
+    for i in range(levels):
+        where = {"NOT": where} if kind == "NOT" else {kind: [where, {"uid": {"eq": f"none-{i}"}}]}
+    return where
+
+
+@pytest.mark.parametrize("kind", ["NOT", "AND", "OR"])
+def test_nesting_is_flattened_within_the_bound_and_refused_beyond(gql, kind):
+    within = _nested(kind, 15)  # 16 levels with the leaf's own
+    assert matching(gql, "Organisation", within) == expected("Organisation", within)
+    refused(gql, "Organisation", _nested(kind, 16), "where" + "".join(
+        ".NOT" if kind == "NOT" else f".{kind}[0]" for _ in range(16)))
+
+
+def test_alternating_not_and_or_reaches_the_engine_flat(gql):
+    where: dict = {"name": {"contains": "党"}}
+    for i in range(7):
+        where = {"NOT": {"OR": [where, {"uid": {"eq": f"none-{i}"}}]}}
+    body = gql("query($w: OrganisationWhere) { organisations(where: $w) { totalCount } }", {"w": where})
+    statement = body["extensions"]["cypher"][0]["cypher"]
+    assert "NOT (NOT" not in statement and "NOT ((" not in statement, statement
+    assert body["data"]["organisations"]["totalCount"] == len(expected("Organisation", where))
+
+
+def test_too_many_tests_are_refused(gql):
+    many = {"OR": [{"uid": {"eq": f"u-{i}"}} for i in range(201)]}
+    refused(gql, "Zone", many, "where")
+    assert matching(gql, "Zone", {"OR": [{"uid": {"eq": f"u-{i}"}} for i in range(200)]}) == set()
