@@ -9,8 +9,6 @@ from typing import Any, Optional
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, VariableDefinitionNode
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
@@ -18,13 +16,14 @@ from graph.model import NODE_TYPES, NodeType
 from resolvers.plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.read import resolve_connection, resolve_node
 from schema.execution import ShapedExecutionContext
+from schema.cost import CostGuard
 from schema.guards import TextGuard
+from schema.operation_shape import OperationShapeRule
 from schema.mutations import build_mutation_type
 from schema.research import ResearchQuery
 from schema.statistics import StatisticsQuery, statistics_fields
 from schema.types import GeneratedTypes, Node, lookup
 
-MAX_DEPTH = 10
 
 
 def _root_field(types: GeneratedTypes, node_type: NodeType) -> Any:
@@ -68,9 +67,9 @@ class CypherInExtensions(SchemaExtension):
         return {"cypher": log.entries}
 
 
-# Built once, not per request: the validation cache is keyed by the rule classes, and
-# strawberry's limiter extensions make new classes per instance, defeating the cache.
-GUARD_RULES = [depth_rule(MAX_DEPTH, None, None), aliases_rule(30)]
+# Built once, not per request: the validation cache is keyed by the rule classes. Depth, alias
+# and field-count limits in time linear in the document (schema/operation_shape.py).
+GUARD_RULES = [OperationShapeRule]
 
 LOG = logging.getLogger("dangjian")
 
@@ -176,6 +175,7 @@ def build_schema(dev_mode: bool = False) -> strawberry.Schema:
     extensions: list[Any] = [
         partial(AddValidationRules, GUARD_RULES),
         TextGuard,
+        CostGuard,
         partial(MaxTokensLimiter, max_token_count=5000),
         # Frontends send the same documents again and again: parse and validate each once.
         partial(ParserCache, maxsize=512),

@@ -11,7 +11,7 @@ import uuid
 import httpx
 import pytest
 
-from schema.schema import MAX_DEPTH
+from schema.operation_shape import MAX_DEPTH
 from seed.loader import read_seed
 
 SEED = read_seed()

@@ -299,7 +299,7 @@ def test_a_mutation_by_get_is_a_405_and_runs_nothing(plain, form, accept):
     assert response.headers["allow"] == "POST"
     found = post(plain, {"query": "query($u: String!) { zones(where: { uid: { eq: $u } }) { totalCount } }",
                          "variables": {"u": uid}})
-    assert found.json() == {"data": {"zones": {"totalCount": 0}}}
+    assert found.json()["data"] == {"zones": {"totalCount": 0}}
 
 
 def test_a_query_by_get_runs(http):
@@ -347,8 +347,8 @@ def test_lone_surrogates_in_the_body_are_a_coded_error(plain, body, code, field,
     assert "surrogate" in error["message"]
     if field:
         assert error["extensions"]["field"] == field and error["message"].startswith(f"{field}: ")
-    assert post(plain, {"query": '{ zones(where: { uid: { eq: "zone-s" } }) { totalCount } }'}).json() == \
-        {"data": {"zones": {"totalCount": 0}}}
+    assert post(plain, {"query": '{ zones(where: { uid: { eq: "zone-s" } }) { totalCount } }'}).json()["data"] == \
+        {"zones": {"totalCount": 0}}
 
 
 def test_a_surrogate_pair_is_text(http):

@@ -1,0 +1,168 @@
+"""What an operation may cost, estimated before anything runs, and refused above a budget.
+
+The estimate counts the objects an operation can return, from its arguments alone:
+
+    a field with `first` or `limit`     that many (its default when not given: a root
+                                        connection's page is 100, neighbourhood's limit 200)
+    × `depth` or `maxHops`              for traversals, one expansion per level
+    a list inside a page (`nodes`, `edges`, a subgraph's `nodes`)   1: the page counted it
+    any other list (a nested relationship without `first`)          NESTED_ESTIMATE
+    an object                           1
+
+and cost(field) = multiplier × (1 + the cost of its object sub-fields); scalars are free. So
+`members(first: 1000) { nodes { memberOf { name } } }` costs 1000 × (1 + 1 + 10) = 12,000, and
+30 aliases of `members(first: 1000) { nodes { memberOf { members { name } } } }` 3,330,000. A page
+size past its maximum counts as nothing: the planner refuses it, naming the argument. Fields are collected as execution collects them (each fragment once
+per selection set, each field's subtree once), so the estimate takes time linear in the document.
+
+Every response carries `extensions.cost` = {estimated, budget}; above the budget
+(`DANGJIAN_MAX_COST`, default 500,000) the operation is refused with BAD_USER_INPUT naming the
+costliest root field and the budget, before any database call.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from graphql import (
+    ExecutionResult, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLList, GraphQLNonNull,
+    InlineFragmentNode, OperationDefinitionNode, Undefined, get_named_type,
+    value_from_ast_untyped,
+)
+from strawberry.extensions import SchemaExtension
+
+from resolvers.errors import bad_input
+from resolvers.network import MAX_DEPTH as MAX_TRAVERSAL_DEPTH, MAX_HOPS, MAX_NODES
+from resolvers.plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+MAX_COST = int(os.environ.get("DANGJIAN_MAX_COST", "500000"))
+NESTED_ESTIMATE = 10
+_PAGE_ARGUMENTS = ("first", "limit")
+_LEVEL_ARGUMENTS = ("depth", "maxHops")
+# Past these the resolvers refuse the argument with a precise error; the estimate must not
+# refuse it first with a vaguer one.
+_CAPS = {"first": MAX_PAGE_SIZE, "limit": MAX_NODES, "depth": MAX_TRAVERSAL_DEPTH, "maxHops": MAX_HOPS}
+
+
+def _is_list(type_: Any) -> bool:
+    while isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    return isinstance(type_, GraphQLList)
+
+
+class CostOf:
+    """Estimates the cost of one operation; see the module docstring for the model."""
+
+    def __init__(self, schema: Any, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any]) -> None:
+        self.schema, self.fragments, self.variables = schema, fragments, variables or {}
+        self._memo: dict[tuple[int, bool], tuple[FieldNode, int]] = {}
+
+    def roots(self, operation: OperationDefinitionNode) -> dict[str, int]:
+        """Cost by root response key."""
+        root_type = self.schema.get_root_type(operation.operation)
+        costs: dict[str, int] = {}
+        for node, parent in self._fields(root_type, operation.selection_set.selections):
+            key = node.alias.value if node.alias else node.name.value
+            costs[key] = costs.get(key, 0) + self.field(parent, node, paged=False)
+        return costs
+
+    def _fields(self, parent: Any, selections: Any):
+        """The field nodes of one selection set (each named fragment once), with the type each
+        is a field of (a fragment's type condition, under an interface such as Node)."""
+        visited: set[str] = set()
+        pending = [(selections, parent)]
+        while pending:
+            nodes, owner = pending.pop()
+            for selection in nodes:
+                if isinstance(selection, FieldNode):
+                    yield selection, owner
+                elif isinstance(selection, InlineFragmentNode):
+                    pending.append((selection.selection_set.selections, self._condition(selection, owner)))
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    if name not in visited and name in self.fragments:
+                        visited.add(name)
+                        fragment = self.fragments[name]
+                        pending.append((fragment.selection_set.selections, self._condition(fragment, owner)))
+
+    def _condition(self, fragment: Any, owner: Any) -> Any:
+        condition = fragment.type_condition
+        return self.schema.type_map.get(condition.name.value, owner) if condition is not None else owner
+
+    def _argument(self, node: FieldNode, definition: Any, name: str) -> int | None:
+        for argument in node.arguments or ():
+            if argument.name.value == name:
+                value = value_from_ast_untyped(argument.value, self.variables)
+                if not isinstance(value, int) or isinstance(value, bool):
+                    return None  # not an Int: coercion refuses it, naming the argument
+                # Out of range: the resolver refuses it with a precise error; count nothing here.
+                return value if value <= _CAPS.get(name, value) else 0
+        declared = definition.args.get(name)
+        default = declared.default_value if declared is not None else Undefined
+        return default if isinstance(default, int) and default is not Undefined else None
+
+    def field(self, parent: Any, node: FieldNode, paged: bool) -> int:
+        known = self._memo.get((id(node), paged))
+        if known is not None:
+            return known[1]
+        definition = getattr(parent, "fields", {}).get(node.name.value)
+        named = get_named_type(definition.type) if definition is not None else None
+        if not hasattr(named, "fields"):
+            cost = 0  # a scalar, an enum, __typename, or an unknown field (validation refuses it)
+        else:
+            page = next((v for a in _PAGE_ARGUMENTS if (v := self._argument(node, definition, a)) is not None), None)
+            if page is not None:
+                multiplier, children_paged = max(page, 0), True
+            elif named.name.endswith("Connection"):
+                multiplier, children_paged = DEFAULT_PAGE_SIZE, True
+            elif _is_list(definition.type):
+                multiplier, children_paged = (1 if paged else NESTED_ESTIMATE), False
+            else:
+                multiplier, children_paged = 1, paged and named.name.endswith("Edge")
+            for name in _LEVEL_ARGUMENTS:
+                levels = self._argument(node, definition, name)
+                if levels is not None:
+                    multiplier *= max(levels, 1)
+            inner = 0
+            if node.selection_set is not None:
+                for child, owner in self._fields(named, node.selection_set.selections):
+                    inner += self.field(owner, child, children_paged)
+            cost = multiplier * (1 + inner)
+        self._memo[(id(node), paged)] = (node, cost)
+        return cost
+
+
+def estimate(schema: Any, document: Any, operation_name: str | None, variables: dict[str, Any] | None
+             ) -> dict[str, int]:
+    """Cost by root response key of the operation that will run."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = next((o for o in operations if operation_name and o.name and o.name.value == operation_name),
+                  operations[0] if operations else None)
+    if chosen is None:
+        return {}
+    return CostOf(schema, fragments, variables or {}).roots(chosen)
+
+
+class CostGuard(SchemaExtension):
+    """Estimates each operation's cost before it executes; refuses it above MAX_COST."""
+
+    def on_execute(self):
+        context = self.execution_context
+        self.estimated = None
+        if context.graphql_document is not None and context.result is None:
+            costs = estimate(context.schema._schema, context.graphql_document, context.operation_name,
+                             context.variables)
+            self.estimated = sum(costs.values())
+            if self.estimated > MAX_COST:
+                worst = max(costs, key=costs.get)
+                context.result = ExecutionResult(data=None, errors=[bad_input(
+                    worst, f"this operation would cost about {self.estimated:,} objects, over the budget of "
+                           f"{MAX_COST:,} (DANGJIAN_MAX_COST); ask for smaller pages (first, limit) or fewer "
+                           f"nested lists")])
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        if getattr(self, "estimated", None) is None:
+            return {}
+        return {"cost": {"estimated": self.estimated, "budget": MAX_COST}}
