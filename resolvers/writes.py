@@ -108,6 +108,8 @@ class Writer:
     async def unchanged(self, node_type: NodeType, uid: str) -> Shaped:
         """The response when nothing needed writing: the node as stored."""
         rows = await run_read(self.context, compile_node_by_uid(NodeByUidQuery(node_type, uid, self.projection)))
+        if not rows:  # deleted since the precheck read it
+            raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
         return self.shaped(rows[0])
 
 
