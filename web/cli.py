@@ -272,6 +272,8 @@ def generate(args: argparse.Namespace) -> int:
 
     async def run() -> tuple[int, int, float]:
         async with connected(_settings(args)) as backend:
+            # First: a dead import's undo must not later land on the generated graph.
+            await _recover_imports(backend, _settings(args), "generate")
             if args.reset:
                 await reset_graph(backend, keep_audit=not args.include_audit)
             elif await count_nodes(backend) > 0:
