@@ -47,6 +47,13 @@ def set_nodes(label: str, rows: list[dict[str, Any]]) -> CompiledQuery:
                          "RETURN count(n) AS written", {"rows": rows})
 
 
+def restore_nodes(label: str, rows: list[dict[str, Any]]) -> CompiledQuery:
+    """Put back nodes' previous properties (an import's undo). MATCH, not MERGE: a node deleted
+    since is not brought back, and restoring twice, or before the overwrite ran, changes nothing."""
+    return CompiledQuery(f"UNWIND $rows AS row MATCH (n:{quote(label)} {{uid: row.uid}}) SET n = row "
+                         "RETURN count(n) AS restored", {"rows": rows})
+
+
 def delete_nodes(label: str, uids: list[str]) -> CompiledQuery:
     return CompiledQuery(f"UNWIND $uids AS u MATCH (n:{quote(label)} {{uid: u}}) DETACH DELETE n "
                          "RETURN count(*) AS deleted", {"uids": uids})
@@ -60,6 +67,11 @@ def delete_links(source: str, rel_type: str, target: str, pairs: list[list[str]]
 def record_audit(properties: dict[str, Any]) -> CompiledQuery:
     return CompiledQuery("CREATE (audit:`AuditEntry`) SET audit += $audit RETURN audit.uid AS uid",
                          {"audit": properties})
+
+
+def audit_entries(uid: str) -> CompiledQuery:
+    """How many audit entries have this uid: an import's entry is its commit record."""
+    return CompiledQuery("MATCH (audit:`AuditEntry` {uid: $uid}) RETURN count(audit) AS entries", {"uid": uid})
 
 
 def export_nodes(label: str, after: str | None, limit: int) -> CompiledQuery:

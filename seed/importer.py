@@ -1,12 +1,15 @@
 """`dangjian import`: validate every row first, then write in batches, all or nothing.
 
-FalkorDB has no multi-statement transactions, so each batch is one atomic statement and
-every batch written is matched by an undo statement (delete what was created, restore
-what was overwritten); if any later batch fails, the undos run in reverse order.
+FalkorDB has no multi-statement transactions, so each batch is one atomic statement, and the
+import commits with a last statement that creates its audit entry. Before each batch, the steps
+that undo it are journalled (seed/journal.py): if a later batch fails they run at once, newest
+first; if the process dies, the next start runs them (seed/recovery.py).
 """
 from __future__ import annotations
 
 import json
+import os
+import signal
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -17,9 +20,9 @@ from graph import transfer
 from graph.backend import Backend
 from graph.loading import batches, merge_relationships_query
 from graph.model import AUDIT_ENTRY, TYPES, fields_of
-from graph.plan import CompiledQuery
 from graph.validation import value_problem
 from graph.write_plan import Audit, utc_now
+from seed.journal import Journal, Step, Target, committed, undo
 from seed.transfer import NodeFile, Problem, RelationshipFile, read_file
 
 BATCH_SIZE = 1000
@@ -39,7 +42,18 @@ def actor_problem(actor: str) -> str | None:
 
 
 class ImportFailed(RuntimeError):
-    """The database failed midway; everything this import wrote was undone."""
+    """The database failed midway; everything this import wrote was undone, or, if undoing
+    failed too, will be at the next start (the message says which)."""
+
+
+CRASH_AT = "DANGJIAN_TEST_IMPORT_CRASH_AT"
+
+
+def _crash_point(name: str) -> None:
+    """For the crash tests only: die here, as kill -9 would, when CRASH_AT names this point
+    ("journalled:N" and "batch:N" around the Nth batch, "audit:before", "audit:after")."""
+    if os.environ.get(CRASH_AT) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -73,15 +87,21 @@ def _single_sides(triple: tuple[str, str, str]) -> tuple[bool, bool]:
 class Importer:
     """Imports files as `actor`. Rows claiming source ARTICLE are refused unless
     `allow_article_source`; `encoding` overrides the detected encoding of every file.
+    With `journal_dir` (and the `target` graph), the undo steps are also kept on disk, so an
+    import whose process dies is rolled back by the next start; without, only in memory.
     ValueError when the actor cannot be recorded."""
 
     def __init__(self, backend: Backend, actor: str, batch_size: int = BATCH_SIZE,
                  progress: Callable[[int], None] | None = None, *, allow_article_source: bool = False,
-                 encoding: str | None = None) -> None:
+                 encoding: str | None = None, journal_dir: Path | None = None,
+                 target: Target | None = None) -> None:
         problem = actor_problem(actor)
         if problem:
             raise ValueError(f"actor: {problem}")
+        if journal_dir is not None and target is None:
+            raise ValueError("a journal needs the target graph")
         self.backend, self.actor, self.batch_size = backend, actor, batch_size
+        self.journal_dir, self.target = journal_dir, target
         self.allow_article_source, self.encoding = allow_article_source, encoding
         self.progress = progress or (lambda n: None)
         self.report = ImportReport(batch_id=f"import-{uuid.uuid4().hex[:12]}")
@@ -201,31 +221,63 @@ class Importer:
         return f, new
 
     async def _write(self, node_plans, rel_plans) -> None:
-        undo: list[CompiledQuery] = []
+        audit_uid = f"audit-{self.report.batch_id}"
         try:
-            for f, to_write, previous, created in node_plans:
-                label = f.node_type.label
-                created_set = set(created)
-                previous_by_uid = {p["uid"]: p for p in previous}
-                for batch in batches(to_write, self.batch_size):
-                    await self.backend.write(transfer.set_nodes(label, batch))
-                    fresh = [r["uid"] for r in batch if r["uid"] in created_set]
-                    overwritten = [previous_by_uid[r["uid"]] for r in batch if r["uid"] in previous_by_uid]
-                    if fresh:
-                        undo.append(transfer.delete_nodes(label, fresh))
-                    if overwritten:
-                        undo.append(transfer.set_nodes(label, overwritten))
-                    self.progress(len(batch))
-            for f, new in rel_plans:
-                for batch in batches(new, self.batch_size):
-                    await self.backend.write(merge_relationships_query(*f.triple, batch))
-                    undo.append(transfer.delete_links(*f.triple, batch))
-                    self.progress(len(batch))
-            await self.backend.write(transfer.record_audit(self._audit().properties(f"audit-{self.report.batch_id}")))
-        except Exception as error:
-            for query in reversed(undo):
+            journal = Journal.begin(self.journal_dir, self.report.batch_id, audit_uid, self.target, self.actor)
+        except OSError as error:
+            raise ImportFailed(f"cannot write the import journal, so nothing was written: {error}") from error
+        try:
+            for query, size, steps in self._statements(node_plans, rel_plans):
+                journal.record(steps)  # durable before the batch it undoes is written
+                _crash_point(f"journalled:{len(journal.batches)}")
                 await self.backend.write(query)
-            raise ImportFailed(f"the import failed midway and was undone: {error}") from error
+                _crash_point(f"batch:{len(journal.batches)}")
+                self.progress(size)
+            _crash_point("audit:before")
+            await self.backend.write(transfer.record_audit(self._audit().properties(audit_uid)))
+            _crash_point("audit:after")
+        except Exception as error:
+            await self._roll_back(journal, error)
+        except BaseException:
+            journal.abandon()  # interrupted (Ctrl-C): the next start rolls it back
+            raise
+        journal.finish()
+
+    def _statements(self, node_plans, rel_plans):
+        """Each batch: its statement, its row count, and the steps that undo it."""
+        for f, to_write, previous, created in node_plans:
+            label = f.node_type.label
+            created_set = set(created)
+            previous_by_uid = {p["uid"]: p for p in previous}
+            for batch in batches(to_write, self.batch_size):
+                fresh = [r["uid"] for r in batch if r["uid"] in created_set]
+                overwritten = [previous_by_uid[r["uid"]] for r in batch if r["uid"] in previous_by_uid]
+                steps: list[Step] = []
+                if fresh:
+                    steps.append({"op": "delete_nodes", "label": label, "uids": fresh})
+                if overwritten:
+                    steps.append({"op": "restore_nodes", "label": label, "rows": overwritten})
+                yield transfer.set_nodes(label, batch), len(batch), steps
+        for f, new in rel_plans:
+            for batch in batches(new, self.batch_size):
+                steps = [{"op": "delete_links", "rel": list(f.triple), "pairs": batch}]
+                yield merge_relationships_query(*f.triple, batch), len(batch), steps
+
+    async def _roll_back(self, journal: Journal, error: Exception) -> None:
+        """Undo what the journal holds, unless the audit entry was written after all (its reply
+        lost): then the import committed. If the database cannot answer, the journal stays."""
+        try:
+            if await committed(self.backend, journal.audit_uid):
+                journal.finish()
+                return
+            await undo(self.backend, journal.batches)
+        except Exception as undo_error:
+            journal.abandon()
+            raise ImportFailed(f"the import failed midway ({error}) and could not be undone now ({undo_error}); "
+                               "the next dangjian serve, seed or import (or dangjian import --recover) will "
+                               "undo it") from error
+        journal.finish()
+        raise ImportFailed(f"the import failed midway and was undone: {error}") from error
 
     def _audit(self) -> Audit:
         at, _ = utc_now()

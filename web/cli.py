@@ -17,6 +17,34 @@ def _settings(args: argparse.Namespace, serving: bool = False) -> Settings:
                              read_timeout_ms=None if serving else 0)
 
 
+async def _recover_imports(backend, settings: Settings, command: str) -> list:
+    """Roll back imports whose process died (seed/recovery.py) before this command touches the
+    graph; says what it did, and returns what recovery found (seed.recovery.Recovered)."""
+    from seed.journal import Target, journal_directory
+    from seed.recovery import recover
+
+    results = await recover(backend, journal_directory(settings), Target.of(settings))
+    for result in results:
+        print(f"dangjian {command}: unfinished import {result}", file=sys.stderr)
+    return results
+
+
+def _recover_before_serving(settings: Settings) -> None:
+    """Only when a journal names this graph: connecting would otherwise start the embedded
+    database once more, just to find nothing to do."""
+    from seed.journal import Target, journal_directory
+    from seed.recovery import pending
+
+    if not pending(journal_directory(settings), Target.of(settings)):
+        return
+
+    async def run() -> None:
+        async with connected(settings) as backend:
+            await _recover_imports(backend, settings, "serve")
+
+    asyncio.run(run())
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -27,6 +55,7 @@ def serve(args: argparse.Namespace) -> int:
     dev_mode = args.dev or os.environ.get("DANGJIAN_DEV") == "1"
     print(f"dangjian-graph: GraphiQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
     if args.workers == 1:
+        _recover_before_serving(_settings(args))
         app = create_app(_settings(args, serving=True), dev_mode=dev_mode, seed_if_empty=not args.no_seed)
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", http=NoDelayH11Protocol)
         return 0
@@ -49,6 +78,7 @@ def _serve_workers(args: argparse.Namespace, dev_mode: bool) -> int:
     if server:
         server.start()
     try:
+        _recover_before_serving(settings)
         if not args.no_seed:
             asyncio.run(_seed_if_empty(settings))
         uvicorn.run("web.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
@@ -107,6 +137,7 @@ def seed(args: argparse.Namespace) -> int:
     async def run() -> dict[str, int]:
         async with connected(_settings(args)) as backend:
             await backend.apply_schema()
+            await _recover_imports(backend, _settings(args), "seed")
             graph = read_seed()
             total = sum(map(len, graph.nodes.values())) + sum(map(len, graph.relationships.values()))
             with Progress() as progress:
@@ -124,11 +155,16 @@ def import_(args: argparse.Namespace) -> int:
 
     from seed.encoding import check_encoding_name
     from seed.importer import ImportFailed, Importer, actor_problem
+    from seed.journal import Target, journal_directory
 
     def refuse(message: str) -> int:
         print(f"dangjian import: {message}", file=sys.stderr)
         return 1
 
+    if args.recover:
+        return refuse("--recover takes no files: it only finishes unfinished imports") if args.files else _recover(args)
+    if not args.files:
+        return refuse("name the files to import (or --recover)")
     missing = [f for f in args.files if not Path(f).is_file()]
     for name in missing:
         refuse(f"no such file: {name}" if not Path(name).exists() else f"not a file: {name}")
@@ -143,19 +179,28 @@ def import_(args: argparse.Namespace) -> int:
         except ValueError as error:
             return refuse(f"--encoding: {error}")
 
+    settings = _settings(args)
+
     async def run():
-        async with connected(_settings(args)) as backend:
+        async with connected(settings) as backend:
             await backend.apply_schema()
+            # Before validating: a dead import's rows must not count as "unchanged".
+            await _recover_imports(backend, settings, "import")
             with Progress(disable=args.dry_run) as progress:
                 task = progress.add_task("Importing", total=None)
                 importer = Importer(backend, args.actor, args.batch_size, lambda n: progress.advance(task, n),
-                                    allow_article_source=args.allow_article_source, encoding=args.encoding)
+                                    allow_article_source=args.allow_article_source, encoding=args.encoding,
+                                    journal_dir=journal_directory(settings), target=Target.of(settings))
                 return await importer.run([Path(f) for f in args.files], dry_run=args.dry_run)
 
     try:
         report = asyncio.run(run())
     except ImportFailed as error:
         return refuse(str(error))
+    except KeyboardInterrupt:
+        refuse("interrupted; anything already written is undone by the next dangjian serve, seed or import, "
+               "or by dangjian import --recover")
+        return 130
     for name, encoding in report.encodings.items():
         print(f"{name}: {encoding}")
     for problem in report.problems:
@@ -171,6 +216,26 @@ def import_(args: argparse.Namespace) -> int:
         print(f"import: written as batch {report.batch_id}")
     else:
         print("import: nothing to change")
+    return 0
+
+
+def _recover(args: argparse.Namespace) -> int:
+    """`dangjian import --recover`: only roll back (or confirm) imports whose process died."""
+    from seed.journal import Target
+    from seed.recovery import RUNNING, UNREADABLE
+
+    settings = _settings(args)
+
+    async def run() -> list:
+        async with connected(settings) as backend:
+            return await _recover_imports(backend, settings, "import --recover")
+
+    outcomes = {result.outcome for result in asyncio.run(run())}
+    if UNREADABLE in outcomes:
+        print("import --recover: a journal could not be read; see above", file=sys.stderr)
+        return 1
+    running = " (except imports still running)" if RUNNING in outcomes else ""
+    print(f"import --recover: no unfinished import of {Target.of(settings).describe()} is left{running}")
     return 0
 
 
@@ -207,6 +272,8 @@ def generate(args: argparse.Namespace) -> int:
 
     async def run() -> tuple[int, int, float]:
         async with connected(_settings(args)) as backend:
+            # First: a dead import's undo must not later land on the generated graph.
+            await _recover_imports(backend, _settings(args), "generate")
             if args.reset:
                 await reset_graph(backend, keep_audit=not args.include_audit)
             elif await count_nodes(backend) > 0:
@@ -262,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     seed_parser.set_defaults(run=seed)
 
     import_parser = commands.add_parser("import", help="import CSV/JSON files, all or nothing (see README)")
-    import_parser.add_argument("files", nargs="+", help="<Type>.csv|json or <From>-<TYPE>-<To>.csv|json")
+    import_parser.add_argument("files", nargs="*", help="<Type>.csv|json or <From>-<TYPE>-<To>.csv|json")
     import_parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
     import_parser.add_argument("--actor", default=os.environ.get("USER", "cli"), help="who is importing, for the audit trail")
     import_parser.add_argument("--batch-size", type=_positive, default=1000, help="rows per statement (default 1000)")
@@ -270,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
                                "(UTF-8, with or without BOM, or GB18030 as Chinese Excel saves)")
     import_parser.add_argument("--allow-article-source", action="store_true",
                                help="accept rows whose source is ARTICLE (restoring the article's own facts)")
+    import_parser.add_argument("--recover", action="store_true",
+                               help="only roll back imports whose process died (every start does this too)")
     import_parser.set_defaults(run=import_)
 
     export_parser = commands.add_parser("export", help="write the whole graph as import files")
