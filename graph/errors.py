@@ -1,6 +1,11 @@
 """Errors every backend raises alike, so the layers above need not know which one ran."""
 from __future__ import annotations
 
+import logging
+import time
+
+LOG = logging.getLogger("dangjian")
+
 # A read the engine has not finished by then is stopped, so one runaway query cannot hold
 # the engine's threads (two here) and stall every other client behind it.
 DEFAULT_READ_TIMEOUT_MS = 30_000
@@ -16,3 +21,47 @@ class QueryTimeout(DatabaseError):
     def __init__(self, timeout_ms: int) -> None:
         super().__init__(f"the database stopped this read after {timeout_ms / 1000:g} s")
         self.timeout_ms = timeout_ms
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The engine could not be reached: down, restarting, still loading, refusing connections.
+
+    Not the statement's fault: the same request may succeed a moment later. `str()` is safe to
+    show a client (no socket path, host or engine text); `detail` is what the driver said, for
+    the log only.
+    """
+
+    MESSAGE = "the database is unavailable; try again shortly"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(self.MESSAGE)
+        self.detail = detail
+
+
+class OutageLog:
+    """One WARNING line when the database stops answering, then at most one per `every` seconds
+    while it stays away (with how many statements failed meanwhile), and one INFO line when it
+    answers again: an outage under load would otherwise log every request."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        self.every = every
+        self.down_since: float | None = None
+        self.last_logged = 0.0
+        self.failed = 0
+
+    def failure(self, detail: str) -> None:
+        now = time.monotonic()
+        self.failed += 1
+        if self.down_since is None:
+            self.down_since = now
+        elif now - self.last_logged < self.every:
+            return
+        LOG.warning("database unavailable (%d statement%s failed): %s", self.failed,
+                    "" if self.failed == 1 else "s", detail)
+        self.last_logged, self.failed = now, 0
+
+    def success(self) -> None:
+        if self.down_since is not None:
+            LOG.info("database available again after %.1f s", time.monotonic() - self.down_since)
+            self.down_since = None
+            self.failed = 0

@@ -12,6 +12,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCa
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from graph.errors import DatabaseUnavailable
 from graph.model import NODE_TYPES, NodeType
 from resolvers.plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.read import resolve_connection, resolve_node
@@ -80,8 +81,12 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"  # also a variable value graphql-core cannot coerce
 INTERNAL = "INTERNAL_SERVER_ERROR"
 INTERNAL_MESSAGE = "Internal server error"
-# Logged where they happen, with more to say (resolvers/read.py logs the statement a timeout stopped).
-LOGGED_ELSEWHERE = {"TIMEOUT"}
+# The database could not be reached (graph/errors.py DatabaseUnavailable, from any backend, read
+# or write); its message names no socket or host. HTTP 503 (web/graphql_http.py).
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+# Logged where they happen, with more to say (resolvers/read.py logs the statement a timeout stopped;
+# the backend logs an outage once, not per request).
+LOGGED_ELSEWHERE = {"TIMEOUT", SERVICE_UNAVAILABLE}
 
 
 def error_code(error: GraphQLError, executed: bool) -> str:
@@ -93,6 +98,8 @@ def error_code(error: GraphQLError, executed: bool) -> str:
     if isinstance(error, GraphQLSyntaxError):
         return PARSE_FAILED  # also the token and nesting limits, which the parser enforces
     original = error.original_error
+    if isinstance(original, DatabaseUnavailable):
+        return SERVICE_UNAVAILABLE
     raised = original is not None and not isinstance(original, GraphQLError)  # a Python exception
     if executed and error.path is None and (error.nodes or not raised):
         # Before the first field: graphql-core refused the variables (at a variable's definition,

@@ -2,8 +2,12 @@
 second process attaches to a running server instead of starting another."""
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 from graph.embedded import EmbeddedFalkorDB
 from graph.falkordb_backend import FalkorBackend
@@ -107,5 +111,77 @@ async def test_a_bulk_load_is_compacted_into_a_snapshot(tmp_path):
         backend = await _connect(again)
         assert await backend.read(CompiledQuery("MATCH (m:Member) RETURN count(m) AS n")) == [{"n": 32_000}]
         await backend.client.connection.aclose()
+    finally:
+        again.stop()
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited (reaped, or a zombie nobody reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _wait(condition, within: float) -> float:
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < within, "timed out"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_the_supervisor_restarts_a_dead_server_until_stopped(tmp_path):
+    server = EmbeddedFalkorDB(tmp_path)
+    server.start()
+    try:
+        server.supervise()
+        first = server.process.pid
+        os.kill(first, signal.SIGKILL)
+        _wait(lambda: server.restarts == 1 and server.ping(), 30)
+        assert server.process.pid != first and int(server.pid_file.read_text()) == server.process.pid
+        assert not Path(f"/proc/{first}").exists(), "the dead server was not reaped"
+    finally:
+        server.stop()
+    second = server.process.pid
+    time.sleep(1.5)  # longer than the restart backoff: a stopped server stays stopped
+    assert _gone(second) and not server.ping() and not server.pid_file.exists()
+
+
+def test_a_handle_that_attached_waits_for_the_owners_restart_instead_of_starting_another(tmp_path):
+    owner = EmbeddedFalkorDB(tmp_path)
+    owner.start()
+    try:
+        owner.supervise()
+        os.kill(owner.process.pid, signal.SIGKILL)
+        attached = EmbeddedFalkorDB(tmp_path)
+        attached.start(timeout=30)  # the engine is down: it waits, and does not start its own
+        assert not attached.owned and attached.process is None
+        attached.supervise()  # a no-op: only the owner restarts the server
+        assert owner.restarts == 1 and attached.ping()
+        attached.stop()
+        assert owner.ping()
+    finally:
+        owner.stop()
+
+
+def test_the_server_dies_with_the_process_that_owns_it(tmp_path):
+    """Even kill -9 of the owner leaves no orphaned server holding the data directory."""
+    script = ("import sys, time; from graph.embedded import EmbeddedFalkorDB; s = EmbeddedFalkorDB(sys.argv[1]); "
+              "s.start(); print(s.process.pid, flush=True); time.sleep(600)")
+    owner = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parents[1])
+    try:
+        pid = int(owner.stdout.readline())
+        owner.kill()
+        owner.wait()
+        _wait(lambda: _gone(pid), 30)
+    finally:
+        owner.kill()
+        owner.stdout.close()
+    again = EmbeddedFalkorDB(tmp_path)
+    again.start()  # the directory is free: a new owner starts its own
+    try:
+        assert again.owned and again.ping()
     finally:
         again.stop()

@@ -14,8 +14,9 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from graph.backend import Backend, Settings, open_backend
+from graph.errors import DatabaseUnavailable
 from graph.loading import count_nodes
-from schema.schema import LOG, build_schema, report_internal
+from schema.schema import LOG, SERVICE_UNAVAILABLE, build_schema, report_internal
 from web.exports import export_node, export_town
 from web.graphql_http import GraphQLView
 
@@ -55,9 +56,16 @@ async def explore(request: Request) -> Response:
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """200 `{status: "ok", backend, nodes}`; 503 `{status: "error", backend, error, code?, errorId?}`
+    when the database does not answer: `code: SERVICE_UNAVAILABLE` when it cannot be reached (down,
+    restarting: logged once by the backend), else an errorId that finds the traceback in the log."""
     backend: Backend = request.app.state.backend
     try:
         nodes = await count_nodes(backend)
+    except DatabaseUnavailable as error:
+        shown = error.detail if request.app.state.dev_mode else str(error)
+        return JSONResponse({"status": "error", "backend": backend.name, "error": shown,
+                             "code": SERVICE_UNAVAILABLE}, status_code=503)
     except Exception as error:  # report, don't crash: this is a probe
         error_id = report_internal(str(error), error, "/healthz")
         # The engine's message may name sockets and files: only dev mode shows it.
@@ -78,6 +86,9 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
     async def lifespan(app: Starlette):
         owned = backend is None
         app.state.backend = backend or await open_backend(settings)
+        server = getattr(app.state.backend, "server", None)
+        if owned and server is not None:
+            server.supervise()  # restart the embedded engine if it dies (a no-op unless we own it)
         try:
             await app.state.backend.apply_schema()
             if seed_if_empty:

@@ -68,15 +68,20 @@ def _serve_workers(args: argparse.Namespace, dev_mode: bool) -> int:
     import uvicorn
 
     from graph.embedded import EmbeddedFalkorDB
+    from web.app import configure_logging
     from web.protocol import NoDelayH11Protocol
 
     settings = _settings(args)
     os.environ.update({"DANGJIAN_DATA_DIR": str(settings.data_dir.resolve()), "DANGJIAN_DEV": "1" if dev_mode else "0"})
     if settings.database_url:
         os.environ["DANGJIAN_DATABASE_URL"] = settings.database_url
+    # This process owns the engine and restarts it if it dies; the workers attach to it, and
+    # answer SERVICE_UNAVAILABLE while it is down (graph/embedded.py).
+    configure_logging()
     server = None if settings.database_url else EmbeddedFalkorDB(settings.data_dir)
     if server:
         server.start()
+        server.supervise()
     try:
         _recover_before_serving(settings)
         if not args.no_seed:

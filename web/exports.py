@@ -18,6 +18,7 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from graph.errors import DatabaseUnavailable
 from graph.validation import xml_safe
 from resolvers.ids import to_global_id
 from resolvers.network import DEFAULT_NODES, MAX_NODES, neighbourhood
@@ -96,9 +97,10 @@ SUPPORTED = "extensions .cyjs, .json, .graphml, .gexf; Accept: " + ", ".join(BY_
 
 
 class ExportError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
 
 
 def split_extension(name: str) -> tuple[str, str | None]:
@@ -167,7 +169,11 @@ async def export_subgraph(request: Request, global_id: str, depth: int, limit: i
     read = reader_for({"backend": request.app.state.backend})
     try:
         return await neighbourhood(read, global_id, depth, types_param(request), limit)
+    except DatabaseUnavailable as error:  # down or restarting (the backend logs it): retry later
+        raise ExportError(503, str(error), "SERVICE_UNAVAILABLE") from None
     except GraphQLError as error:
+        if (error.extensions or {}).get("code") == "TIMEOUT":  # the database stopped a read
+            raise ExportError(504, error.message, "TIMEOUT") from None
         field = (error.extensions or {}).get("field", "")
         reason = error.message.removeprefix(f"{field}: ")
         if field == "id":  # a malformed id or one that names no node
@@ -194,7 +200,10 @@ def export_response(subgraph: dict[str, Any], export_format: ExportFormat, file_
 
 
 def error_response(error: ExportError) -> JSONResponse:
-    return JSONResponse({"error": str(error)}, status_code=error.status)
+    """`{error, code?}`: a 503 (SERVICE_UNAVAILABLE) or 504 (TIMEOUT) says so in `code` too."""
+    body = {"error": str(error)} if error.code is None else {"error": str(error), "code": error.code}
+    headers = {"Retry-After": "1"} if error.status == 503 else None
+    return JSONResponse(body, status_code=error.status, headers=headers)
 
 
 async def export_node(request: Request) -> Response:

@@ -6,7 +6,8 @@ types, status codes and request checks.
   missing, names only application/json, or only wildcards (`*/*`); 406 when it allows neither.
 - A request error (document parse or validation failure, a variable's value, a bad parameter)
   is answered without `data`: status 400 under graphql-response+json, 200 under application/json.
-- Once execution has begun the status is 200, `data` present (null if a root field failed).
+- Once execution has begun the status is 200, `data` present (null if a root field failed);
+  but 503 when the database could not be reached (an error with code SERVICE_UNAVAILABLE).
 - What the HTTP request itself gets wrong is 4xx whatever the Accept (web/graphql_request.py):
   400 for a body that is not UTF-8, JSON or an object; 415 for a Content-Type other than
   application/json; 405 for methods other than GET and POST, and for a mutation sent by GET
@@ -29,7 +30,8 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.unset import UNSET
 
 from graph.backend import QueryLog
-from schema.schema import INTERNAL, INTERNAL_MESSAGE, internal_error_extensions, one_line, report_internal
+from schema.schema import (INTERNAL, INTERNAL_MESSAGE, SERVICE_UNAVAILABLE, internal_error_extensions, one_line,
+                           report_internal)
 from web.examples import example_tabs
 from web.graphql_request import Refused, request_data
 
@@ -72,9 +74,13 @@ def response_media_type(accept: str | None) -> str | None:
 
 def status_of(body: Any, media_type: str) -> int:
     """The status for a GraphQL response body (see the module docstring)."""
-    if not isinstance(body, dict) or "data" in body:
+    if not isinstance(body, dict):
         return 200
     codes = {(error.get("extensions") or {}).get("code") for error in body.get("errors") or []}
+    if SERVICE_UNAVAILABLE in codes:  # the database is down or restarting: retry, as for any 503
+        return 503
+    if "data" in body:
+        return 200
     if INTERNAL in codes:
         return 500
     return 400 if media_type == GRAPHQL_RESPONSE else 200
@@ -165,6 +171,8 @@ class GraphQLView(GraphQL):
             sub_response.status_code = status_of(response_data, media_type)
         response = super().create_response(response_data, sub_response)
         response.headers["content-type"] = CONTENT_TYPES[media_type]
+        if response.status_code == 503:
+            response.headers["retry-after"] = "1"
         return response
 
     def refusal(self, refused: Refused, media_type: str) -> Response:

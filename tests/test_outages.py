@@ -1,0 +1,270 @@
+"""Runaway reads and a database that goes away, over the real HTTP server and engine.
+
+- A read past DANGJIAN_READ_TIMEOUT_MS is stopped *in the engine* (not only given up on by the
+  client), its client gets TIMEOUT soon after the limit, and other clients are served meanwhile.
+- While the embedded engine is down, /graphql answers 503 with SERVICE_UNAVAILABLE, /export and
+  /healthz 503, all at once and naming no socket or engine; `dangjian serve` restarts the engine
+  it owns, and acknowledged writes are still there.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from graph.errors import DatabaseUnavailable, QueryTimeout
+from graph.falkordb_backend import FalkorBackend, client_deadline
+from graph.plan import CompiledQuery
+from tests.conftest import TEST_GRAPH, start_serve
+
+LIMIT_MS = 1000
+# Each level multiplies the rows: 4 departments x 122 grids, three times over (hours unstopped).
+RUNAWAYS = [
+    "{ departments { nodes { grids(first: 1000) { departments { grids(first: 1000) {"
+    " departments { grids(first: 1000) { uid } } } } } } } }",
+    "{ grids(first: 1000) { nodes { departments { grids(first: 1000) { departments {"
+    " grids(first: 1000) { departments { name } } } } } } } }",
+]
+SIMPLE = "{ towns(first: 1) { totalCount } }"
+LEAKS = (".sock", "redis", "falkordb", "Error ", "Connection", "Traceback", "/tmp", "errno")
+
+
+def running_queries(socket_path: Path) -> list:
+    """What the engine is running now (GRAPH.INFO RunningQueries)."""
+    client = redis.Redis(unix_socket_path=str(socket_path), socket_timeout=5)
+    try:
+        return client.execute_command("GRAPH.INFO", "RunningQueries")[1]
+    finally:
+        client.close()
+
+
+def wait_until_idle(socket_path: Path, within: float) -> float:
+    """Seconds until the engine runs no query; fails after `within`."""
+    started = time.monotonic()
+    while running_queries(socket_path):
+        assert time.monotonic() - started < within, running_queries(socket_path)
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[98] if len(samples) > 1 else samples[0]
+
+
+def assert_no_leak(text: str) -> None:
+    for leak in LEAKS:
+        assert leak.lower() not in text.lower(), text
+
+
+# --------------------------------------------------------------------------- runaway reads
+
+
+@pytest.fixture(scope="module")
+def limited_server(backend, data_dir):
+    """`dangjian serve` (attached to the session's engine and seeded graph) whose reads may take 1 s."""
+    process, url = start_serve(data_dir, "--no-seed", graph=TEST_GRAPH,
+                               env={"DANGJIAN_READ_TIMEOUT_MS": str(LIMIT_MS)})
+    yield url
+    process.terminate()
+    process.wait(30)
+
+
+@pytest.mark.parametrize("runaway", RUNAWAYS)
+def test_a_runaway_read_is_stopped_in_the_engine_while_others_are_served(limited_server, falkordb_server, runaway):
+    socket_path = falkordb_server.socket_path
+    wait_until_idle(socket_path, 30)
+    outcome: dict = {}
+
+    def run_away() -> None:
+        started = time.perf_counter()
+        outcome["response"] = httpx.post(limited_server + "/graphql", json={"query": runaway}, timeout=60)
+        outcome["seconds"] = time.perf_counter() - started
+
+    thread = threading.Thread(target=run_away)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not running_queries(socket_path):  # the engine is busy with it
+        assert time.monotonic() < deadline and thread.is_alive(), outcome
+        time.sleep(0.01)
+
+    latencies = []
+    with httpx.Client(base_url=limited_server, timeout=10) as other:
+        for _ in range(40):  # a second client, while the runaway holds one of the engine's threads
+            started = time.perf_counter()
+            body = other.post("/graphql", json={"query": SIMPLE}).json()
+            latencies.append(time.perf_counter() - started)
+            assert body["data"]["towns"]["totalCount"] > 0, body
+    running_meanwhile = bool(running_queries(socket_path))
+    thread.join(60)
+
+    print(f"TIMEOUT after {outcome['seconds']:.2f} s (limit {LIMIT_MS / 1000:g} s); second client's p99 "
+          f"{p99(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms over {len(latencies)} requests")
+    response = outcome["response"]
+    assert response.status_code == 200, response.text
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "TIMEOUT", error
+    assert LIMIT_MS / 1000 <= outcome["seconds"] < LIMIT_MS / 1000 + 1.5, outcome["seconds"]
+    assert running_meanwhile, "the runaway ended before the second client was done: the test proves nothing"
+    assert p99(latencies) < 0.1, sorted(latencies)[-5:]
+    # Stopped in the engine, not just abandoned by the client: nothing keeps running, and the
+    # next read is as fast as before.
+    assert wait_until_idle(socket_path, 1.0) < 1.0
+    started = time.perf_counter()
+    httpx.post(limited_server + "/graphql", json={"query": SIMPLE}, timeout=10).raise_for_status()
+    assert time.perf_counter() - started < 0.5
+
+
+async def test_the_engine_stops_a_cartesian_read_at_the_limit(falkordb_server, backend):
+    limited = await FalkorBackend.connect(TEST_GRAPH, unix_socket_path=str(falkordb_server.socket_path),
+                                          read_timeout_ms=500)
+    try:
+        started = time.perf_counter()
+        with pytest.raises(QueryTimeout):
+            await limited.read(CompiledQuery("MATCH (a), (b), (c) RETURN count(*) AS n"))
+        seconds = time.perf_counter() - started
+        assert 0.5 <= seconds < client_deadline(500), seconds  # the engine's answer, not our deadline
+        assert wait_until_idle(falkordb_server.socket_path, 0.5) < 0.5
+        assert await limited.read(CompiledQuery("RETURN 1 AS one")) == [{"one": 1}]  # the connection is fine
+    finally:
+        await limited.client.connection.aclose()
+
+
+async def test_a_read_the_engine_overruns_is_given_up_soon_after_the_limit(falkordb_server, backend):
+    """The engine checks its clock between records: a long sort runs on past the limit. The client
+    gives up at client_deadline() all the same, and its connection is replaced."""
+    limited = await FalkorBackend.connect(TEST_GRAPH, unix_socket_path=str(falkordb_server.socket_path),
+                                          read_timeout_ms=300)
+    sort = CompiledQuery("MATCH (a), (b) WITH a, b ORDER BY a.name + b.name DESC, b.uid RETURN count(*) AS n")
+    try:
+        started = time.perf_counter()
+        with pytest.raises(QueryTimeout):
+            await limited.read(sort)
+        assert time.perf_counter() - started < client_deadline(300) + 0.3
+        assert await limited.read(CompiledQuery("RETURN 1 AS one")) == [{"one": 1}]
+    finally:
+        await limited.client.connection.aclose()
+        wait_until_idle(falkordb_server.socket_path, 60)  # leave the engine as we found it
+
+
+async def test_statements_without_a_limit_are_never_cut_short_by_the_client(falkordb_server, backend):
+    """redis-py gives up on a socket after 5 s by default, while the engine goes on: a batch
+    command's long read (or any write) must wait for the engine's answer instead."""
+    unlimited = await FalkorBackend.connect(TEST_GRAPH, unix_socket_path=str(falkordb_server.socket_path),
+                                            read_timeout_ms=0)
+    try:
+        started = time.perf_counter()
+        rows = await unlimited.read(CompiledQuery(
+            "MATCH (a), (b) WITH a, b ORDER BY a.name + b.name DESC, b.uid RETURN count(*) AS n"))
+        seconds = time.perf_counter() - started
+        assert rows[0]["n"] > 1_000_000
+        if seconds < 5.5:
+            pytest.skip(f"the read took {seconds:.1f} s: too fast here to pass redis-py's old 5 s timeout")
+    finally:
+        await unlimited.client.connection.aclose()
+
+
+# --------------------------------------------------------------------------- the engine going away
+
+
+def engine_pid(data_dir: Path) -> int:
+    return int((data_dir / "falkordb.pid").read_text())
+
+
+def wait_for_recovery(url: str, within: float = 30) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        try:
+            if httpx.post(url + "/graphql", json={"query": SIMPLE}, timeout=5).status_code == 200:
+                return time.monotonic() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"no answer {within} s after the engine was killed")
+
+
+def assert_unavailable_now(url: str) -> None:
+    """Right after the engine died (its restart waits a second): every endpoint says 503 at once."""
+    for query in ("{ towns { totalCount } }",
+                  'mutation { createTown(input: {uid: "town-during-outage", name: "示例", kind: TOWN}) { uid } }'):
+        started = time.perf_counter()
+        response = httpx.post(url + "/graphql", json={"query": query}, timeout=10)
+        assert time.perf_counter() - started < 1.0
+        assert response.status_code == 503, response.text
+        errors = response.json()["errors"]
+        assert {e["extensions"]["code"] for e in errors} == {"SERVICE_UNAVAILABLE"}, errors
+        assert response.headers["retry-after"]
+        assert_no_leak(response.text)
+    export = httpx.get(url + "/export/town/town-zumiao.json", timeout=10)
+    assert export.status_code == 503 and export.json()["code"] == "SERVICE_UNAVAILABLE", export.text
+    assert_no_leak(export.text)
+    health = httpx.get(url + "/healthz", timeout=10)
+    assert health.status_code == 503 and health.json()["code"] == "SERVICE_UNAVAILABLE", health.text
+    assert_no_leak(health.json()["error"])  # ("backend": "falkordb" is no secret)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_restarts_the_engine_it_owns_and_keeps_acknowledged_writes(tmp_path, workers):
+    process, url = start_serve(tmp_path, "--workers", str(workers))
+    try:
+        created = httpx.post(url + "/graphql", timeout=30, json={
+            "query": 'mutation { createTown(input: {uid: "town-before-kill", name: "示例耐久镇", kind: TOWN}) { uid } }'})
+        assert created.json()["data"]["createTown"]["uid"] == "town-before-kill", created.text
+        recoveries = []
+        for _ in range(2):  # and again: the supervisor keeps watching after a restart
+            pid = engine_pid(tmp_path)
+            os.kill(pid, signal.SIGKILL)
+            assert_unavailable_now(url)
+            recoveries.append(wait_for_recovery(url))
+            assert not Path(f"/proc/{pid}").exists(), "the dead engine was not reaped (a zombie)"
+            new_pid = engine_pid(tmp_path)
+            assert new_pid != pid
+            # Only the owner (the serve process itself, also with workers) restarted it.
+            assert int(Path(f"/proc/{new_pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) == process.pid
+        print(f"recovered after kill -9 in {', '.join(f'{s:.2f}' for s in recoveries)} s")
+        found = httpx.post(url + "/graphql", timeout=30, json={
+            "query": '{ towns(where: {uid: {eq: "town-before-kill"}}) { nodes { name } } }'}).json()
+        assert found["data"]["towns"]["nodes"] == [{"name": "示例耐久镇"}], found
+        log = (tmp_path / "serve.log").read_text(errors="replace")
+        assert len(re.findall(r"embedded FalkorDB \(pid \d+\) exited with signal 9; restarting", log)) == 2, log
+    finally:
+        process.terminate()
+        process.wait(60)
+    assert not (tmp_path / "falkordb.pid").exists(), "serve stopped without stopping its engine"
+
+
+async def test_every_backend_raises_database_unavailable(tmp_path):
+    """FalkorDB over RESP with no engine behind the socket, and the Neo4j driver (against
+    FalkorDB's Bolt endpoint) once the engine is killed: DatabaseUnavailable, quickly."""
+    from graph.embedded import EmbeddedFalkorDB
+    from graph.neo4j_backend import Neo4jBackend
+    from tests.conftest import free_port
+
+    with pytest.raises(DatabaseUnavailable):
+        await FalkorBackend.connect("g", unix_socket_path=str(tmp_path / "nothing.sock"))
+    server = EmbeddedFalkorDB(tmp_path / "engine", bolt_port=free_port(below=32768))
+    server.start()
+    try:
+        resp = await FalkorBackend.connect("g", unix_socket_path=str(server.socket_path))
+        bolt = await Neo4jBackend.connect(f"bolt://127.0.0.1:{server.bolt_port}", None, None)
+        assert await bolt.read(CompiledQuery("RETURN 1 AS one")) == [{"one": 1}]
+        server.kill()
+        for backend in (resp, bolt):
+            started = time.perf_counter()
+            with pytest.raises(DatabaseUnavailable) as raised:
+                await backend.read(CompiledQuery("RETURN 1 AS one"))
+            assert time.perf_counter() - started < 10  # the Neo4j driver retries for 3 s
+            assert str(raised.value) == DatabaseUnavailable.MESSAGE and raised.value.detail
+        with pytest.raises(DatabaseUnavailable):
+            await resp.write(CompiledQuery("CREATE (:Town {uid: 'x'})"))
+        await resp.client.connection.aclose()
+        await bolt.close()
+    finally:
+        server.stop()
