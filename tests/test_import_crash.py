@@ -234,6 +234,25 @@ async def test_serve_recovers_before_serving(baseline, data_dir, tmp_path):
     assert journals(data_dir) == []
 
 
+async def test_a_running_server_rolls_back_an_import_that_dies_meanwhile(baseline, data_dir, tmp_path):
+    from tests.conftest import start_serve
+
+    backend, files, before = baseline
+    process, _ = start_serve(data_dir, "--no-seed", graph=GRAPH, env={"DANGJIAN_IMPORT_WATCH_S": "0.5"})
+    try:
+        crashed = dangjian(data_dir, *import_args(files), **{CRASH_AT: "batch:30"})
+        assert crashed.returncode == -signal.SIGKILL
+        deadline = time.monotonic() + 30
+        while journals(data_dir) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert journals(data_dir) == [], "the running server did not roll the dead import back"
+        await assert_unchanged(backend, before, tmp_path / "after")
+    finally:
+        process.terminate()
+        process.wait(30)
+    assert "unfinished import" in (data_dir / "serve.log").read_text()
+
+
 async def test_a_running_import_and_other_graphs_are_left_alone(falkordb_server, tmp_path):
     target = Target("embedded", GRAPH)
     async with scratch_graph(falkordb_server, GRAPH, seeded=False) as backend:

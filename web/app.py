@@ -19,6 +19,7 @@ from graph.loading import count_nodes
 from schema.schema import LOG, SERVICE_UNAVAILABLE, build_schema, report_internal
 from web.exports import export_node, export_town
 from web.graphql_http import GraphQLView
+from web.import_watch import watching
 
 WEB_DIR = Path(__file__).parent
 NODE_MODULES = WEB_DIR / "node_modules"
@@ -100,7 +101,8 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
             # (~50 ms at a time; city scale, contract 02, 8 clients: p99 80 → 34 ms).
             gc.collect()
             gc.freeze()
-            yield
+            async with watching(app.state.backend, settings):
+                yield
         finally:
             if owned:
                 await app.state.backend.close()
