@@ -5,6 +5,7 @@ from typing import Any
 
 from graph.filters import MATCH_ALL, normalise, size as filter_size
 from graph.model import TYPES, NodeType
+from graph.validation import INT_MAX, INT_MIN
 from graph.plan import (
     And, Compare, ConnectionQuery, Cursor, Filter, Not, Or, Projection, RelFilter,
     RelSelection, SortKey,
@@ -159,19 +160,30 @@ def _merge_selections(a: RelSelection, b: RelSelection, path: str) -> RelSelecti
                         a.where, a.sort, a.limit)
 
 
+def cursor_after(after: str | None, sort: tuple[SortKey, ...]) -> Cursor | None:
+    """The position `after` names in `sort`, or None for the first page. The cursor is verified
+    (resolvers/ids.py: signed by this API, of this order, plain values), then each value must
+    have its sort field's type: a 32-bit integer for Int, a finite number for Float, text for
+    String, enums and dates, or null. Raises BAD_USER_INPUT naming `after`."""
+    if after is None:
+        return None
+    values = decode_cursor(after, order_signature(sort), len(sort))
+    for key, value in zip(sort, values):
+        expected = _VALUE_TYPES.get(key.prop.type, str)
+        if value is None:
+            continue
+        if (not isinstance(value, expected) or isinstance(value, bool) != (expected is bool)
+                or (expected is int and not INT_MIN <= value <= INT_MAX)):
+            raise bad_input("after", "invalid cursor: its values do not fit the sort fields")
+    return Cursor(tuple(values))
+
+
 def plan_connection(reader: SelectionReader, root: SelectedField, node_type: NodeType) -> tuple[ConnectionQuery, int]:
     """The plan for a root connection field, and the page size asked for."""
     args = root.args
     first = check_limit(args.get("first"), "first", DEFAULT_PAGE_SIZE)
     sort = build_sort(node_type, args.get("sort"))
-    after = None
-    if args.get("after") is not None:
-        values = decode_cursor(args["after"], order_signature(sort), len(sort))
-        for key, value in zip(sort, values):
-            expected = _VALUE_TYPES.get(key.prop.type, str)
-            if value is not None and (not isinstance(value, expected) or isinstance(value, bool) != (expected is bool)):
-                raise bad_input("after", "invalid cursor: its values do not fit the sort fields")
-        after = Cursor(tuple(values))
+    after = cursor_after(args.get("after"), sort)
     children = reader.children(root, f"{node_type.name}Connection")
     node_parents = [c for c in children.values() if c.name == "nodes"]
     for edges in (c for c in children.values() if c.name == "edges"):

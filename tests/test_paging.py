@@ -315,3 +315,21 @@ def test_a_page_of_nested_fields_matches_the_seed_row_for_row(data):
             (m["uid"], runs_enterprise(m)) for m in rel("Organisation", "secretaries", seed))
         assert sorted(z["uid"] for z in node["partOf"]) == sorted(z["uid"] for z in rel("Organisation", "partOf", seed))
         assert [m["uid"] for m in node["members"]] == sorted(m["uid"] for m in rel("Organisation", "members", seed))[:2]
+
+
+def test_a_cursor_gives_the_same_page_each_time_and_only_its_own(data, gql):
+    """Cursors are opaque and signed (resolvers/ids.py): one reused across requests continues
+    where it stood every time; the same position re-encoded by a client is not a cursor."""
+    query = "query($a: String) { members(first: 7, after: $a, sort: [{ name: DESC }]) { nodes { uid } } }"
+    first = connection(data, "Member", [("name", True)], 7)
+    cursor = first["pageInfo"]["endCursor"]
+    pages = [data(query, {"a": cursor})["members"]["nodes"] for _ in range(3)]
+    assert pages[0] == pages[1] == pages[2] and len(pages[0]) == 7
+    assert [n["uid"] for n in pages[0]] == expected_order("Member", [("name", True)])[7:14]
+    padded = cursor + "=" * (-len(cursor) % 4)
+    import base64, json
+    payload = base64.urlsafe_b64decode(padded)[16:]  # what a client could read and re-encode
+    unsigned = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    error = gql(query, {"a": unsigned})["errors"][0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}
+    assert json.loads(payload)[0] == "name:DESC,uid:ASC"  # the payload is the order and the values

@@ -11,7 +11,10 @@ types, status codes and request checks.
 - What the HTTP request itself gets wrong is 4xx whatever the Accept (web/graphql_request.py):
   400 for a body that is not UTF-8, JSON or an object; 415 for a Content-Type other than
   application/json; 405 for methods other than GET and POST, and for a mutation sent by GET
-  (with `Allow`).
+  (with `Allow`); 413 for a body (or GET query string) past DANGJIAN_MAX_BODY_BYTES, refused
+  by its Content-Length before it is read, or as soon as reading crosses the limit. The other
+  limits of graph/limits.py (document length and tokens, variable nesting, string length) are
+  request errors, answered as above.
 - An exception outside execution is a 500 with an errorId (the log has the traceback).
 """
 from __future__ import annotations
@@ -33,7 +36,7 @@ from graph.backend import QueryLog
 from schema.schema import (INTERNAL, INTERNAL_MESSAGE, SERVICE_UNAVAILABLE, internal_error_extensions, one_line,
                            report_internal)
 from web.examples import example_tabs
-from web.graphql_request import Refused, request_data
+from web.graphql_request import Refused, check_request_size, limited_receive, request_data
 
 LOG = logging.getLogger("dangjian")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -103,10 +106,12 @@ class GraphQLView(GraphQL):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope, receive)
+        # The body is read through limited_receive, so no reader can hold more than the limit.
+        request = Request(scope, limited_receive(receive))
         media_type = response_media_type(request.headers.get("accept"))
         request.state.media_type = media_type
         try:
+            check_request_size(request.method, request.headers.get("content-length"), scope["query_string"])
             response = await self.run(request)
         except Refused as refused:
             LOG.info("client error %s (%s %s): %s", refused.code, request.method, request.url.path,
