@@ -9,6 +9,10 @@ setting; `docs/security.md` tables them with the answer a client gets.
     DANGJIAN_MAX_TOKENS            the GraphQL document (lexical tokens, comments excluded)
     DANGJIAN_MAX_VARIABLE_DEPTH    nesting of arrays and objects in one variable's value
     DANGJIAN_MAX_STRING_LENGTH     any one string in the variables or the document (characters)
+    DANGJIAN_MAX_FIELDS            fields of one operation once fragments are expanded
+    DANGJIAN_MAX_COST              objects an operation may return, estimated (schema/cost.py)
+    DANGJIAN_MAX_FILTER_DEPTH      nesting of one `where` (AND, OR, NOT, relationship filters)
+    DANGJIAN_MAX_FILTER_TESTS      tests in one `where`, after simplification
     DANGJIAN_CURSOR_SECRET         the key cursors are signed with (see `cursor_secret`)
 """
 from __future__ import annotations
@@ -43,6 +47,15 @@ MAX_TOKENS = _setting("DANGJIAN_MAX_TOKENS", 5000)
 MAX_VARIABLE_DEPTH = _setting("DANGJIAN_MAX_VARIABLE_DEPTH", 64)
 # The longest text the model stores (graph/validation.py): nothing longer can match or be written.
 MAX_STRING_LENGTH = _setting("DANGJIAN_MAX_STRING_LENGTH", MAX_TEXT)
+# Validation (schema/operation_shape.py) counts fields as execution collects them.
+MAX_FIELDS = _setting("DANGJIAN_MAX_FIELDS", 2000)
+# 500,000 objects: the 4-level read of the tests (~155,000) passes, 30 aliases of a 1,000-member
+# page with two nested lists (~3.3 million) do not (schema/cost.py has the model).
+MAX_COST = _setting("DANGJIAN_MAX_COST", 500_000)
+# FalkorDB's parser slows ~4× per level of nested NOT; filters are flattened (graph/filters.py)
+# and bounded before rendering.
+MAX_FILTER_DEPTH = _setting("DANGJIAN_MAX_FILTER_DEPTH", 16)
+MAX_FILTER_TESTS = _setting("DANGJIAN_MAX_FILTER_TESTS", 200)
 # Cursors this API issues are under 200 characters; the bound is checked before any decoding.
 MAX_CURSOR_LENGTH = 2048
 

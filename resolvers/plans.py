@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.filters import MATCH_ALL, normalise, size as filter_size
+from graph.limits import MAX_FILTER_DEPTH, MAX_FILTER_TESTS
 from graph.model import TYPES, NodeType
 from graph.validation import INT_MAX, INT_MIN
 from graph.plan import (
@@ -17,9 +18,6 @@ from resolvers.values import check_text
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
-# Bounds on one `where`: FalkorDB's parser slows ~4× per level of nested NOT (issue 10).
-MAX_FILTER_DEPTH = 16
-MAX_FILTER_PREDICATES = 200
 _VALUE_TYPES = {"String": str, "Int": int, "Float": (int, float), "Boolean": bool}
 
 
@@ -34,13 +32,13 @@ def build_filter(node_type: NodeType, where: dict[str, Any] | None, path: str) -
 
     Raises BAD_USER_INPUT naming the input path for nulls without a meaning, unknown fields,
     forbidden text, and filters deeper than MAX_FILTER_DEPTH or with more than
-    MAX_FILTER_PREDICATES tests."""
+    MAX_FILTER_TESTS tests (settings in graph/limits.py)."""
     if where is None:
         return None
     tree = normalise(_filter(node_type, where, path, 1))
     depth, predicates = filter_size(tree)
-    if predicates > MAX_FILTER_PREDICATES:
-        raise bad_input(path, f"has {predicates} tests; at most {MAX_FILTER_PREDICATES} are allowed")
+    if predicates > MAX_FILTER_TESTS:
+        raise bad_input(path, f"has {predicates} tests; at most {MAX_FILTER_TESTS} are allowed")
     return None if tree == MATCH_ALL else tree
 
 

@@ -21,7 +21,6 @@ costliest root field and the budget, before any database call.
 """
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from graphql import (
@@ -31,11 +30,11 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from graph.limits import MAX_COST
 from resolvers.errors import bad_input
 from resolvers.network import MAX_DEPTH as MAX_TRAVERSAL_DEPTH, MAX_HOPS, MAX_NODES
 from resolvers.plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
-MAX_COST = int(os.environ.get("DANGJIAN_MAX_COST", "500000"))
 NESTED_ESTIMATE = 10
 _PAGE_ARGUMENTS = ("first", "limit")
 _LEVEL_ARGUMENTS = ("depth", "maxHops")

@@ -9,11 +9,10 @@ every spread (F16: 0.4 s of validation, F30: never finished), which froze the ev
 
     MAX_DEPTH    fields nested deeper than this (introspection `__…` fields not counted)
     MAX_ALIASES  aliased fields, as execution collects them
-    MAX_FIELDS   fields after fragments are expanded, as execution collects them
+    MAX_FIELDS   fields after fragments are expanded, as execution collects them (DANGJIAN_MAX_FIELDS)
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +21,10 @@ from graphql import (
     ValidationRule,
 )
 
+from graph.limits import MAX_FIELDS
+
 MAX_DEPTH = 10
 MAX_ALIASES = 30
-MAX_FIELDS = int(os.environ.get("DANGJIAN_MAX_FIELDS", "2000"))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from graph.errors import DatabaseUnavailable
+from graph import limits
 from graph.model import NODE_TYPES, NodeType
 from resolvers.plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.read import resolve_connection, resolve_node
@@ -183,7 +184,7 @@ def build_schema(dev_mode: bool = False) -> strawberry.Schema:
         partial(AddValidationRules, GUARD_RULES),
         TextGuard,
         CostGuard,
-        partial(MaxTokensLimiter, max_token_count=5000),
+        partial(MaxTokensLimiter, max_token_count=limits.MAX_TOKENS),
         # Frontends send the same documents again and again: parse and validate each once.
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),

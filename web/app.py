@@ -15,7 +15,9 @@ from starlette.routing import Route
 
 from graph.backend import Backend, Settings, open_backend
 from graph.errors import DatabaseUnavailable
+from graph.limits import cursor_secret
 from graph.loading import count_nodes
+from resolvers.ids import use_cursor_secret
 from schema.schema import LOG, SERVICE_UNAVAILABLE, build_schema, report_internal
 from web.exports import export_node, export_town
 from web.graphql_http import GraphQLView
@@ -81,6 +83,9 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
     """Build the app. A given backend is used as is and left open; otherwise one is opened
     from the settings at start-up and closed at shutdown."""
     settings = settings or Settings.from_env()
+    # Load (or create) the cursor key now: an unwritable data directory fails at start, not on
+    # the first page.
+    use_cursor_secret(cursor_secret(settings.data_dir))
     configure_logging()
 
     @contextlib.asynccontextmanager
