@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from schema.cost import MAX_COST
-from schema.operation_shape import MAX_ALIASES, MAX_FIELDS
+from schema.operation_shape import MAX_ALIASES, MAX_FIELDS, MAX_REPEATS
 
 SIMPLE = "{ towns { totalCount } }"
 
@@ -214,3 +214,18 @@ def test_fuzz_no_500_no_uncoded_error_no_slow_answer(client, document):
     assert response.status_code == 200, response.text
     coded(response)
     assert took < 2, (took, query, variables)
+
+
+@pytest.mark.parametrize("repeats", [MAX_REPEATS + 1, 250, 1200])
+def test_repeated_fields_are_refused_before_the_quadratic_merge_check(client, server, repeats):
+    query = "{ %s }" % " ".join(["towns { totalCount }"] * repeats)
+    response, took = send(client, query)
+    assert coded(response)[-1] == "GRAPHQL_VALIDATION_FAILED" and took < 0.5, (took, response.text[:300])
+
+    def attack(http):
+        _, seconds = send(http, query)
+        assert seconds < 1
+
+    assert p99(while_attacking(server, attack, probes=40)) < 0.1
+    allowed, _ = send(client, "{ %s }" % " ".join(["towns { totalCount }"] * MAX_REPEATS))
+    assert allowed.json()["data"]["towns"]["totalCount"] == 4
