@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.http import REPO, server_rss, start_server
-from bench.measure import summarise
+from bench.measure import rss_mb, summarise
 from bench.run import RESULTS
 from tests.conftest import CONTRACT_DIR
 
@@ -83,8 +83,10 @@ async def soak(url: str, clients: int, seconds: float, process) -> dict:
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:
             while time.perf_counter() < deadline:
                 nodes = (await http.get("/healthz")).json().get("nodes")
-                samples.append({"t": round(seconds - (deadline - time.perf_counter())), "rss_mb": server_rss(process),
-                                "nodes": nodes})
+                total = server_rss(process)
+                python = rss_mb(process.pid) or 0.0
+                samples.append({"t": round(seconds - (deadline - time.perf_counter())), "rss_mb": total,
+                                "python_rss_mb": python, "engine_rss_mb": round(total - python, 1), "nodes": nodes})
                 await asyncio.sleep(10)
 
     memory: list[dict] = []
@@ -119,7 +121,8 @@ async def main(seconds: float, clients: int, data_dir: Path | None) -> dict:
         table.add_row(kind, str(stats["n"]), f"{stats['p50']:.1f}", f"{stats['p95']:.1f}", f"{stats['p99']:.1f}")
     Console(width=120).print(table)
     for sample in result["memory"]:
-        print(f"t={sample['t']:>4} s  server RSS {sample['rss_mb']:>7} MB  nodes {sample['nodes']}")
+        print(f"t={sample['t']:>4} s  server RSS {sample['rss_mb']:>7} MB (Python {sample['python_rss_mb']:>6},"
+              f" engine {sample['engine_rss_mb']:>6})  nodes {sample['nodes']}")
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"load-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(result, indent=1, ensure_ascii=False))
