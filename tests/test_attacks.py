@@ -151,13 +151,19 @@ PEIDE = "WmFuZTp6b25lLXp1bWlhby1wZWlkZQ=="  # Zone:zone-zumiao-peide
                         for i in range(29)),
     "{ towns(first: 1000) { nodes { organisations(first: 1000) { members(first: 1000) { uid } } } } }",
 ], ids=["members", "neighbourhoods", "nested-pages"])
-def test_operations_over_the_budget_are_refused_naming_it(client, query):
+def test_operations_over_the_budget_are_refused_naming_it(client, server, query):
     response, took = send(client, query)
     body = response.json()
     assert coded(response) == ["BAD_USER_INPUT"], body
     assert f"{MAX_COST:,}" in body["errors"][0]["message"] and "DANGJIAN_MAX_COST" in body["errors"][0]["message"]
     assert body["extensions"]["cost"]["estimated"] > MAX_COST == body["extensions"]["cost"]["budget"]
     assert body["extensions"]["cypher"] == [] and took < 1
+
+    def attack(http):
+        _, seconds = send(http, query)
+        assert seconds < 1
+
+    assert p99(while_attacking(server, attack, probes=40)) < 0.1
 
 
 def test_every_answer_reports_its_cost(client):
