@@ -30,8 +30,8 @@ from rich.table import Table
 from bench.http import REPO, server_rss, start_server
 from bench.measure import rss_mb, summarise
 from bench.run import RESULTS
-from tests.conftest import CONTRACT_DIR
 
+CONTRACT_DIR = REPO.parent / "shared" / "contract"
 RESEARCH = [
     "{ zoneComposition(where: { isDemonstration: { eq: true } }, first: 2) { totalCount absorbedOrganisations } }",
     "{ demandStatistics(groupBy: TOWN) { collected resolved groups { key collected } } }",

@@ -62,26 +62,27 @@ class CypherBuilder:
 
     # -- filters -----------------------------------------------------------------
 
-    def predicate(self, var: str, where: Filter | None, calls: list[str], in_value: bool = False,
-                  negated: bool = False) -> str:
+    def predicate(self, var: str, where: Filter | None, calls: list[str], in_value: bool = False) -> str:
         """A two-valued boolean expression on `var`; relationship counts it needs go into `calls`.
 
         `in_value` marks an expression used as a value (inside CASE) rather than in WHERE:
-        FalkorDB reads a bare pattern there as a list, not a test. `negated` marks an
-        expression under NOT, where a comparison with an absent property must be false, not
-        null (NOT null is null, and the node would be dropped rather than kept).
+        FalkorDB reads a bare pattern there as a list, not a test. Filters come normalised
+        (graph/filters.py), so NOT wraps a single test; under it, a comparison with an absent
+        property must be false, not null (NOT null is null: the node would be dropped, not kept).
         """
         if where is None:
             return "true"
         if isinstance(where, Compare):
-            return self._compare(var, where, in_value, negated)
+            return self._compare(var, where, in_value)
         if isinstance(where, (And, Or)):
             if not where.parts:  # the empty AND matches everything, the empty OR nothing
                 return "true" if isinstance(where, And) else "false"
             joiner = " AND " if isinstance(where, And) else " OR "
-            return "(" + joiner.join(self.predicate(var, part, calls, in_value, negated) for part in where.parts) + ")"
+            return "(" + joiner.join(self.predicate(var, part, calls, in_value) for part in where.parts) + ")"
         if isinstance(where, Not):
-            return f"(NOT {self.predicate(var, where.part, calls, in_value, True)})"
+            if isinstance(where.part, Compare):
+                return f"(NOT {self._compare(var, where.part, in_value, negated=True)})"
+            return f"(NOT {self.predicate(var, where.part, calls, in_value)})"
         if isinstance(where, RelFilter):
             return self._rel_filter(var, where, calls, in_value)
         raise TypeError(f"unknown filter {where!r}")
@@ -217,7 +218,8 @@ class CypherBuilder:
             carried = ", ".join([var, *done.values()])
             lines += [f"OPTIONAL MATCH {rel_pattern(var, sel.rel, related, sel.target)}",
                       # The default order of every list: ascending uid, as at the root.
-                      f"WITH {carried}, {related} ORDER BY {related}.uid", *nested,
+                      f"WITH {carried}, {related}" + self.order_by(related, DEFAULT_ORDER[sel.target.name]),
+                      *nested,
                       f"WITH {carried}, {collected} AS {result}"]
             done[sel.key] = result
         if done:

@@ -73,17 +73,14 @@ def _quantifier(rf: RelFilter) -> Filter:
     return RelFilter(rf.rel, rf.target, rf.quantifier, inner)
 
 
-def size(where: Filter | None) -> tuple[int, int]:
-    """(depth, predicates): how deeply the filter nests and how many tests it holds."""
+def size(where: Filter | None) -> int:
+    """How many tests (comparisons and relationship filters) the filter holds."""
     if where is None:
-        return 0, 0
+        return 0
     if isinstance(where, Compare):
-        return 1, 1
+        return 1
     if isinstance(where, Not):
-        depth, count = size(where.part)
-        return depth + 1, count
+        return size(where.part)
     if isinstance(where, RelFilter):
-        depth, count = size(where.where)
-        return depth + 1, count + 1
-    sizes = [size(p) for p in where.parts]
-    return 1 + max((d for d, _ in sizes), default=0), sum(c for _, c in sizes)
+        return 1 + size(where.where)
+    return sum(size(p) for p in where.parts)

@@ -13,6 +13,7 @@ setting; `docs/security.md` tables them with the answer a client gets.
     DANGJIAN_MAX_COST              objects an operation may return, estimated (schema/cost.py)
     DANGJIAN_MAX_FILTER_DEPTH      nesting of one `where` (AND, OR, NOT, relationship filters)
     DANGJIAN_MAX_FILTER_TESTS      tests in one `where`, after simplification
+    DANGJIAN_IMPORT_WATCH_S        how often a running server looks for imports that died (s)
     DANGJIAN_CURSOR_SECRET         the key cursors are signed with (see `cursor_secret`)
 """
 from __future__ import annotations
@@ -56,6 +57,8 @@ MAX_COST = _setting("DANGJIAN_MAX_COST", 500_000)
 # and bounded before rendering.
 MAX_FILTER_DEPTH = _setting("DANGJIAN_MAX_FILTER_DEPTH", 16)
 MAX_FILTER_TESTS = _setting("DANGJIAN_MAX_FILTER_TESTS", 200)
+# A running server rolls back an import whose process died within this many seconds.
+IMPORT_WATCH_S = _setting("DANGJIAN_IMPORT_WATCH_S", 30)
 # Cursors this API issues are under 200 characters; the bound is checked before any decoding.
 MAX_CURSOR_LENGTH = 2048
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.cypher import quote
+from graph.model import AUDIT_ENTRY
 from graph.plan import CompiledQuery
 
 
@@ -65,13 +66,14 @@ def delete_links(source: str, rel_type: str, target: str, pairs: list[list[str]]
 
 
 def record_audit(properties: dict[str, Any]) -> CompiledQuery:
-    return CompiledQuery("CREATE (audit:`AuditEntry`) SET audit += $audit RETURN audit.uid AS uid",
+    return CompiledQuery(f"CREATE (audit:{quote(AUDIT_ENTRY.label)}) SET audit += $audit RETURN audit.uid AS uid",
                          {"audit": properties})
 
 
 def audit_entries(uid: str) -> CompiledQuery:
     """How many audit entries have this uid: an import's entry is its commit record."""
-    return CompiledQuery("MATCH (audit:`AuditEntry` {uid: $uid}) RETURN count(audit) AS entries", {"uid": uid})
+    return CompiledQuery(f"MATCH (audit:{quote(AUDIT_ENTRY.label)} {{uid: $uid}}) RETURN count(audit) AS entries",
+                         {"uid": uid})
 
 
 def export_nodes(label: str, after: str | None, limit: int) -> CompiledQuery:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from graph.cypher import CypherBuilder, quote
-from graph.model import NODE_TYPES, NodeType, Rel
+from graph.model import AUDIT_ENTRY, NODE_TYPES, NodeType, Rel
 from graph.plan import CompiledQuery, Projection
 from graph.write_plan import Audit, CreateNode, DeleteNode, LinkChange, UpdateNode
 
-AUDIT_LABEL = "AuditEntry"
+AUDIT_LABEL = quote(AUDIT_ENTRY.label)
 
 
 def _link(a: str, rel: Rel, b: str, edge: str = "") -> str:
@@ -52,7 +52,7 @@ class _WriteBuilder(CypherBuilder):
         return lines, targets
 
     def audit(self, audit: Audit, audit_uid: str) -> str:
-        return f"CREATE (audit:{quote(AUDIT_LABEL)}) SET audit += {self.param(audit.properties(audit_uid))}"
+        return f"CREATE (audit:{AUDIT_LABEL}) SET audit += {self.param(audit.properties(audit_uid))}"
 
     def set_clause(self, var: str, props: dict[str, Any]) -> str:
         """One assignment per property: values only, never nulls (removals are REMOVE)."""

@@ -230,6 +230,7 @@ class NodeLoader:
         self.reader: SelectionReader | None = None
         self.plans: dict[tuple, tuple[Projection, NodePlan]] = {}  # (field nodes, type) → projection, plan
         self.waiting: dict[tuple, dict[str, list[asyncio.Future]]] = {}  # plan key → uid → futures
+        self.tasks: set[asyncio.Task] = set()
 
     def load(self, info: Any, label: str, uid: str) -> asyncio.Future:
         """A future of the node, shaped as the field selects it (None if it is gone)."""
@@ -259,7 +260,10 @@ class NodeLoader:
 
     def _dispatch(self) -> None:
         batch, self.waiting = self.waiting, {}
-        asyncio.ensure_future(self._read(batch))
+        # Held until done: the event loop keeps only a weak reference to a task.
+        task = asyncio.ensure_future(self._read(batch))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def _read(self, batch: dict[tuple, dict[str, list[asyncio.Future]]]) -> None:
         keys = list(batch)

@@ -36,7 +36,7 @@ def build_filter(node_type: NodeType, where: dict[str, Any] | None, path: str) -
     if where is None:
         return None
     tree = normalise(_filter(node_type, where, path, 1))
-    depth, predicates = filter_size(tree)
+    predicates = filter_size(tree)
     if predicates > MAX_FILTER_TESTS:
         raise bad_input(path, f"has {predicates} tests; at most {MAX_FILTER_TESTS} are allowed")
     return None if tree == MATCH_ALL else tree

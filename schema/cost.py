@@ -133,7 +133,7 @@ class CostOf:
 
 def estimate(schema: Any, document: Any, operation_name: str | None, variables: dict[str, Any] | None
              ) -> dict[str, int]:
-    """Cost by root response key of the operation that will run."""
+    """Cost by root response key of the operation that will run (not cached: see `cached`)."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = next((o for o in operations if operation_name and o.name and o.name.value == operation_name),
@@ -143,6 +143,29 @@ def estimate(schema: Any, document: Any, operation_name: str | None, variables: 
     return CostOf(schema, fragments, variables or {}).roots(chosen)
 
 
+_CACHE: dict[tuple, dict[str, int]] = {}
+_CACHE_SIZE = 512
+
+
+def cached(schema: Any, query: str | None, document: Any, operation_name: str | None,
+           variables: dict[str, Any] | None) -> dict[str, int]:
+    """`estimate`, remembered by document text, operation and the whole-number variables (the
+    only ones the model reads: `first`, `limit`, `depth` and `maxHops` are Int arguments). The
+    same documents come again and again, and an attack repeated by many clients must cost the
+    server as little as possible."""
+    if query is None:
+        return estimate(schema, document, operation_name, variables)
+    numbers = tuple(sorted((k, v) for k, v in (variables or {}).items() if isinstance(v, int)))
+    key = (query, operation_name, numbers)
+    found = _CACHE.get(key)
+    if found is None:
+        found = estimate(schema, document, operation_name, variables)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))  # the oldest entry
+        _CACHE[key] = found
+    return found
+
+
 class CostGuard(SchemaExtension):
     """Estimates each operation's cost before it executes; refuses it above MAX_COST."""
 
@@ -150,8 +173,8 @@ class CostGuard(SchemaExtension):
         context = self.execution_context
         self.estimated = None
         if context.graphql_document is not None and context.result is None:
-            costs = estimate(context.schema._schema, context.graphql_document, context.operation_name,
-                             context.variables)
+            costs = cached(context.schema._schema, context.query, context.graphql_document,
+                           context.operation_name, context.variables)
             self.estimated = sum(costs.values())
             if self.estimated > MAX_COST:
                 worst = max(costs, key=costs.get)

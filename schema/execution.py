@@ -18,10 +18,10 @@ from graphql import (
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from graph.validation import INT_MAX, INT_MIN
 from resolvers.ids import from_global_id
 from resolvers.shaping import Shaped
 
-INT_MIN, INT_MAX = -(2 ** 31), 2 ** 31 - 1
 _SCALARS = {
     "Int": lambda v: type(v) is int and INT_MIN <= v <= INT_MAX,
     "Float": lambda v: type(v) in (int, float) and math.isfinite(v),

@@ -34,7 +34,7 @@ def send(client: httpx.Client, query: str, variables: dict | None = None) -> tup
     return response, time.perf_counter() - started
 
 
-def while_attacking(server: str, attack, clients: int = 2, probes: int = 60) -> list[float]:
+def while_attacking(server: str, attack, clients: int = 1, probes: int = 60) -> list[float]:
     """Run `attack(client)` from `clients` threads (until the probes end, at most 30 s) while
     another client times SIMPLE `probes` times; returns the probe latencies in seconds."""
     stop = threading.Event()
@@ -101,7 +101,7 @@ def test_nested_not_is_answered_fast_and_others_stay_fast(client, server):
         response, took = send(http, query, {"w": nested_not(12)})
         assert response.json()["data"]["organisations"]["totalCount"] == 0 and took < 2
 
-    assert p99(while_attacking(server, attack)) < 0.1
+    assert p99(while_attacking(server, attack, clients=2)) < 0.1  # the issue's two concurrent requests
     refused, took = send(client, query, {"w": nested_not(60)})
     assert coded(refused) == ["BAD_USER_INPUT"] and took < 1
 
@@ -163,7 +163,7 @@ def test_operations_over_the_budget_are_refused_naming_it(client, server, query)
         _, seconds = send(http, query)
         assert seconds < 1
 
-    assert p99(while_attacking(server, attack, probes=40)) < 0.1
+    assert p99(while_attacking(server, attack)) < 0.1
 
 
 def test_every_answer_reports_its_cost(client):
@@ -232,6 +232,6 @@ def test_repeated_fields_are_refused_before_the_quadratic_merge_check(client, se
         _, seconds = send(http, query)
         assert seconds < 1
 
-    assert p99(while_attacking(server, attack, probes=40)) < 0.1
+    assert p99(while_attacking(server, attack)) < 0.1
     allowed, _ = send(client, "{ %s }" % " ".join(["towns { totalCount }"] * MAX_REPEATS))
     assert allowed.json()["data"]["towns"]["totalCount"] == 4

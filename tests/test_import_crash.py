@@ -238,7 +238,7 @@ async def test_a_running_server_rolls_back_an_import_that_dies_meanwhile(baselin
     from tests.conftest import start_serve
 
     backend, files, before = baseline
-    process, _ = start_serve(data_dir, "--no-seed", graph=GRAPH, env={"DANGJIAN_IMPORT_WATCH_S": "0.5"})
+    process, _ = start_serve(data_dir, "--no-seed", graph=GRAPH, env={"DANGJIAN_IMPORT_WATCH_S": "1"})
     try:
         crashed = dangjian(data_dir, *import_args(files), **{CRASH_AT: "batch:30"})
         assert crashed.returncode == -signal.SIGKILL

@@ -16,6 +16,7 @@ Three kinds of refusal, as the GraphQL-over-HTTP spec and the graphql-http audit
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -302,13 +303,14 @@ _TOKENS = re.compile(r"""
 """, re.VERBOSE)
 
 
+@functools.lru_cache(maxsize=512)
 def _document_refusal(query: str) -> Refused | None:
     """The document past MAX_TOKENS, with a number no double holds (1e999), or with a string
     literal longer than MAX_STRING_LENGTH as written (quotes aside; escapes count as written), as
     a refusal; else None (a document that does not parse is the schema's to report, as ever:
     GRAPHQL_PARSE_FAILED). A scan, not a parse: a literal too long is named by its argument path
     (`where.name.eq`) by parsing the document with `""` in its place, so no parser ever reads
-    the long text."""
+    the long text. Cached by text: clients send the same documents again and again."""
     tokens, long_literals = 0, []
     for match in _TOKENS.finditer(query):
         kind = match.lastgroup

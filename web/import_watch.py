@@ -8,32 +8,37 @@ running import holds a lock on its journal and is left alone, so several workers
 from __future__ import annotations
 
 import asyncio
-import os
 import contextlib
 import logging
 from typing import Any
 
 from graph.backend import Settings
 from graph.errors import DatabaseError
+from graph.limits import IMPORT_WATCH_S
 from seed.journal import Target, journal_directory
 from seed.recovery import RUNNING, pending, recover
 
 LOG = logging.getLogger("dangjian")
-INTERVAL_S = float(os.environ.get("DANGJIAN_IMPORT_WATCH_S", "30"))
 
 
-async def watch(backend: Any, settings: Settings, interval: float = INTERVAL_S) -> None:
+async def watch(backend: Any, settings: Settings, interval: float = IMPORT_WATCH_S) -> None:
     directory, target = journal_directory(settings), Target.of(settings)
+    told: set[tuple[str, str]] = set()  # journals left in place, reported once each
     while True:
         await asyncio.sleep(interval)
-        if not pending(directory, target):
-            continue
         try:
+            if not pending(directory, target):
+                continue
             for result in await recover(backend, directory, target):
-                if result.outcome != RUNNING:
-                    LOG.warning("unfinished import: %s", result)
+                if result.outcome == RUNNING or (result.batch_id, result.outcome) in told:
+                    continue
+                if result.left:
+                    told.add((result.batch_id, result.outcome))
+                LOG.warning("unfinished import: %s", result)
         except DatabaseError as error:  # down or restarting: the journal stays; look again later
             LOG.warning("import recovery postponed: %s", type(error).__name__)
+        except Exception:  # a watcher that died would leave dead imports visible until a restart
+            LOG.exception("import recovery failed; trying again in %g s", interval)
 
 
 @contextlib.asynccontextmanager
