@@ -34,7 +34,7 @@ def send(client: httpx.Client, query: str, variables: dict | None = None) -> tup
     return response, time.perf_counter() - started
 
 
-def while_attacking(server: str, attack, clients: int = 1, probes: int = 60) -> list[float]:
+def while_attacking(server: str, attack, clients: int = 1, probes: int = 200) -> list[float]:
     """Run `attack(client)` from `clients` threads (until the probes end, at most 30 s) while
     another client times SIMPLE `probes` times; returns the probe latencies in seconds."""
     stop = threading.Event()
