@@ -20,3 +20,15 @@ def test_every_rule_is_in_the_validation_doc():
                 assert f"{node_type.name}.{prop.name}" in text, prop.name
         for names in node_type.orderings:
             assert " ≤ ".join(names) in text, names
+
+
+def test_every_setting_is_documented():
+    """Each setting graph/limits.py reads is in the README's table and in docs/security.md."""
+    import re
+
+    settings = set(re.findall(r'_setting\("(DANGJIAN_\w+)"', (REPO / "graph" / "limits.py").read_text()))
+    assert len(settings) >= 8
+    readme, security = (REPO / "README.md").read_text(), (REPO / "docs" / "security.md").read_text()
+    for name in sorted(settings):
+        assert f"`{name}`" in readme, name
+        assert name in security, name
