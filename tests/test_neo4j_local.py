@@ -9,10 +9,12 @@ import os
 import subprocess
 import sys
 
+import httpx
 import neo4j
 import pytest
 
 from graph.neo4j_local import LocalNeo4j, LocalNeo4jError
+from tests.conftest import REPO, start_serve
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("DANGJIAN_TEST_NEO4J") != "1",
@@ -55,7 +57,7 @@ def test_a_started_neo4j_answers_bolt_with_apoc_and_a_password(local):
 
 
 def test_starting_again_attaches_to_the_running_server(local):
-    before = local.status()
+    before = local.start(die_with_parent=True)  # attaches too, when the first test started it
     assert LocalNeo4j(local.home.parent, PASSWORD).start() == before
 
 
@@ -106,3 +108,35 @@ def test_a_failing_start_reports_the_log(data_dir):
 def test_a_short_password_is_refused_before_java_starts(data_dir):
     with pytest.raises(ValueError, match="at least 8 characters"):
         LocalNeo4j(data_dir, "short")
+
+
+def cli(data_dir, *args: str, password: str | None = PASSWORD) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir)}
+    env.pop("NEO4J_PASSWORD", None)
+    if password is not None:
+        env["NEO4J_PASSWORD"] = password
+    return subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_the_neo4j_commands_need_a_password_and_report_status(tmp_path):
+    assert cli(tmp_path, "neo4j", "status").returncode == 3
+    refused = cli(tmp_path, "neo4j", "start", password=None)
+    assert refused.returncode == 1 and "set NEO4J_PASSWORD" in refused.stderr
+    assert not (tmp_path / "neo4j" / "neo4j.pid").exists()
+
+
+def test_serve_on_the_local_neo4j_seeds_it_answers_and_stops_it(tmp_path):
+    process, url = start_serve(tmp_path, "--engine", "neo4j", env={"NEO4J_PASSWORD": PASSWORD}, timeout=600)
+    try:
+        assert httpx.get(url + "/healthz").json() == {"status": "ok", "backend": "neo4j", "nodes": 1467}
+        answer = httpx.post(url + "/graphql", json={"query": "{ towns { totalCount } zoneComposition(where: "
+                                                             "{ isDemonstration: { eq: true } }) { absorbedOrganisations } }"})
+        assert answer.json()["data"] == {"towns": {"totalCount": 4}, "zoneComposition": {"absorbedOrganisations": 113}}
+        running = cli(tmp_path, "neo4j", "status")
+        assert running.returncode == 0 and running.stdout.startswith("Neo4j runs at bolt://127.0.0.1:")
+    finally:
+        process.terminate()
+        process.wait(120)
+    # serve started it, so serve stopped it
+    assert cli(tmp_path, "neo4j", "status").returncode == 3
