@@ -37,8 +37,11 @@ class Neo4jBackend:
 
     @staticmethod
     def driver(url: str, auth: tuple[str, str] | None) -> neo4j.AsyncDriver:
-        return neo4j.AsyncGraphDatabase.driver(url, auth=auth, connection_timeout=CONNECTION_TIMEOUT_S,
-                                               max_transaction_retry_time=MAX_TRANSACTION_RETRY_S)
+        # The portable dialect writes `CALL { WITH x … }` (FalkorDB has no `CALL (x) { … }`), which
+        # Neo4j 5.26 flags as deprecated on every statement: the driver would log each one.
+        return neo4j.AsyncGraphDatabase.driver(
+            url, auth=auth, connection_timeout=CONNECTION_TIMEOUT_S, max_transaction_retry_time=MAX_TRANSACTION_RETRY_S,
+            notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.DEPRECATION])
 
     @classmethod
     async def connect(cls, url: str, auth: tuple[str, str] | None, database: str | None,

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from graph.backend import Settings, connected
+from web.cli_neo4j import add_commands as add_neo4j_commands, add_start_options
 
 
 def _settings(args: argparse.Namespace, serving: bool = False) -> Settings:
@@ -46,6 +47,15 @@ def _recover_before_serving(settings: Settings) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    if args.engine == "neo4j":
+        from web.cli_neo4j import serving_neo4j
+
+        with serving_neo4j(args, _settings(args)):
+            return _serve(args)
+    return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from web.protocol import NoDelayH11Protocol
@@ -325,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--dev", action="store_true", help="show the Cypher that ran in each response's extensions")
     serve_parser.add_argument("--no-seed", action="store_true", help="do not load the seed into an empty graph")
     serve_parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve_parser.add_argument("--engine", choices=("falkordb", "neo4j"), default="falkordb",
+                              help="falkordb: the embedded FalkorDB (default); neo4j: the local Neo4j, started "
+                                   "if it is not running (Java 17 and Maven; NEO4J_PASSWORD)")
+    add_start_options(serve_parser)
     serve_parser.set_defaults(run=serve)
 
     seed_parser = commands.add_parser("seed", help="load (MERGE) the seed graph")
@@ -362,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
                                  help="delete the graph first, except the audit trail; asks for confirmation")
     _reset_options(generate_parser)
     generate_parser.set_defaults(run=generate)
+
+    add_neo4j_commands(commands, _settings)
 
     args = parser.parse_args(argv)
     if args.data_dir is not None:
