@@ -12,6 +12,7 @@ class TranslationProbe:
     (Raising instead made Strawberry log a traceback per sample, which slowed the samples.)"""
 
     name = "probe"
+    fulltext_search = False
 
     def __init__(self) -> None:
         self.arrived: float | None = None

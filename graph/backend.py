@@ -20,6 +20,9 @@ from graph.plan import CompiledQuery
 
 class Backend(Protocol):
     name: str
+    # Per-label full-text indexes on name and nameEn answer `db.idx.fulltext.queryNodes`
+    # (graph/dialects/falkordb.py creates them); without them, search scans with CONTAINS.
+    fulltext_search: bool
 
     async def read(self, query: CompiledQuery) -> list[dict[str, Any]]:
         """Run a read-only statement; rows come back as dicts keyed by column."""

@@ -50,6 +50,7 @@ def client_deadline(timeout_ms: int) -> float:
 
 class FalkorBackend:
     name = "falkordb"
+    fulltext_search = True  # the dialect creates the per-label indexes graph/search.py queries
 
     def __init__(self, client: FalkorDB, graph_name: str, read_timeout_ms: int = DEFAULT_READ_TIMEOUT_MS) -> None:
         self.client = client

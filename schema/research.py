@@ -96,9 +96,7 @@ class ResearchQuery:
                                   "as people type it: full-width or half-width, any case, spaces optional "
                                   "(`Ｐｅｉｄｅ`, `nan zhuang`, `南 庄`). `first` (1–100, default 20) caps the hits.")
     async def search(self, info: Info, text: str, first: int = 20) -> list[SearchHit]:
-        # FalkorDB has full-text indexes for English and pinyin; elsewhere, substring scans.
-        fulltext = info.context["backend"].name == "falkordb"
-        hits = await search(reader_for(info.context), text, first, fulltext)
+        hits = await search(reader_for(info.context), text, first, info.context["backend"].fulltext_search)
         return [SearchHit(id=strawberry.ID(h["hitId"]), nodeId=strawberry.ID(h["id"]), label=h["label"],
                           uid=h["uid"], name=h["name"], nameEn=h.get("nameEn"), source=h["source"], rank=h["rank"])
                 for h in hits]
