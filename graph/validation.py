@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from typing import Any
 
 from graph.model import ENUMS, NodeType, Prop
@@ -54,6 +55,27 @@ def text_problem(value: Any) -> str | None:
             problem = text_problem(item)
             if problem:
                 return problem
+    return None
+
+
+MAX_ACTOR = 200
+
+
+def actor_problem(actor: str) -> str | None:
+    """Why `actor` (the X-Actor header, or an import's --actor) cannot be recorded as who wrote:
+    forbidden text, any control character (tabs and line breaks too: the name is one line),
+    blank, or longer than MAX_ACTOR once trimmed; else None. The name recorded is trimmed."""
+    problem = text_problem(actor)
+    if problem:
+        return problem
+    control = next((c for c in actor if unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        return f"must not contain the control character U+{ord(control):04X}"
+    name = actor.strip()
+    if not name:
+        return "must name who is writing: it must not be blank"
+    if len(name) > MAX_ACTOR:
+        return f"must be at most {MAX_ACTOR} characters, got {len(name)}"
     return None
 
 

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from graph.validation import actor_problem
 from resolvers.errors import bad_input
-from resolvers.values import check_text
 
 DEFAULT_ACTOR = "anonymous"
 HEADER = "X-Actor"
-MAX_ACTOR = 200
 # RFC 8187 ext-value: charset'language'value-chars, value-chars being attr-chars and %XX escapes.
 # Read as one when the charset is one of ours, or the language is empty (the usual `X''…`);
 # a name such as O'Brien's stays a name.
@@ -55,13 +53,8 @@ def decode_actor(raw: str) -> str:
         name = data.decode(charset)
     except UnicodeDecodeError as error:
         raise bad_input(HEADER, f"not valid UTF-8 (byte {error.start}): {_ENCODE_HINT}") from None
-    check_text(name, HEADER)
-    control = next((c for c in name if unicodedata.category(c) == "Cc"), None)
-    if control is not None:  # tabs and line breaks too (before trimming, which would eat some): one line
-        raise bad_input(HEADER, f"must not contain the control character U+{ord(control):04X}")
-    name = name.strip()
-    if not name:
-        raise bad_input(HEADER, "must not be blank (leave the header out to write as anonymous)")
-    if len(name) > MAX_ACTOR:
-        raise bad_input(HEADER, f"at most {MAX_ACTOR} characters, got {len(name)}")
-    return name
+    problem = actor_problem(name)  # the same rules as an import's --actor
+    if problem:
+        hint = " (leave the header out to write as anonymous)" if not name.strip() else ""
+        raise bad_input(HEADER, problem + hint)
+    return name.strip()

@@ -53,10 +53,10 @@ class Writer:
         self.action = action
         self.at, self.today = utc_now()
         self.actor = actor_of(self.context)
-        self.reader = SelectionReader(info)
-        self.root = self.reader.root(info)
         self.projection: Projection | None = None
-        if node_type is not None:
+        if node_type is not None:  # the response is the node: read back in its projection
+            self.reader = SelectionReader(info)
+            self.root = self.reader.root(info)
             self.projection = build_projection(self.reader, [self.root], node_type, self.root.key)
 
     def audit(self, node_type: NodeType, uid: str | None, changes: dict[str, Any]) -> Audit:

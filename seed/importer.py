@@ -19,26 +19,13 @@ from pathlib import Path
 from graph import transfer
 from graph.backend import Backend
 from graph.loading import batches, merge_relationships_query
-from graph.model import AUDIT_ENTRY, TYPES, fields_of
-from graph.validation import value_problem
+from graph.model import TYPES, fields_of
+from graph.validation import actor_problem
 from graph.write_plan import Audit, utc_now
 from seed.journal import Journal, Step, Target, committed, undo
 from seed.transfer import NodeFile, Problem, RelationshipFile, read_file
 
 BATCH_SIZE = 1000
-MAX_ACTOR = 200  # as a mutation's X-Actor
-
-
-def actor_problem(actor: str) -> str | None:
-    """Why `actor` cannot be recorded in the audit trail, or None."""
-    problem = value_problem(AUDIT_ENTRY.prop("actor"), actor)
-    if problem:
-        return problem
-    if not actor.strip():
-        return "must name who is importing"
-    if len(actor) > MAX_ACTOR:
-        return f"must be at most {MAX_ACTOR} characters"
-    return None
 
 
 class ImportFailed(RuntimeError):
@@ -100,7 +87,7 @@ class Importer:
             raise ValueError(f"actor: {problem}")
         if journal_dir is not None and target is None:
             raise ValueError("a journal needs the target graph")
-        self.backend, self.actor, self.batch_size = backend, actor, batch_size
+        self.backend, self.actor, self.batch_size = backend, actor.strip(), batch_size
         self.journal_dir, self.target = journal_dir, target
         self.allow_article_source, self.encoding = allow_article_source, encoding
         self.progress = progress or (lambda n: None)

@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from resolvers.actor import MAX_ACTOR
+from graph.validation import MAX_ACTOR
 from tests.conftest import TEST_GRAPH, served_scratch_graph
 
 NAME = "李研究员"

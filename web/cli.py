@@ -169,7 +169,8 @@ def import_(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from seed.encoding import check_encoding_name
-    from seed.importer import ImportFailed, Importer, actor_problem
+    from graph.validation import actor_problem
+    from seed.importer import ImportFailed, Importer
     from seed.journal import Target, journal_directory
 
     def refuse(message: str) -> int:
