@@ -16,16 +16,17 @@ import networkx as nx
 
 from graph import statistics as cypher
 from graph.model import TYPES
-from graph.validation import text_problem
+from graph.plan import SortKey
 from resolvers.errors import bad_input
-from resolvers.ids import decode_cursor, encode_cursor, to_global_id
-from resolvers.plans import build_filter, check_limit
+from resolvers.ids import decode_cursor, encode_cursor, order_signature, to_global_id
+from resolvers.plans import build_filter, check_limit, cursor_after
 from resolvers.values import check_text
 
 # The group of demands with no town, community, resolver or value: named, never a null key.
 UNASSIGNED_KEY = "unassigned"
 UNASSIGNED_NAME = "未归属 / unassigned"
-BY_UID = "uid:ASC"  # the order signature of a root connection sorted by uid (resolvers/ids.py)
+# The order of every uid-ordered research list: a root connection sorted by uid, so the cursors agree.
+BY_UID = (SortKey(TYPES["Zone"].prop("uid")),)
 
 # Exact betweenness is O(V·E); above this many nodes it is estimated from a sample of sources.
 EXACT_BETWEENNESS_NODES = 5000
@@ -59,18 +60,13 @@ def page_info(page: list[Any], more: bool, after: Any, cursor) -> dict[str, Any]
 
 
 def uid_cursor(uid: str) -> str:
-    return encode_cursor(BY_UID, [uid])
+    return encode_cursor(order_signature(BY_UID), [uid])
 
 
 def after_uid(after: str | None) -> str | None:
     """The uid a cursor of a uid-ordered list stands at, or None for the start."""
-    if after is None:
-        return None
-    check_text(after, "after")
-    (uid,) = decode_cursor(after, BY_UID, 1)
-    if not isinstance(uid, str) or text_problem(uid):
-        raise bad_input("after", "invalid cursor: its values do not fit the sort fields")
-    return uid
+    cursor = cursor_after(after, BY_UID)  # verified and typed as a root connection's cursor
+    return cursor.values[0] if cursor else None
 
 
 async def zone_composition(read, where: dict | None, first: int | None, after: str | None = None) -> dict[str, Any]:
@@ -190,10 +186,9 @@ def _bridging_after(by: str, after: str | None) -> tuple | None:
     (betweenness, uid)."""
     if after is None:
         return None
-    check_text(after, "after")
     kinds = (int, int, str) if by == "ZONES_SERVED" else ((int, float), str)
-    values = decode_cursor(after, f"bridging:{by}", len(kinds))
-    if any(isinstance(v, bool) or not isinstance(v, k) for v, k in zip(values, kinds)) or text_problem(values):
+    values = decode_cursor(after, f"bridging:{by}", len(kinds))  # signed, and plain values only
+    if any(isinstance(v, bool) or not isinstance(v, k) for v, k in zip(values, kinds)):
         raise bad_input("after", "invalid cursor: its values do not fit the ranking")
     return tuple(values)
 
