@@ -12,23 +12,30 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from graph.errors import DEFAULT_READ_TIMEOUT_MS
 from graph.plan import CompiledQuery
 
+if TYPE_CHECKING:
+    from graph.dialects.base import Dialect
+
 
 class Backend(Protocol):
-    name: str
-    # Per-label full-text indexes on name and nameEn answer `db.idx.fulltext.queryNodes`
-    # (graph/dialects/falkordb.py creates them); without them, search scans with CONTAINS.
+    name: str  # for people (logs, /healthz); code asks the dialect, never the name
+    # Renders plans into this engine's Cypher (graph/dialects/): read and write take a plan
+    # (graph/plan.py, write_plan.py, statistics.py, traversal.py, search.py, bulk.py) or an
+    # already compiled statement.
+    dialect: "Dialect"
+    # Per-label full-text indexes on name and nameEn (the dialect creates them in apply_schema);
+    # without them, search scans with CONTAINS.
     fulltext_search: bool
 
-    async def read(self, query: CompiledQuery) -> list[dict[str, Any]]:
-        """Run a read-only statement; rows come back as dicts keyed by column."""
+    async def read(self, query: Any) -> list[dict[str, Any]]:
+        """Run a read-only plan or statement; rows come back as dicts keyed by column."""
 
-    async def write(self, query: CompiledQuery) -> list[dict[str, Any]]:
-        """Run a statement that may write, as one transaction."""
+    async def write(self, query: Any) -> list[dict[str, Any]]:
+        """Run a plan or statement that may write, as one transaction."""
 
     async def apply_schema(self) -> None:
         """Create the uid constraints and indexes the queries need (idempotent)."""
@@ -46,6 +53,7 @@ class QueryLog:
     entries: list[dict[str, Any]] = field(default_factory=list)
 
     def record(self, query: CompiledQuery, started: float) -> None:
+        """`query` as it ran (Backend.dialect.render of the plan), `started` a perf_counter()."""
         self.entries.append({
             "cypher": query.text,
             "params": query.params,
@@ -91,6 +99,20 @@ async def connected(settings: Settings) -> AsyncIterator[Backend]:
         yield backend
     finally:
         await backend.close()
+
+
+def start_engine(settings: Settings):
+    """Start the database this process should own and keep alive: the embedded FalkorDB, when
+    no DANGJIAN_DATABASE_URL names another, supervised (restarted if it dies), for several worker
+    processes to attach to. None when the database lives elsewhere. The caller calls `.stop()`."""
+    if settings.database_url:
+        return None
+    from graph.embedded import EmbeddedFalkorDB
+
+    server = EmbeddedFalkorDB(settings.data_dir)
+    server.start()
+    server.supervise()
+    return server
 
 
 async def open_backend(settings: Settings) -> Backend:

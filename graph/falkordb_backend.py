@@ -27,7 +27,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from graph import falkordb_reply as reply
-from graph.dialects import falkordb as dialect
+from graph.dialects.falkordb import FalkorDialect
 from graph.errors import DEFAULT_READ_TIMEOUT_MS, DatabaseError, DatabaseUnavailable, OutageLog, QueryTimeout
 from graph.plan import CompiledQuery
 
@@ -50,6 +50,7 @@ def client_deadline(timeout_ms: int) -> float:
 
 class FalkorBackend:
     name = "falkordb"
+    dialect = FalkorDialect()
     fulltext_search = True  # the dialect creates the per-label indexes graph/search.py queries
 
     def __init__(self, client: FalkorDB, graph_name: str, read_timeout_ms: int = DEFAULT_READ_TIMEOUT_MS) -> None:
@@ -84,16 +85,18 @@ class FalkorBackend:
         return cls(client, graph_name, read_timeout_ms)
 
     async def read(self, query: CompiledQuery) -> list[dict[str, Any]]:
+        query = self.dialect.render(query)  # a plan (graph/plan.py and its kin) or a CompiledQuery
         return await self._run(query, read_only=True)
 
     async def write(self, query: CompiledQuery) -> list[dict[str, Any]]:
+        query = self.dialect.render(query)  # a plan or a CompiledQuery
         # One statement is one atomic unit in FalkorDB: it holds the graph's write lock.
         return await self._run(query, read_only=False)
 
     async def _run(self, query: CompiledQuery, read_only: bool) -> list[dict[str, Any]]:
-        # The client builds the command (its parameter header quotes values safely); the reply
-        # is read by falkordb_reply, which is several times faster than the client's parser.
-        text = self.graph._build_params_header(query.params) + query.text
+        # The dialect writes the parameter header (values quoted by the client's helper); the
+        # reply is read by falkordb_reply, which is several times faster than the client's parser.
+        text = self.dialect.encode(query)
         command = ["GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY", self.graph.name, text, "--compact"]
         limit = self.read_timeout_ms if read_only else 0
         if limit:
@@ -132,7 +135,7 @@ class FalkorBackend:
 
     async def apply_schema(self) -> None:
         async with self._unreachable_is_unavailable():
-            await dialect.apply_schema(self.graph)
+            await self.dialect.apply_schema(self.graph)
 
     async def clear(self) -> None:
         try:

@@ -47,10 +47,21 @@ class Prop:
     # Inclusive bounds of a number (money and counts are never negative; rates are shares).
     minimum: float | None = None
     maximum: float | None = None
+    # Filters and sorts hit it often: every engine keeps a range index on it (graph/dialects/).
+    indexed: bool = False
+    # How few nodes an equality on it picks out: 2 one (uid), 1 a few (names, numbers), 0 a
+    # large share (enums, Booleans). The planner anchors a MATCH on the most identifying test.
+    identifying: int = 0
 
     @property
     def is_enum(self) -> bool:
         return self.type in ENUMS
+
+    @property
+    def text_ordered(self) -> bool:
+        """<, <=, >, >= compare it as text (strings and enums), which some engines' range
+        indexes answer wrongly (graph/dialects/falkordb.py)."""
+        return self.type == "String" or self.is_enum
 
 
 @dataclass(frozen=True)
@@ -61,9 +72,13 @@ class Rel:
     type: str
     direction: str  # "OUT" or "IN"
     target: str  # a NodeType name
-    many: bool
+    many: bool  # False: single-valued on this side (at most one related node)
     description: str = ""
     managed: bool = False  # changed only by a workflow mutation
+
+    @property
+    def single(self) -> bool:
+        return not self.many
 
 
 @dataclass(frozen=True)
@@ -98,9 +113,10 @@ class NodeType:
 
 
 COMMON_PROPS = (
-    Prop("uid", "String", True, "Stable business key, unique across the whole graph."),
-    Prop("name", "String", True, "Name in Chinese, as the organisation department writes it."),
-    Prop("nameEn", "String", False, "English name or pinyin."),
+    Prop("uid", "String", True, "Stable business key, unique across the whole graph.", indexed=True, identifying=2),
+    Prop("name", "String", True, "Name in Chinese, as the organisation department writes it.", indexed=True,
+         identifying=1),
+    Prop("nameEn", "String", False, "English name or pinyin.", indexed=True, identifying=1),
     Prop("source", "Source", True, "ARTICLE: named in the 2015 report; ILLUSTRATIVE: made up to fill a count; IMPORTED: loaded by a user."),
     Prop("description", "String", False, "A short note, in Chinese or English."),
 )
@@ -126,7 +142,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(
         "Town", "towns", "A town or subdistrict (镇街).",
         props=(
-            Prop("kind", "TownKind", True, "TOWN (镇) or SUBDISTRICT (街道)."),
+            Prop("kind", "TownKind", True, "TOWN (镇) or SUBDISTRICT (街道).", indexed=True),
             Prop("residentsReceived", "Int", description="Residents received by stationed-contact teams in 2015.",
                  minimum=0),
             Prop("householdsVisited", "Int", description="Households visited in 2015.", minimum=0),
@@ -161,7 +177,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     ),
     NodeType(
         "Community", "communities", "A village (村) or urban community (社区).",
-        props=(Prop("kind", "CommunityKind", True, "VILLAGE or URBAN_COMMUNITY."),),
+        props=(Prop("kind", "CommunityKind", True, "VILLAGE or URBAN_COMMUNITY.", indexed=True),),
         rels=(
             out("town", "IN_TOWN", "Town", False),
             out("zone", "IN_ZONE", "Zone", False),
@@ -172,7 +188,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     ),
     NodeType(
         "Grid", "grids", "One of the 122 grids (网格) of the social governance cloud platform.",
-        props=(Prop("number", "Int", False, "Grid number, from 1 (the seed has 1 to 122).", minimum=1),),
+        props=(Prop("number", "Int", False, "Grid number, from 1 (the seed has 1 to 122).", minimum=1, indexed=True, identifying=1),),
         rels=(
             out("town", "IN_TOWN", "Town", False),
             out("communities", "COVERS", "Community", True),
@@ -198,7 +214,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     ),
     NodeType(
         "Organisation", "organisations", "A party organisation (党组织).",
-        props=(Prop("kind", "OrganisationKind", True, "What kind of party organisation this is."),),
+        props=(Prop("kind", "OrganisationKind", True, "What kind of party organisation this is.", indexed=True),),
         rels=(
             out("community", "BASED_IN", "Community", False, "The community the organisation is based in."),
             out("town", "IN_TOWN", "Town", False),
@@ -249,9 +265,9 @@ NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(
         "Demand", "demands", "A problem or demand raised by residents (群众诉求).",
         props=(
-            Prop("category", "DemandCategory", True),
+            Prop("category", "DemandCategory", True, indexed=True),
             Prop("status", "DemandStatus", True, "RAISED → ASSIGNED → RESOLVED, moved by the workflow mutations.",
-                 managed=True),
+                 managed=True, indexed=True),
             Prop("raisedOn", "String", False, "ISO date, YYYY-MM-DD.", format="date"),
             Prop("assignedOn", "String", False, "ISO date, YYYY-MM-DD.", format="date", managed=True),
             Prop("resolvedOn", "String", False, "ISO date, YYYY-MM-DD.", format="date", managed=True),
@@ -274,7 +290,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(
         "Programme", "programmes", "A programme, project, platform or named service.",
         props=(
-            Prop("kind", "ProgrammeKind", True),
+            Prop("kind", "ProgrammeKind", True, indexed=True),
             Prop("budgetYuan", "Float", False, "Budget in yuan (元).", minimum=0),
             Prop("expectedBeneficiaries", "Int", False, "People expected to benefit.", minimum=0),
         ),

@@ -13,7 +13,7 @@ from typing import Any
 
 import neo4j
 
-from graph.dialects.neo4j import schema_statements
+from graph.dialects.neo4j import Neo4jDialect
 from graph.errors import DEFAULT_READ_TIMEOUT_MS, DatabaseUnavailable, OutageLog, QueryTimeout
 from graph.plan import CompiledQuery
 
@@ -25,7 +25,8 @@ UNREACHABLE = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpi
 
 class Neo4jBackend:
     name = "neo4j"
-    fulltext_search = False  # search scans with CONTAINS until issue 11 renders Neo4j full-text
+    dialect = Neo4jDialect()
+    fulltext_search = True  # the dialect creates the per-label indexes search queries
 
     def __init__(self, driver: neo4j.AsyncDriver, database: str | None,
                  read_timeout_ms: int = DEFAULT_READ_TIMEOUT_MS) -> None:
@@ -68,6 +69,7 @@ class Neo4jBackend:
         self.outages.success()
 
     async def read(self, query: CompiledQuery) -> list[dict[str, Any]]:
+        query = self.dialect.render(query)  # a plan (graph/plan.py and its kin) or a CompiledQuery
         async with self._unreachable_is_unavailable(), self.driver.session(database=self.database) as session:
             try:
                 return await session.execute_read(self._read_work, query.text, query.params)
@@ -77,12 +79,13 @@ class Neo4jBackend:
                 raise
 
     async def write(self, query: CompiledQuery) -> list[dict[str, Any]]:
+        query = self.dialect.render(query)  # a plan or a CompiledQuery
         async with self._unreachable_is_unavailable(), self.driver.session(database=self.database) as session:
             return await session.execute_write(_collect, query.text, query.params)
 
     async def apply_schema(self) -> None:
         async with self._unreachable_is_unavailable(), self.driver.session(database=self.database) as session:
-            for statement in schema_statements():
+            for statement in self.dialect.schema_statements():
                 await session.run(statement)
 
     async def clear(self) -> None:

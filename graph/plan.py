@@ -1,6 +1,6 @@
 """Query plans: what a GraphQL selection asks of the graph, before it is Cypher.
 
-resolvers/ builds these from a selection; graph/cypher.py renders them. Plans hold
+resolvers/ builds these from a selection; graph/cypher/reads.py renders them. Plans hold
 model objects and plain Python values only, never Cypher text.
 """
 from __future__ import annotations

@@ -7,21 +7,18 @@ million members and their links would hold the graph's write lock, and memory, f
 from __future__ import annotations
 
 from graph.backend import Backend
-from graph.cypher import quote
-from graph.model import AUDIT_ENTRY
-from graph.plan import CompiledQuery
+from graph.bulk import AuditEntries, DeleteAllButAudit
 
 BATCH = 10_000
 
 
-def count_audit_entries_query() -> CompiledQuery:
-    return CompiledQuery(f"MATCH (a:{quote(AUDIT_ENTRY.label)}) RETURN count(a) AS entries")
+def count_audit_entries_query() -> AuditEntries:
+    return AuditEntries()
 
 
-def delete_all_but_audit_query(limit: int) -> CompiledQuery:
+def delete_all_but_audit_query(limit: int) -> DeleteAllButAudit:
     """Up to `limit` nodes that are not audit entries, with their relationships."""
-    return CompiledQuery(f"MATCH (n) WHERE NOT n:{quote(AUDIT_ENTRY.label)} WITH n LIMIT $limit "
-                         "DETACH DELETE n RETURN count(*) AS deleted", {"limit": limit})
+    return DeleteAllButAudit(limit)
 
 
 async def reset_graph(backend: Backend, keep_audit: bool = True, batch: int = BATCH) -> None:

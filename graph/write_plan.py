@@ -1,6 +1,6 @@
 """Write plans: what a mutation or an import changes, before it is Cypher.
 
-Every write carries its audit record; graph/writes.py renders each plan as one
+Every write carries its audit record; graph/cypher/writes.py renders each plan as one
 statement that checks its guards, writes, and records the audit entry together.
 """
 from __future__ import annotations
@@ -88,3 +88,23 @@ class DeleteNode:
     node_type: NodeType
     uid: str
     audit: Audit
+
+
+@dataclass(frozen=True)
+class Audited:
+    """A change to write, with the uid its audit entry gets. Rows: create and update return
+    {node} (or {uid} without a projection), delete {relationships}; none when a guard failed."""
+
+    change: CreateNode | UpdateNode | DeleteNode
+    audit_uid: str
+
+
+@dataclass(frozen=True)
+class Precheck:
+    """The one read before a write: one row {owners, current, found<i>, linked<i>[, taken<i>]}
+    (see resolvers/writes.py) for the node `uid` and each link change."""
+
+    node_type: NodeType
+    uid: str
+    links: tuple[LinkChange, ...]
+    exclude_self: bool

@@ -15,8 +15,8 @@ from typing import Any
 
 from graph.model import TYPES
 from graph.plan import Projection
-from graph.search import fold, search_query
-from graph.traversal import expand, nodes_by_uid, outgoing_links, start_node
+from graph.search import Search, fold
+from graph.traversal import Expand, NodesByUid, OutgoingLinks, StartNode
 from graph.validation import text_problem
 from resolvers.errors import bad_input
 from resolvers.ids import from_global_id, to_global_id
@@ -79,7 +79,7 @@ async def search(read, text: str, first: int = 20, fulltext: bool = False) -> li
         raise bad_input("text", "give at least one character other than spaces")
     if not 1 <= first <= MAX_SEARCH:
         raise bad_input("first", f"must be between 1 and {MAX_SEARCH}, got {first}")
-    rows = await read(search_query(folded, first, fulltext))
+    rows = await read(Search(folded, first, fulltext))
     rows.sort(key=lambda r: (r["rank"], len(r["name"]), r["name"], r["uid"]))
     graph = Subgraph()
     hits = []
@@ -88,6 +88,10 @@ async def search(read, text: str, first: int = 20, fulltext: bool = False) -> li
         node = graph.nodes[i]
         hits.append({**node, "rank": row["rank"], "hitId": entry_id("SearchHit", node["id"], folded)})
     return hits
+
+
+def _types(types: list[str] | None) -> tuple[str, ...] | None:
+    return tuple(types) if types else None
 
 
 def check_types(relationship_types: list[str] | None) -> list[str] | None:
@@ -115,7 +119,7 @@ def parse_start(global_id: str, field: str) -> tuple[str, str]:
 async def resolve_start(read, global_id: str, field: str, parsed: tuple[str, str] | None = None
                         ) -> tuple[int, dict[str, Any]]:
     type_name, uid = parsed or parse_start(global_id, field)
-    rows = await read(start_node(type_name, uid))
+    rows = await read(StartNode(type_name, uid))
     if not rows:
         raise bad_input(field, f"no node with id {global_id!r}")
     return rows[0]["id"], rows[0]
@@ -133,7 +137,7 @@ async def neighbourhood(read, global_id: str, depth: int = 1, relationship_types
     graph.add_node(start_id, start)
     frontier = [start_id]
     for _ in range(depth):
-        rows = await read(expand(frontier, types, FAN_OUT + 1))
+        rows = await read(Expand(tuple(frontier), _types(types), FAN_OUT + 1))
         if len(rows) > FAN_OUT:
             graph.truncated, rows = True, rows[:FAN_OUT]
         next_frontier = []
@@ -147,7 +151,7 @@ async def neighbourhood(read, global_id: str, depth: int = 1, relationship_types
         frontier = next_frontier
         if not frontier:
             break
-    for row in await read(outgoing_links(list(graph.nodes), types)):
+    for row in await read(OutgoingLinks(tuple(graph.nodes), _types(types))):
         if row["target"] in graph.nodes:
             graph.add_edge(row["source"], row["target"], row["type"])
     return graph.as_result()
@@ -172,7 +176,7 @@ async def shortest_path(read, from_id: str, to_id: str, max_hops: int = 6,
     hops = 0
     while meeting is None and hops < max_hops and frontiers[0] and frontiers[1]:
         side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
-        rows = await read(expand(frontiers[side], types, FAN_OUT + 1))
+        rows = await read(Expand(tuple(frontiers[side]), _types(types), FAN_OUT + 1))
         if len(rows) > FAN_OUT:
             graph.truncated, rows = True, rows[:FAN_OUT]
         hops += 1
@@ -268,7 +272,7 @@ class NodeLoader:
     async def _read(self, batch: dict[tuple, dict[str, list[asyncio.Future]]]) -> None:
         keys = list(batch)
         try:
-            rows = await run_read(self.context, nodes_by_uid([(self.plans[k][0], list(batch[k])) for k in keys]))
+            rows = await run_read(self.context, NodesByUid(tuple((self.plans[k][0], tuple(batch[k])) for k in keys)))
         except Exception as error:  # each waiting field reports it
             for futures in (f for waiting in batch.values() for f in waiting.values()):
                 for future in futures:

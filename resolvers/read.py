@@ -5,10 +5,9 @@ import logging
 import time
 from typing import Any
 
-from graph.cypher import compile_connection, compile_node_by_uid
 from graph.errors import QueryTimeout
 from graph.model import TYPES, NodeType
-from graph.plan import CompiledQuery, NodeByUidQuery
+from graph.plan import NodeByUidQuery
 from resolvers.errors import timeout
 from resolvers.ids import from_global_id
 from resolvers.plans import build_projection, plan_connection
@@ -18,14 +17,19 @@ from resolvers.shaping import Shaped, node_plan, shape_connection, shape_node
 LOG = logging.getLogger("dangjian")
 
 
-async def run_read(context: Any, query: CompiledQuery) -> list[dict[str, Any]]:
+async def run_read(context: Any, plan: Any) -> list[dict[str, Any]]:
+    """Rows of one read plan (graph/plan.py and its kin), rendered by the backend's dialect."""
+    backend = context["backend"]
+    log = context.get("query_log")
+    # Dev mode shows the statement; render it once here and hand the backend the result.
+    query = backend.dialect.render(plan) if log is not None else plan
     started = time.perf_counter()
     try:
-        rows = await context["backend"].read(query)
+        rows = await backend.read(query)
     except QueryTimeout as stopped:
-        LOG.warning("%s: %s", stopped, query.text[:200].replace("\n", " "))
+        text = backend.dialect.render(plan).text
+        LOG.warning("%s: %s", stopped, text[:200].replace("\n", " "))
         raise timeout(str(stopped)) from None
-    log = context.get("query_log")
     if log is not None:
         log.record(query, started)
     return rows
@@ -34,7 +38,7 @@ async def run_read(context: Any, query: CompiledQuery) -> list[dict[str, Any]]:
 def reader_for(context: Any):
     """`run_read` bound to a request's context, for resolvers that read more than once."""
 
-    async def read(query: CompiledQuery) -> list[dict[str, Any]]:
+    async def read(query: Any) -> list[dict[str, Any]]:
         return await run_read(context, query)
 
     return read
@@ -46,7 +50,7 @@ async def resolve_connection(info: Any, node_type: NodeType, args: dict[str, Any
     plan, first = plan_connection(reader, root, node_type)
     rows: list[dict[str, Any]] = []
     if plan.limit or plan.want_total:
-        rows = await run_read(info.context, compile_connection(plan))
+        rows = await run_read(info.context, plan)
     row = rows[0] if rows else {}
     page = list(row.get("page") or [])
     return Shaped(shape_connection(reader, root, plan, page[:first], row.get("total", 0), len(page) > first))
@@ -59,7 +63,7 @@ async def resolve_node(info: Any, global_id: str) -> dict[str, Any] | None:
         return None
     reader = SelectionReader(info)
     projection = build_projection(reader, [reader.root(info)], node_type, "node")
-    rows = await run_read(info.context, compile_node_by_uid(NodeByUidQuery(node_type, uid, projection)))
+    rows = await run_read(info.context, NodeByUidQuery(node_type, uid, projection))
     if not rows:
         return None
     return Shaped(shape_node(node_plan(reader, [reader.root(info)], projection), rows[0]["node"]))

@@ -14,7 +14,9 @@ from typing import Any
 
 import networkx as nx
 
-from graph import statistics as cypher
+from graph.statistics import (
+    AreaStatistics, CoverageGaps, DemandStatistics, DistrictTotals, OrganisationsByZones, ZoneComposition, ZoneLinks,
+)
 from graph.model import TYPES
 from graph.plan import SortKey
 from resolvers.errors import bad_input
@@ -75,7 +77,7 @@ async def zone_composition(read, where: dict | None, first: int | None, after: s
     `pageInfo`. One read."""
     limit = check_limit(first, "first", 100)
     start = after_uid(after)
-    rows = await read(cypher.zone_composition(build_filter(TYPES["Zone"], where, "where"), limit + 1, start))
+    rows = await read(ZoneComposition(build_filter(TYPES["Zone"], where, "where"), limit + 1, start))
     row = one_row(rows, total=0, absorbed=0, page=[])
     zones = []
     for z in row["page"][:limit]:
@@ -104,11 +106,11 @@ def _area(row: dict[str, Any]) -> dict[str, Any]:
 async def town_statistics(read, uid: str | None) -> list[dict[str, Any]]:
     if uid is not None:
         check_text(uid, "uid")
-    return [_area(row) for row in await read(cypher.area_statistics(uid))]
+    return [_area(row) for row in await read(AreaStatistics(uid))]
 
 
 async def district_statistics(read) -> dict[str, Any]:
-    rows = await read(cypher.district_totals())
+    rows = await read(DistrictTotals())
     return _area(rows[0])
 
 
@@ -124,7 +126,7 @@ def demand_group(key: str | None, name: str | None, collected: int, resolved: in
 async def demand_statistics(read, group_by: str, where: dict | None) -> dict[str, Any]:
     """Totals over every demand matching `where`, and per group (most collected first, then
     by key). Not paged: the groups always sum to the totals."""
-    rows = await read(cypher.demand_statistics(group_by, build_filter(TYPES["Demand"], where, "where")))
+    rows = await read(DemandStatistics(group_by, build_filter(TYPES["Demand"], where, "where")))
     groups = [demand_group(r["key"], r["name"], r["collected"], r["resolved"]) for r in rows]
     groups.sort(key=lambda g: (-g["collected"], g["key"], g["unassigned"]))
     collected, resolved = sum(g["collected"] for g in groups), sum(g["resolved"] for g in groups)
@@ -137,7 +139,7 @@ async def coverage_gaps(read, first: int | None, after: str | None = None) -> di
     (`first`, default 100, after the cursor `after`, applied to each list), with `pageInfo`."""
     limit = check_limit(first, "first", 100)
     start = after_uid(after)
-    row = one_row(await read(cypher.coverage_gaps(limit + 1, start)), gridCount=0, grids=[], zoneCount=0, zones=[],
+    row = one_row(await read(CoverageGaps(limit + 1, start)), gridCount=0, grids=[], zoneCount=0, zones=[],
                   villageCount=0, villages=[])
 
     def gap(count: str, nodes: str) -> dict[str, Any]:
@@ -207,13 +209,13 @@ async def bridging_organisations(read, by: str, first: int | None, with_betweenn
         raise bad_input("by", "is ZONES_SERVED or BETWEENNESS")
     position = _bridging_after(by, after)
     scored = by == "BETWEENNESS" or with_betweenness
-    scores = await CENTRALITY.scores_for(await read(cypher.zone_links())) if scored else {}
+    scores = await CENTRALITY.scores_for(await read(ZoneLinks())) if scored else {}
     if by == "BETWEENNESS":
         ranked = sorted(scores, key=lambda uid: (-scores[uid], uid))
         if position is not None:
             ranked = [uid for uid in ranked if (-scores[uid], uid) > (-position[0], position[1])]
         more, ranked = len(ranked) > limit, ranked[:limit]
-        rows = one_row(await read(cypher.organisations_by_zones(len(ranked), ranked)), page=[])["page"]
+        rows = one_row(await read(OrganisationsByZones(len(ranked), tuple(ranked))), page=[])["page"]
         rows.sort(key=lambda r: (-scores[r["organisation"]["uid"]], r["organisation"]["uid"]))
         total = len(scores)
 
@@ -221,7 +223,7 @@ async def bridging_organisations(read, by: str, first: int | None, with_betweenn
             uid = o["organisation"]["uid"]
             return encode_cursor("bridging:BETWEENNESS", [scores[uid], uid])
     else:
-        row = one_row(await read(cypher.organisations_by_zones(limit + 1, None, position)), page=[], total=0)
+        row = one_row(await read(OrganisationsByZones(limit + 1, None, position)), page=[], total=0)
         rows, total, more = row["page"][:limit], row["total"], len(row["page"]) > limit
 
         def cursor(o: dict) -> str:

@@ -13,10 +13,8 @@ import uuid
 from typing import Any
 
 from graph.model import TYPES, NodeType, Rel, is_managed, reverse_rels
-from graph.plan import CompiledQuery, NodeByUidQuery, Projection
-from graph.cypher import compile_node_by_uid
-from graph.write_plan import Audit, CreateNode, DeleteNode, LinkChange, UpdateNode
-from graph.writes import compile_create, compile_delete, compile_precheck, compile_update
+from graph.plan import NodeByUidQuery, Projection
+from graph.write_plan import Audit, Audited, CreateNode, DeleteNode, LinkChange, Precheck, UpdateNode
 from resolvers.actor import actor_of
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.plans import build_projection
@@ -68,7 +66,7 @@ class Writer:
         """The node as stored (or None), and for each link the targets it is linked to
         already; raises NOT_FOUND / CONFLICT for the uid and links."""
         check_text(uid, "input.uid" if creating else "uid")
-        rows = await run_read(self.context, compile_precheck(node_type, uid, links, exclude_self))
+        rows = await run_read(self.context, Precheck(node_type, uid, links, exclude_self))
         row = rows[0]
         if creating and row["owners"]:
             raise conflict("input.uid", f"uid {uid!r} is already taken by a {row['owners'][0]}; "
@@ -86,7 +84,7 @@ class Writer:
         linked = [set(row[f"linked{i}"]) for i in range(len(links))]
         return (row["current"][0] if row["current"] else None), linked
 
-    async def write(self, query: CompiledQuery, path: str) -> list[dict[str, Any]]:
+    async def write(self, query: Audited, path: str) -> list[dict[str, Any]]:
         started = time.perf_counter()
         try:
             rows = await self.context["backend"].write(query)
@@ -96,7 +94,7 @@ class Writer:
             raise
         finally:
             if self.context.get("query_log") is not None:
-                self.context["query_log"].record(query, started)
+                self.context["query_log"].record(self.context["backend"].dialect.render(query), started)
         if not rows:
             raise conflict(path, "the data changed while this write was checked; nothing was written, retry")
         return rows
@@ -107,7 +105,7 @@ class Writer:
 
     async def unchanged(self, node_type: NodeType, uid: str) -> Shaped:
         """The response when nothing needed writing: the node as stored."""
-        rows = await run_read(self.context, compile_node_by_uid(NodeByUidQuery(node_type, uid, self.projection)))
+        rows = await run_read(self.context, NodeByUidQuery(node_type, uid, self.projection))
         if not rows:  # deleted since the precheck read it
             raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
         return self.shaped(rows[0])
@@ -146,7 +144,7 @@ async def create_node(info: Any, node_type: NodeType, given: dict[str, Any], act
     await writer.precheck(node_type, props["uid"], links_t, field_of, exclude_self=False, creating=True)
     changes = {"after": props, "links": {field_of[l].split(".")[-1]: list(l.uids) for l in links_t}}
     plan = CreateNode(node_type, props, links_t, writer.audit(node_type, props["uid"], changes), writer.projection)
-    rows = await writer.write(compile_create(plan, _audit_uid()), "input.uid")
+    rows = await writer.write(Audited(plan, _audit_uid()), "input.uid")
     return writer.shaped(rows[0])
 
 
@@ -204,7 +202,7 @@ async def update_node(info: Any, node_type: NodeType, uid: str, given: dict[str,
                       set_props={k: v for k, v in changed.items() if v is not None},
                       remove_props=tuple(k for k, v in changed.items() if v is None),
                       connect=tuple(connecting), expect=guards, projection=writer.projection)
-    rows = await writer.write(compile_update(plan, _audit_uid()), "uid")
+    rows = await writer.write(Audited(plan, _audit_uid()), "uid")
     return writer.shaped(rows[0])
 
 
@@ -231,7 +229,7 @@ async def change_links(info: Any, node_type: NodeType, uid: str, relationship: s
     plan = UpdateNode(node_type, uid, writer.audit(node_type, uid, changes),
                       connect=tuple(changing) if adding else (), disconnect=() if adding else tuple(changing),
                       projection=writer.projection)
-    rows = await writer.write(compile_update(plan, _audit_uid()), "uid")
+    rows = await writer.write(Audited(plan, _audit_uid()), "uid")
     return writer.shaped(rows[0])
 
 
@@ -241,7 +239,7 @@ async def delete_node(info: Any, node_type: NodeType, uid: str) -> dict[str, Any
     if current is None:
         raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
     plan = DeleteNode(node_type, uid, writer.audit(node_type, uid, {"before": current}))
-    rows = await writer.write(compile_delete(plan, _audit_uid()), "uid")
+    rows = await writer.write(Audited(plan, _audit_uid()), "uid")
     return {"uid": uid, "deleted": True, "relationshipsDeleted": rows[0]["relationships"]}
 
 

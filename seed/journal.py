@@ -30,7 +30,7 @@ from typing import Any
 from graph import transfer
 from graph.backend import Backend, Settings
 from graph.model import TYPES, relationship_endpoints
-from graph.plan import CompiledQuery
+from graph.bulk import BulkPlan
 
 VERSION = 1
 DIRECTORY = "imports"
@@ -68,8 +68,8 @@ class Target:
             f" (Neo4j database {self.neo4j_database!r})" if self.neo4j_database else "")
 
 
-def undo_query(step: Step) -> CompiledQuery:
-    """The statement for one undo step. JournalError for a step naming a label or relationship
+def undo_query(step: Step) -> BulkPlan:
+    """The plan for one undo step. JournalError for a step naming a label or relationship
     the model lacks: a journal is data read back from disk, never trusted as Cypher."""
     op = step.get("op")
     if op in ("delete_nodes", "restore_nodes"):

@@ -12,7 +12,7 @@ from graph.embedded import EmbeddedFalkorDB
 from graph.model import TYPES
 from graph.plan import CompiledQuery
 from graph.write_plan import Audit, CreateNode, LinkChange, UpdateNode
-from graph.writes import compile_create, compile_update
+from graph.cypher.writes import compile_create, compile_update
 from tests.conftest import GRAPH_COUNTS, scratch_graph, start_serve
 
 ZONE = TYPES["Zone"]

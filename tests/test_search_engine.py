@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.search import fold, fulltext_terms
+from graph.search import fold
+from graph.dialects.falkordb import fulltext_terms
 
 
 def test_english_and_pinyin_go_through_the_fulltext_index(gql):

@@ -77,7 +77,7 @@ def _serve_workers(args: argparse.Namespace, dev_mode: bool) -> int:
     database and loads the seed once; each worker attaches to it."""
     import uvicorn
 
-    from graph.embedded import EmbeddedFalkorDB
+    from graph.backend import start_engine
     from web.app import configure_logging
     from web.protocol import NoDelayH11Protocol
 
@@ -88,10 +88,7 @@ def _serve_workers(args: argparse.Namespace, dev_mode: bool) -> int:
     # This process owns the engine and restarts it if it dies; the workers attach to it, and
     # answer SERVICE_UNAVAILABLE while it is down (graph/embedded.py).
     configure_logging()
-    server = None if settings.database_url else EmbeddedFalkorDB(settings.data_dir)
-    if server:
-        server.start()
-        server.supervise()
+    server = start_engine(settings)
     try:
         _recover_before_serving(settings)
         if not args.no_seed:

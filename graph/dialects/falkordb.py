@@ -1,42 +1,88 @@
-"""FalkorDB DDL: range indexes and unique constraints through GRAPH.CONSTRAINT."""
+"""FalkorDB's dialect: its workarounds, full-text calls and DDL, and how a statement is sent.
+
+- Range comparisons on strings and enums go through toString(): FalkorDB 4.16's range index
+  on them answers <, <=, >, >= wrongly; no index serves toString(), so the answers are right.
+- Full-text: one RediSearch index per searched label on name and nameEn, queried with
+  `db.idx.fulltext.queryNodes` in RediSearch syntax (`p|pe|pei*`).
+- DDL: range indexes and uid uniqueness constraints (GRAPH.CONSTRAINT), then the full-text indexes.
+- Parameters travel in a `CYPHER name=value …` header in front of the statement.
+"""
 from __future__ import annotations
 
 import asyncio
 
+from falkordb.helpers import stringify_param_value
 from redis.exceptions import ResponseError
 
-from graph.model import NODE_TYPES
-
-# Properties that filters and sorts hit often, indexed where a type has them.
-INDEXED = ("name", "nameEn", "kind", "status", "category", "number")
-
-
-async def apply_schema(graph) -> None:
-    existing = await _existing_indexes(graph)
-    for node_type in NODE_TYPES:
-        wanted = ["uid"] + [p.name for p in node_type.stored_props if p.name in INDEXED]
-        missing = [p for p in wanted if (node_type.label, p) not in existing]
-        if missing:
-            await graph.create_node_range_index(node_type.label, *missing)
-    constrained = await _existing_unique(graph)
-    for node_type in NODE_TYPES:
-        if node_type.label not in constrained:
-            try:
-                await graph.create_node_unique_constraint(node_type.label, "uid")
-            except ResponseError as error:
-                if "already exists" not in str(error).lower():
-                    raise
-    await _wait_until_operational(graph)
-    await _fulltext_indexes(graph)
+from graph.dialects.base import Dialect
+from graph.model import NODE_TYPES, NodeType, Prop
+from graph.plan import CompiledQuery
 
 
-async def _fulltext_indexes(graph) -> None:
-    """Full-text indexes on name and nameEn, which search uses for English and pinyin."""
-    result = await graph.ro_query("CALL db.indexes() YIELD label, types RETURN label, types")
-    have = {label for label, types in result.result_set if any("FULLTEXT" in t for t in _flatten(types))}
-    for node_type in NODE_TYPES:
-        if node_type.writable and node_type.label not in have:
-            await graph.query(f"CALL db.idx.fulltext.createNodeIndex('{node_type.label}', 'name', 'nameEn')")
+def fulltext_terms(folded: str) -> str | None:
+    """The RediSearch query for a folded text, or None when it is not for the index
+    (graph/search.fulltext_words): `peide` → `p|pe|pei|peid|peide*`."""
+    from graph.search import fulltext_words
+
+    words = fulltext_words(folded)
+    return FalkorDialect().fulltext_query(*words) if words else None
+
+
+def quote_string(label: str) -> str:
+    """A label from the model as a string literal (procedure arguments take index names)."""
+    return "'" + label.replace("\\", "").replace("'", "") + "'"
+
+
+class FalkorDialect(Dialect):
+    name = "falkordb"
+
+    def range_ref(self, ref: str, prop: Prop) -> str:
+        return f"toString({ref})" if prop.text_ordered else ref
+
+    def fulltext_query(self, starts: list[str], prefix: str) -> str | None:
+        return "|".join([*starts, prefix + "*"])
+
+    def fulltext_source(self, node_type: NodeType, terms: str, var: str) -> str:
+        return f"CALL db.idx.fulltext.queryNodes({quote_string(node_type.label)}, {terms}) YIELD node AS {var}"
+
+    @staticmethod
+    def encode(query: CompiledQuery) -> str:
+        """The statement as GRAPH.QUERY takes it: the parameters in a header, values quoted by
+        the client's own (public) helper."""
+        if not query.params:
+            return query.text
+        for key in query.params:
+            if not key or "`" in key:  # the header cannot escape a backtick
+                raise ValueError(f"invalid parameter name {key!r}")
+        return "CYPHER " + "".join(f"`{k}`={stringify_param_value(v)} " for k, v in query.params.items()) + query.text
+
+    async def apply_schema(self, graph) -> None:
+        """Range indexes, uid uniqueness constraints (waiting until they hold) and full-text
+        indexes, each created only if missing. `graph`: the client's AsyncGraph."""
+        existing = await _existing_indexes(graph)
+        for node_type in NODE_TYPES:
+            missing = [p.name for p in self.indexed(node_type) if (node_type.label, p.name) not in existing]
+            if missing:
+                await graph.create_node_range_index(node_type.label, *missing)
+        constrained = await _existing_unique(graph)
+        for node_type in NODE_TYPES:
+            if node_type.label not in constrained:
+                try:
+                    await graph.create_node_unique_constraint(node_type.label, "uid")
+                except ResponseError as error:
+                    if "already exists" not in str(error).lower():
+                        raise
+        await _wait_until_operational(graph)
+        await self._fulltext_indexes(graph)
+
+    async def _fulltext_indexes(self, graph) -> None:
+        """Full-text indexes on name and nameEn, which search uses for English and pinyin."""
+        result = await graph.ro_query("CALL db.indexes() YIELD label, types RETURN label, types")
+        have = {label for label, types in result.result_set if any("FULLTEXT" in t for t in _flatten(types))}
+        for node_type in self.searched_types():
+            if node_type.label not in have:
+                await graph.query(f"CALL db.idx.fulltext.createNodeIndex({quote_string(node_type.label)}, "
+                                  "'name', 'nameEn')")
 
 
 def _flatten(types) -> list[str]:

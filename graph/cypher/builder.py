@@ -1,19 +1,23 @@
-"""The Cypher builder: renders query plans into one parameterised statement.
+"""The Cypher builder: expressions (patterns, predicates, parameters, projections) that the
+renderers in this package put together into one parameterised statement.
 
 Only the portable subset that Neo4j 5 and FalkorDB share is written: importing
 `CALL { WITH x ... }` subqueries, map projections, pattern predicates and
 `count(CASE ...)`. Labels, relationship types and property names come from the
-model; every value becomes a parameter.
+model; every value becomes a parameter. What differs by engine (range comparisons on text)
+is asked of the dialect the builder is given (graph/dialects/).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from graph.model import NODE_TYPES, NodeType, Prop, Rel
+from graph.model import AUDIT_ENTRY, NODE_TYPES, NodeType, Prop, Rel
 from graph.plan import (
-    And, Compare, CompiledQuery, ConnectionQuery, Cursor, Filter, NodeByUidQuery, Not, Or,
-    Projection, RelFilter, RelSelection, SortKey,
+    And, Compare, Cursor, Filter, Not, Or, Projection, RelFilter, RelSelection, SortKey,
 )
+
+if TYPE_CHECKING:
+    from graph.dialects.base import Dialect
 
 _COMPARISON = {"eq": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "in": "IN",
                "contains": "CONTAINS", "startsWith": "STARTS WITH", "endsWith": "ENDS WITH"}
@@ -25,31 +29,44 @@ def quote(identifier: str) -> str:
 
 
 RANGE_OPERATORS = ("lt", "lte", "gt", "gte")
+AUDIT_LABEL = quote(AUDIT_ENTRY.label)
 
 
 def prop_ref(var: str, prop: Prop) -> str:
     return f"{var}.{quote(prop.name)}"
 
 
-def range_ref(var: str, prop: Prop) -> str:
-    """A property for <, <=, >, >=. FalkorDB 4.16's range index on strings and enums gives wrong
-    answers, so those compare through toString(), which no index serves (a no-op on Neo4j)."""
-    if prop.type == "String" or prop.is_enum:
-        return f"toString({var}.{quote(prop.name)})"
-    return prop_ref(var, prop)
+def node(var: str, node_type: NodeType | None = None, props: str = "") -> str:
+    """A node pattern: `(var:Label {props})`; `props` is rendered `key: value` text."""
+    label = f":{quote(node_type.label)}" if node_type is not None else ""
+    return f"({var}{label}{' {' + props + '}' if props else ''})"
+
+
+def edge(rel: Rel, var: str = "") -> tuple[str, str]:
+    """The two halves of a relationship pattern seen from the field's own node."""
+    text = f"[{var}:{quote(rel.type)}]"
+    return ("-" + text, "->") if rel.direction == "OUT" else ("<-" + text, "-")
 
 
 def rel_pattern(source: str, rel: Rel, target_var: str, target: NodeType) -> str:
-    left, right = ("-", "->") if rel.direction == "OUT" else ("<-", "-")
-    return f"({source}){left}[:{quote(rel.type)}]{right}({target_var}:{quote(target.label)})"
+    left, right = edge(rel)
+    return f"({source}){left}{right}{node(target_var, target)}"
 
 
 class CypherBuilder:
-    """Collects parameters and fresh variable names while one statement is rendered."""
+    """Collects parameters and fresh variable names while one statement is rendered.
 
-    def __init__(self) -> None:
+    `dialect` (graph/dialects/) makes the engine's choices; None renders the portable base."""
+
+    def __init__(self, dialect: "Dialect | None" = None) -> None:
         self.params: dict[str, Any] = {}
         self._count = 0
+        self.dialect = dialect
+
+    def range_ref(self, var: str, prop: Prop) -> str:
+        """`var.prop` as the left side of <, <=, >, >=, as the dialect compares it."""
+        ref = prop_ref(var, prop)
+        return self.dialect.range_ref(ref, prop) if self.dialect is not None else ref
 
     def param(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -110,7 +127,7 @@ class CypherBuilder:
         if op == "isNull":
             return f"{ref} IS NULL" if value else f"{ref} IS NOT NULL"
         if op in RANGE_OPERATORS:
-            ref = range_ref(var, prop)
+            ref = self.range_ref(var, prop)
         test = f"{ref} {_COMPARISON[op]} {self.param(value)}"
         if negated and not prop.required:  # absent: false, so that NOT makes it true
             return f"({prop_ref(var, prop)} IS NOT NULL AND {test})"
@@ -263,7 +280,7 @@ class CypherBuilder:
         def after_from(i: int) -> str:
             key, value = sort[i], cursor.values[i]
             ref = prop_ref(var, key.prop)
-            ranged = range_ref(var, key.prop)
+            ranged = self.range_ref(var, key.prop)
             last = i == len(sort) - 1
             rest = "false" if last else after_from(i + 1)
             if value is None:
@@ -314,13 +331,9 @@ def path_steps(rf: RelFilter) -> list[tuple[Rel, NodeType, list[Compare]]] | Non
     return steps
 
 
-# Equality on these picks out one node (uid) or a few; on an enum or Boolean, a large share.
-IDENTIFYING = {"uid": 2, "name": 1, "nameEn": 1, "number": 1}
-
-
 def _selectivity(compares: list) -> int:
-    return max((IDENTIFYING.get(c.prop.name, 0) for c in compares if c.op == "eq" and c.prop.pattern is None),
-               default=0)
+    """How few nodes the equalities pick out (graph/model.Prop.identifying)."""
+    return max((c.prop.identifying for c in compares if c.op == "eq" and c.prop.pattern is None), default=0)
 
 
 def _split_plain(where: Filter | None) -> tuple[list[Filter], list[Filter]]:
@@ -340,52 +353,3 @@ def _needs_subquery(where: Filter) -> bool:
     if isinstance(where, Not):
         return _needs_subquery(where.part)
     return False
-
-
-def compile_connection(query: ConnectionQuery) -> CompiledQuery:
-    """One statement for a root connection: the page (when limit > 0) and the total."""
-    b = CypherBuilder()
-    want_page = query.limit > 0
-    if query.want_total and not want_page:
-        return CompiledQuery(" ".join(b.filtered_match("n", query.node_type, query.where))
-                             + "\nRETURN count(n) AS total", b.params)
-    if query.want_total and query.where is not None:
-        # Filter once, count the matches, and page through them: a filtered count run
-        # separately would repeat the whole match (city scale: contract 02 ~2× the work).
-        lines = b.filtered_match("this", query.node_type, query.where)
-        lines += ["WITH collect(this) AS matched",
-                  "CALL { WITH matched UNWIND matched AS this"]
-        lines += _page(b, query, "WITH this WHERE " + b.after("this", query.sort, query.after) if query.after else None)
-        lines += ["RETURN page }", "RETURN page, size(matched) AS total"]
-        return CompiledQuery("\n".join(lines), b.params)
-    extra = b.after("this", query.sort, query.after) if query.after else None
-    lines = b.filtered_match("this", query.node_type, query.where, extra) + _page(b, query, None)
-    if query.want_total:  # unfiltered: the engine counts a label without visiting it
-        counted = " ".join(b.filtered_match("n", query.node_type, None))
-        lines.append(f"CALL {{ {counted} RETURN count(n) AS total }}")
-    lines.append("RETURN page" + (", total" if query.want_total else ""))
-    return CompiledQuery("\n".join(lines), b.params)
-
-
-def _page(b: CypherBuilder, query: ConnectionQuery, cursor_filter: str | None) -> list[str]:
-    """Order, limit, project, and collect the nodes into `page`. The projection includes the
-    sort properties (the planner adds them), so each node's cursor comes from the node itself."""
-    lines = [cursor_filter] if cursor_filter else []
-    order = b.order_by("this", query.sort)
-    lines.append("WITH this" + order + f" LIMIT {b.param(query.limit)}")
-    batched, done = b.batched_selections("this", query.projection, order)
-    calls: list[str] = []
-    node = b.projection("this", query.projection, calls, done)
-    lines += batched + calls
-    lines.append(f"WITH collect({node}) AS page")
-    return lines
-
-
-def compile_node_by_uid(query: NodeByUidQuery) -> CompiledQuery:
-    b = CypherBuilder()
-    lines = [f"MATCH (this:{quote(query.node_type.label)}) WHERE this.uid = {b.param(query.uid)}"]
-    calls: list[str] = []
-    node = b.projection("this", query.projection, calls)
-    lines += calls
-    lines.append(f"RETURN {node} AS node LIMIT 1")
-    return CompiledQuery("\n".join(lines), b.params)

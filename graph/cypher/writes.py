@@ -1,4 +1,4 @@
-"""Write statements: each plan becomes ONE statement, so each write is atomic on
+"""Write plans rendered (graph/write_plan.py): each plan becomes ONE statement, so each write is atomic on
 FalkorDB (which has no multi-statement transactions) as well as on Neo4j.
 
 Guards come before any write and are counts, so a failed guard leaves zero rows and
@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.cypher import CypherBuilder, quote
-from graph.model import AUDIT_ENTRY, NODE_TYPES, NodeType, Rel
+from graph.cypher.builder import AUDIT_LABEL, CypherBuilder, quote
+from graph.cypher.registry import renders
+from graph.model import NODE_TYPES, Rel
 from graph.plan import CompiledQuery, Projection
-from graph.write_plan import Audit, CreateNode, DeleteNode, LinkChange, UpdateNode
-
-AUDIT_LABEL = quote(AUDIT_ENTRY.label)
+from graph.write_plan import Audit, Audited, CreateNode, DeleteNode, LinkChange, Precheck, UpdateNode
 
 
 def _link(a: str, rel: Rel, b: str, edge: str = "") -> str:
@@ -24,14 +23,14 @@ def _link(a: str, rel: Rel, b: str, edge: str = "") -> str:
 
 
 class _WriteBuilder(CypherBuilder):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, dialect=None) -> None:
+        super().__init__(dialect)
         self.carry: list[str] = []
 
     def with_carry(self, *extra: str) -> str:
         return "WITH " + ", ".join([*self.carry, *extra])
 
-    def gather_targets(self, link: LinkChange, node_type: NodeType, self_var: str | None) -> tuple[list[str], str]:
+    def gather_targets(self, link: LinkChange, node_type, self_var: str | None) -> tuple[list[str], str]:
         """Collect the link's targets into a list variable; stop unless all exist and
         none is already taken by another node on a single-valued side."""
         t, targets = self.var("t"), self.var("targets")
@@ -76,8 +75,15 @@ def uid_owners(uid_param: str) -> str:
     return "CALL { " + " UNION ALL ".join(parts) + " }"
 
 
-def compile_create(plan: CreateNode, audit_uid: str) -> CompiledQuery:
-    b = _WriteBuilder()
+@renders(Audited)
+def compile_audited(plan: Audited, dialect=None) -> CompiledQuery:
+    """A mutation with the uid of its audit entry: create, update or delete."""
+    renderer = {CreateNode: compile_create, UpdateNode: compile_update, DeleteNode: compile_delete}[type(plan.change)]
+    return renderer(plan.change, plan.audit_uid, dialect)
+
+
+def compile_create(plan: CreateNode, audit_uid: str, dialect=None) -> CompiledQuery:
+    b = _WriteBuilder(dialect)
     label = quote(plan.node_type.label)
     lines = [uid_owners(b.param(plan.props["uid"])), "WITH count(owner) AS duplicates WHERE duplicates = 0"]
     b.carry.append("duplicates")
@@ -94,8 +100,8 @@ def compile_create(plan: CreateNode, audit_uid: str) -> CompiledQuery:
     return CompiledQuery("\n".join(lines), b.params)
 
 
-def compile_update(plan: UpdateNode, audit_uid: str) -> CompiledQuery:
-    b = _WriteBuilder()
+def compile_update(plan: UpdateNode, audit_uid: str, dialect=None) -> CompiledQuery:
+    b = _WriteBuilder(dialect)
     label = quote(plan.node_type.label)
     guards = "".join(f" AND n.{quote(k)} IS NULL" if v is None else f" AND n.{quote(k)} = {b.param(v)}"
                      for k, v in plan.expect.items())
@@ -132,8 +138,8 @@ def compile_update(plan: UpdateNode, audit_uid: str) -> CompiledQuery:
     return CompiledQuery("\n".join(lines), b.params)
 
 
-def compile_delete(plan: DeleteNode, audit_uid: str) -> CompiledQuery:
-    b = _WriteBuilder()
+def compile_delete(plan: DeleteNode, audit_uid: str, dialect=None) -> CompiledQuery:
+    b = _WriteBuilder(dialect)
     lines = [
         f"MATCH (n:{quote(plan.node_type.label)}) WHERE n.uid = {b.param(plan.uid)}",
         "OPTIONAL MATCH (n)-[r]-() WITH n, count(r) AS relationships",
@@ -144,11 +150,12 @@ def compile_delete(plan: DeleteNode, audit_uid: str) -> CompiledQuery:
     return CompiledQuery("\n".join(lines), b.params)
 
 
-def compile_precheck(node_type: NodeType, uid: str, links: tuple[LinkChange, ...],
-                     exclude_self: bool) -> CompiledQuery:
+@renders(Precheck)
+def compile_precheck(plan: Precheck, dialect=None) -> CompiledQuery:
     """One read for validation: the node as it is, which link targets exist, and which
     targets are already taken by another node on a single-valued side."""
-    b = CypherBuilder()
+    node_type, uid, links, exclude_self = plan.node_type, plan.uid, plan.links, plan.exclude_self
+    b = CypherBuilder(dialect)
     label = quote(node_type.label)
     uid_param = b.param(uid)
     lines = [uid_owners(uid_param), "WITH collect(owner) AS owners",
