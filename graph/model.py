@@ -27,7 +27,12 @@ ENUMS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-SCALARS = ("String", "Int", "Float", "Boolean")
+# Each scalar and the Python type its values have (graph/validation.py checks values against
+# these; Strawberry's inputs and the seed loader use them too).
+PYTHON_TYPES: dict[str, type] = {"String": str, "Int": int, "Float": float, "Boolean": bool}
+SCALARS = tuple(PYTHON_TYPES)
+# The Python values a scalar accepts: an Int is a Float too.
+ACCEPTED_TYPES: dict[str, type | tuple[type, ...]] = {**PYTHON_TYPES, "Float": (int, float)}
 
 
 @dataclass(frozen=True)
@@ -332,6 +337,19 @@ def fields_of(label: str, rel_type: str, direction: str, other: str) -> list[Rel
 def reverse_rels(node_type: NodeType, rel: Rel) -> list[Rel]:
     """The target type's fields for the same relationship, seen from its other end."""
     return fields_of(rel.target, rel.type, "IN" if rel.direction == "OUT" else "OUT", node_type.name)
+
+
+def reverse_is_single(node_type: NodeType, rel: Rel) -> bool:
+    """Is the same relationship single-valued when seen from the target's side (one lead per
+    zone: each organisation field `leads` is a list, but Zone.lead is single)?"""
+    return any(r.single for r in reverse_rels(node_type, rel))
+
+
+def single_sides(triple: tuple[str, str, str]) -> tuple[bool, bool]:
+    """Is the relationship (from label, type, to label) single-valued at its start node, at its end?"""
+    source, rel_type, target = triple
+    return (any(r.single for r in fields_of(source, rel_type, "OUT", target)),
+            any(r.single for r in fields_of(target, rel_type, "IN", source)))
 
 
 def is_managed(node_type: NodeType, rel: Rel) -> bool:

@@ -5,7 +5,7 @@ from typing import Any
 
 from graph.filters import MATCH_ALL, normalise, size as filter_size
 from graph.limits import MAX_FILTER_DEPTH, MAX_FILTER_TESTS
-from graph.model import TYPES, NodeType
+from graph.model import ACCEPTED_TYPES, TYPES, NodeType
 from graph.validation import INT_MAX, INT_MIN
 from graph.plan import (
     And, Compare, ConnectionQuery, Cursor, Filter, Not, Or, Projection, RelFilter,
@@ -18,7 +18,7 @@ from resolvers.values import check_text
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
-_VALUE_TYPES = {"String": str, "Int": int, "Float": (int, float), "Boolean": bool}
+_VALUE_TYPES = ACCEPTED_TYPES
 
 
 def build_filter(node_type: NodeType, where: dict[str, Any] | None, path: str) -> Filter | None:

@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import Any
 
-from graph.model import TYPES, NodeType, Rel, is_managed, reverse_rels
+from graph.model import TYPES, NodeType, Rel, is_managed, reverse_is_single, reverse_rels
 from graph.plan import NodeByUidQuery, Projection
 from graph.write_plan import Audit, Audited, CreateNode, DeleteNode, LinkChange, Precheck, UpdateNode
 from resolvers.actor import actor_of
@@ -23,11 +23,6 @@ from resolvers.selection import SelectionReader
 from resolvers.shaping import Shaped, node_plan, shape_node
 from resolvers.values import check_prop_value, check_record, check_text
 from graph.write_plan import utc_now
-
-def reverse_is_single(node_type: NodeType, rel: Rel) -> bool:
-    """Is the same relationship single-valued when seen from the target's side?"""
-    return any(not r.many for r in reverse_rels(node_type, rel))
-
 
 def reverse_field(node_type: NodeType, rel: Rel) -> str:
     return next((r.name for r in reverse_rels(node_type, rel)), rel.type)

@@ -6,7 +6,7 @@ from typing import Optional
 
 import strawberry
 
-from graph.model import ENUMS
+from graph.model import ENUMS, PYTHON_TYPES
 
 
 @strawberry.enum(description="Sort order.")
@@ -101,5 +101,5 @@ SCALAR_FILTERS: dict[str, type] = {
 }
 
 SCALAR_TYPES: dict[str, type] = {
-    "String": str, "Int": int, "Float": float, "Boolean": bool, **ENUM_TYPES,
+    **PYTHON_TYPES, **ENUM_TYPES,
 }

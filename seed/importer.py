@@ -19,7 +19,7 @@ from pathlib import Path
 from graph import transfer
 from graph.backend import Backend
 from graph.loading import batches, merge_relationships_query
-from graph.model import TYPES, fields_of
+from graph.model import TYPES, single_sides
 from graph.validation import actor_problem
 from graph.write_plan import Audit, utc_now
 from seed.journal import Journal, Step, Target, committed, undo
@@ -62,13 +62,6 @@ class ImportReport:
     @property
     def rows_to_write(self) -> int:
         return sum(f.created + f.updated for f in self.files)
-
-
-def _single_sides(triple: tuple[str, str, str]) -> tuple[bool, bool]:
-    """Is the relationship single-valued at its start node, at its end node?"""
-    source, rel_type, target = triple
-    return (any(not r.many for r in fields_of(source, rel_type, "OUT", target)),
-            any(not r.many for r in fields_of(target, rel_type, "IN", source)))
 
 
 class Importer:
@@ -157,7 +150,7 @@ class Importer:
             await self._check_cardinality(f)
 
     async def _check_cardinality(self, f: RelationshipFile) -> None:
-        at_start, at_end = _single_sides(f.triple)
+        at_start, at_end = single_sides(f.triple)
         for single, index, column, query in ((at_start, 0, "from", transfer.other_links_from),
                                              (at_end, 1, "to", transfer.other_links_to)):
             if not single:

@@ -21,14 +21,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from graph.model import ENUMS, NODE_TYPES, TYPES, NodeType, relationship_endpoints
+from graph.model import ENUMS, NODE_TYPES, PYTHON_TYPES, TYPES, NodeType, relationship_endpoints, single_sides
 
 DEFAULT_SEED_DIR: Path = Path(__file__).resolve().parent / "data"
 
 # Lower-case slug with a prefix naming the kind of thing: town-zumiao, grid-001, ...
 UID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 
-_SCALAR_TYPES: dict[str, type] = {"String": str, "Int": int, "Float": float, "Boolean": bool}
+_SCALAR_TYPES: dict[str, type] = PYTHON_TYPES
 
 
 class SeedError(ValueError):
@@ -74,18 +74,9 @@ def _build_validators() -> dict[str, type[BaseModel]]:
 
 
 def _cardinalities() -> tuple[set[Triple], set[Triple]]:
-    """Triples that are single-valued at their start node, and at their end node."""
-    single_out: set[Triple] = set()
-    single_in: set[Triple] = set()
-    for node_type in NODE_TYPES:
-        for rel in node_type.rels:
-            if rel.many:
-                continue
-            if rel.direction == "OUT":
-                single_out.add((node_type.label, rel.type, rel.target))
-            else:
-                single_in.add((rel.target, rel.type, node_type.label))
-    return single_out, single_in
+    """Triples that are single-valued at their start node, and at their end node (graph/model.single_sides)."""
+    triples = relationship_endpoints()
+    return ({t for t in triples if single_sides(t)[0]}, {t for t in triples if single_sides(t)[1]})
 
 
 _VALIDATORS = _build_validators()
