@@ -169,7 +169,8 @@ class CypherBuilder:
         required = [p for p in plain if isinstance(p, Compare) and p.prop.pattern is not None
                     and p.op == "eq" and p.value is True]
         plain = [p for p in plain if p not in chains and p not in required]
-        lines, bound = self._anchor(var, plain, chains, carry)
+        anchors = self.dialect is not None and self.dialect.anchors_on_identifying_nodes
+        lines, bound = self._anchor(var, plain, chains, carry) if anchors else ([], {})
         paths = [self._path_pattern(var, c, bound.get(i)) for i, c in enumerate(chains)]
         paths += [c.prop.pattern.format(n=var) for c in required]
         labelled = f"({var}:{quote(node_type.label)})"
@@ -219,11 +220,14 @@ class CypherBuilder:
 
     def batched_selections(self, var: str, projection: Projection, order: str) -> tuple[list[str], dict[str, str]]:
         """A page's plain relationship fields (no filter, order or limit) for all its rows at
-        once: OPTIONAL MATCH, then collect per row. FalkorDB runs a CALL once per row, a
-        traversal per row (bench, 100 zones' organisations at city scale: 2.6 → 0.8 ms).
-        Aggregating loses the page's order, so `order` (an ORDER BY clause) restores it."""
+        once, when the dialect batches them: OPTIONAL MATCH, then collect per row. FalkorDB runs
+        a CALL once per row, a traversal per row (bench, 100 zones' organisations at city scale:
+        2.6 → 0.8 ms). Aggregating loses the page's order, so `order` (an ORDER BY clause)
+        restores it. Without batching, every field is a CALL (`projection`)."""
         lines: list[str] = []
         done: dict[str, str] = {}
+        if self.dialect is None or not self.dialect.batches_relationship_fields:
+            return lines, done
         for sel in projection.rels:
             if sel.where is not None or sel.sort or sel.limit is not None:
                 continue

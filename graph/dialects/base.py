@@ -11,6 +11,12 @@ from graph.plan import CompiledQuery
 
 class Dialect:
     name = "portable"
+    # Match first the related node an identifying equality picks out, then the root from it
+    # (CypherBuilder._anchor), for planners that would otherwise start from a weaker index.
+    anchors_on_identifying_nodes = False
+    # Fetch a page's plain relationship fields with one OPTIONAL MATCH each for all its rows,
+    # instead of a CALL per row (CypherBuilder.batched_selections).
+    batches_relationship_fields = False
 
     def render(self, plan: Any) -> CompiledQuery:
         """The statement for a plan (graph/plan.py, write_plan.py, statistics.py, traversal.py,

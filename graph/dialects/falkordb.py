@@ -1,5 +1,6 @@
 """FalkorDB's dialect: its workarounds, full-text calls and DDL, and how a statement is sent.
 
+- Anchoring and batching (graph/dialects/base.py): its planner needs both.
 - Range comparisons on strings and enums go through toString(): FalkorDB 4.16's range index
   on them answers <, <=, >, >= wrongly; no index serves toString(), so the answers are right.
 - Full-text: one RediSearch index per searched label on name and nameEn, queried with
@@ -35,6 +36,10 @@ def quote_string(label: str) -> str:
 
 class FalkorDialect(Dialect):
     name = "falkordb"
+    # Left to itself FalkorDB starts from any indexed equality, enum ones included (city scale:
+    # 1,964 villages walked to find Nanzhuang's 18; 7 → 0.3 ms), and runs a CALL once per row.
+    anchors_on_identifying_nodes = True
+    batches_relationship_fields = True
 
     def range_ref(self, ref: str, prop: Prop) -> str:
         return f"toString({ref})" if prop.text_ordered else ref

@@ -1,7 +1,9 @@
 """Neo4j 5's dialect: uniqueness constraints, range and full-text indexes (all IF NOT EXISTS),
 and full-text search through `db.index.fulltext.queryNodes`.
 
-Range comparisons need no workaround here: the plain property keeps its index.
+Range comparisons need no workaround here: the plain property keeps its index. Neither
+anchoring nor batching is rendered: Neo4j's cost-based planner picks the start node and runs
+relationship fields as correlated subqueries well.
 The full-text indexes use Lucene's `standard-no-stop-words` analyzer: ASCII words are split and
 lower-cased as RediSearch splits them on FalkorDB, and, as there, no stop words are left out
 (`cjk` and `english` drop `and`, `for`, `of`…, which FalkorDB 4.16 finds), so the candidates, and
