@@ -37,6 +37,10 @@ class Backend(Protocol):
     async def write(self, query: Any) -> list[dict[str, Any]]:
         """Run a plan or statement that may write, as one transaction."""
 
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """A block whose writes are one transaction where the engine has them (Neo4j: committed
+        at the end, rolled back if the block raises); on FalkorDB each write stays atomic alone."""
+
     async def apply_schema(self) -> None:
         """Create the uid constraints and indexes the queries need (idempotent)."""
 

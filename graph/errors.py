@@ -15,6 +15,13 @@ class DatabaseError(RuntimeError):
     """A statement the engine refused; the message is the engine's."""
 
 
+class ConstraintViolation(DatabaseError):
+    """The engine refused a write that would break a uniqueness constraint. Recognised by the
+    driver's error class (Neo4j: Neo.ClientError.Schema.ConstraintValidationFailed), never by
+    message text. Writes check uniqueness in the statement itself (graph/writes.py), so this
+    reaches a client only when two transactions race on Neo4j; FalkorDB runs one write at a time."""
+
+
 class QueryTimeout(DatabaseError):
     """The engine stopped a read that ran past the read timeout."""
 

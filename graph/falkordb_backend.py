@@ -133,6 +133,12 @@ class FalkorBackend:
         else:
             self.outages.success()
 
+    @contextlib.asynccontextmanager
+    async def transaction(self):
+        """FalkorDB has no transaction over several statements: each write inside the block is
+        atomic on its own and stays even if the block raises (imports keep a journal to undo)."""
+        yield
+
     async def apply_schema(self) -> None:
         async with self._unreachable_is_unavailable():
             await self.dialect.apply_schema(self.graph)

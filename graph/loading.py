@@ -35,18 +35,19 @@ async def load_graph(backend: Backend, nodes: dict[str, list[dict[str, Any]]],
                      progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Write nodes, then relationships; `progress` is told how many rows each batch wrote."""
     totals = {"nodes": 0, "relationships": 0}
-    for label, rows in nodes.items():
-        for batch in batches(rows, BATCH_SIZE):
-            await backend.write(merge_nodes_query(label, batch))
-            totals["nodes"] += len(batch)
-            if progress:
-                progress(len(batch))
-    for (source, rel_type, target), pairs in relationships.items():
-        for batch in batches([list(p) for p in pairs], BATCH_SIZE):
-            await backend.write(merge_relationships_query(source, rel_type, target, batch))
-            totals["relationships"] += len(batch)
-            if progress:
-                progress(len(batch))
+    async with backend.transaction():  # one transaction where the engine has them (Neo4j)
+        for label, rows in nodes.items():
+            for batch in batches(rows, BATCH_SIZE):
+                await backend.write(merge_nodes_query(label, batch))
+                totals["nodes"] += len(batch)
+                if progress:
+                    progress(len(batch))
+        for (source, rel_type, target), pairs in relationships.items():
+            for batch in batches([list(p) for p in pairs], BATCH_SIZE):
+                await backend.write(merge_relationships_query(source, rel_type, target, batch))
+                totals["relationships"] += len(batch)
+                if progress:
+                    progress(len(batch))
     return totals
 
 

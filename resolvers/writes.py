@@ -12,6 +12,7 @@ import time
 import uuid
 from typing import Any
 
+from graph.errors import ConstraintViolation
 from graph.model import TYPES, NodeType, Rel, is_managed, reverse_is_single, reverse_rels
 from graph.plan import NodeByUidQuery, Projection
 from graph.write_plan import Audit, Audited, CreateNode, DeleteNode, LinkChange, Precheck, UpdateNode
@@ -83,10 +84,8 @@ class Writer:
         started = time.perf_counter()
         try:
             rows = await self.context["backend"].write(query)
-        except Exception as error:  # the engine's own guard: a uniqueness constraint
-            if "constraint" in str(error).lower():
-                raise conflict(path, "already exists (a concurrent write took it); nothing was written") from None
-            raise
+        except ConstraintViolation:  # the engine's own guard, when two writes race
+            raise conflict(path, "already exists (a concurrent write took it); nothing was written") from None
         finally:
             if self.context.get("query_log") is not None:
                 self.context["query_log"].record(self.context["backend"].dialect.render(query), started)

@@ -212,14 +212,18 @@ class Importer:
         except OSError as error:
             raise ImportFailed(f"cannot write the import journal, so nothing was written: {error}") from error
         try:
-            for query, size, steps in self._statements(node_plans, rel_plans):
-                journal.record(steps)  # durable before the batch it undoes is written
-                _crash_point(f"journalled:{len(journal.batches)}")
-                await self._write_plan(query)
-                _crash_point(f"batch:{len(journal.batches)}")
-                self.progress(size)
-            _crash_point("audit:before")
-            await self._write_plan(transfer.record_audit(self._audit().properties(audit_uid)))
+            # One transaction on Neo4j (nothing is seen before the audit entry commits, and a
+            # failure or a dead process leaves nothing); on FalkorDB each batch commits alone
+            # and the journal undoes them. The journal is kept on both: recovery is the same.
+            async with self.backend.transaction():
+                for query, size, steps in self._statements(node_plans, rel_plans):
+                    journal.record(steps)  # durable before the batch it undoes is written
+                    _crash_point(f"journalled:{len(journal.batches)}")
+                    await self._write_plan(query)
+                    _crash_point(f"batch:{len(journal.batches)}")
+                    self.progress(size)
+                _crash_point("audit:before")
+                await self._write_plan(transfer.record_audit(self._audit().properties(audit_uid)))
             _crash_point("audit:after")
         except Exception as error:
             await self._roll_back(journal, error)

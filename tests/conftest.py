@@ -1,12 +1,15 @@
-"""Shared fixtures: a real embedded FalkorDB, the seed graph in it, and a real
-`dangjian serve` process answering HTTP on a free loopback port."""
+"""Shared fixtures: the engines (a real embedded FalkorDB and real local Neo4j servers, see
+tests/engines.py), the seed graph in each, and a real `dangjian serve` process answering HTTP on a
+free loopback port. `--backend falkordb|neo4j|all` picks the engines (default all)."""
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -14,9 +17,9 @@ import httpx
 import pytest
 
 from graph.embedded import EmbeddedFalkorDB
-from graph.falkordb_backend import FalkorBackend
 from graph.plan import CompiledQuery
 from seed.load import seed_database
+from tests.engines import FalkorTestEngine, Neo4jTestEngine, chosen_engines
 
 # Every server the tests start checks each shaped response against the schema's output types
 # (schema/execution.py): a wrong value fails the test instead of reaching a client.
@@ -31,10 +34,16 @@ GRAPH_COUNTS = CompiledQuery(
     "MATCH (n) WITH count(n) AS nodes OPTIONAL MATCH ()-[r]->() RETURN nodes, count(r) AS rels")
 
 
+def pytest_generate_tests(metafunc):
+    if "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", chosen_engines(metafunc.config), indirect=True, scope="session")
+
+
 @contextlib.asynccontextmanager
-async def scratch_graph(server: EmbeddedFalkorDB, name: str, seeded: bool = True):
-    """A graph of its own on the session's server, for tests that write; cleared afterwards."""
-    backend = await FalkorBackend.connect(name, unix_socket_path=str(server.socket_path))
+async def scratch_graph(engine, name: str, seeded: bool = True):
+    """A graph of its own on the engine, for tests that write; cleared afterwards."""
+    engine.acquire(name)
+    backend = await engine.connect(name)
     try:
         await backend.clear()
         await backend.apply_schema()
@@ -42,8 +51,11 @@ async def scratch_graph(server: EmbeddedFalkorDB, name: str, seeded: bool = True
             await seed_database(backend)
         yield backend
     finally:
-        await backend.clear()
-        await backend.client.connection.aclose()
+        try:
+            await backend.clear()
+            await backend.close()
+        finally:
+            engine.release(name)
 
 
 def free_port(below: int = 65536) -> int:
@@ -76,25 +88,61 @@ def falkordb_server(data_dir):
 
 
 @pytest.fixture(scope="session")
-async def backend(falkordb_server):
-    """The seeded test graph, over RESP. Tests that write use their own graph names."""
-    backend = await FalkorBackend.connect(TEST_GRAPH, unix_socket_path=str(falkordb_server.socket_path))
+def neo4j_engine(tmp_path_factory, data_dir):
+    """Local Neo4j servers (tests/engines.py): two started at once, more on demand. Their stores
+    live in /dev/shm when there is one: a commit's fsync there is free, and the suite commits
+    thousands of times (a seed load takes 2.5 s instead of 8)."""
+    shm = Path("/dev/shm")
+    root = Path(tempfile.mkdtemp(prefix="dangjian-neo4j-", dir=shm)) if shm.is_dir() else tmp_path_factory.mktemp("neo4j")
+    engine = Neo4jTestEngine(root, data_dir)
+    try:
+        engine.start(2)
+        yield engine
+    finally:
+        engine.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def engine(request, data_dir):
+    """The engine this test runs on (parametrised: see pytest_generate_tests)."""
+    if request.param == "neo4j":
+        return request.getfixturevalue("neo4j_engine")
+    return FalkorTestEngine(request.getfixturevalue("falkordb_server"), data_dir)
+
+
+@pytest.fixture(scope="session")
+async def backend(engine):
+    """The seeded test graph. Tests that write use their own graph names."""
+    backend = await engine.connect(TEST_GRAPH)
     await backend.clear()
     await backend.apply_schema()
     await seed_database(backend)
     yield backend
-    await backend.client.connection.aclose()
+    await backend.close()
+
+
+def cli_env(engine, graph: str, **extra: str) -> dict[str, str]:
+    """The environment of a `dangjian` subprocess (seed, import, export) that works on `graph` on
+    `engine`."""
+    env = {**os.environ}
+    env.pop("DANGJIAN_DATABASE_URL", None)
+    return {**env, **engine.env(graph), **extra}
 
 
 def start_serve(data_dir: Path, *args: str, graph: str | None = None, timeout: float = 120,
-                env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+                env: dict[str, str] | None = None, engine=None) -> tuple[subprocess.Popen, str]:
     """`dangjian serve` in a subprocess on a free port, once /healthz answers; its output
-    goes to data_dir/serve.log, which a start-up failure quotes."""
+    goes to data_dir/serve.log, which a start-up failure quotes. With an `engine`, it serves
+    `graph` there; without, it starts (or attaches to) the embedded FalkorDB of data_dir."""
     port = free_port()
-    env = {**os.environ, **(env or {}), "DANGJIAN_DATA_DIR": str(data_dir)}
+    extra, env = env or {}, {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir)}
     env.pop("DANGJIAN_DATABASE_URL", None)
     if graph:
         env["DANGJIAN_GRAPH"] = graph
+    if engine is not None:
+        env.update(engine.env(graph))
+    env.update(extra)
     log_path = data_dir / "serve.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
@@ -115,11 +163,11 @@ def start_serve(data_dir: Path, *args: str, graph: str | None = None, timeout: f
 
 
 @contextlib.asynccontextmanager
-async def served_scratch_graph(server: EmbeddedFalkorDB, data_dir: Path, name: str, *serve_args: str):
+async def served_scratch_graph(engine, data_dir: Path, name: str, *serve_args: str):
     """`dangjian serve` on a seeded scratch graph of its own (its writes vanish with it); yields
     the base URL."""
-    async with scratch_graph(server, name):
-        process, url = start_serve(data_dir, "--no-seed", *serve_args, graph=name)
+    async with scratch_graph(engine, name):
+        process, url = start_serve(data_dir, "--no-seed", *serve_args, graph=name, engine=engine)
         try:
             yield url
         finally:
@@ -128,9 +176,9 @@ async def served_scratch_graph(server: EmbeddedFalkorDB, data_dir: Path, name: s
 
 
 @pytest.fixture(scope="session")
-def server(backend, data_dir):
-    """`dangjian serve --dev` in a subprocess, attached to the session's FalkorDB."""
-    process, url = start_serve(data_dir, "--dev", "--no-seed", graph=TEST_GRAPH)
+def server(backend, engine, data_dir):
+    """`dangjian serve --dev` in a subprocess, serving the session's seeded graph."""
+    process, url = start_serve(data_dir, "--dev", "--no-seed", graph=TEST_GRAPH, engine=engine)
     yield url
     process.terminate()
     process.wait(30)

@@ -19,9 +19,9 @@ ZONE = "query($u: String!) { zones(where: { uid: { eq: $u } }) { totalCount } }"
 
 
 @pytest.fixture(scope="module")
-async def client(falkordb_server, data_dir):
+async def client(engine, data_dir):
     """A client of `dangjian serve` on a seeded scratch graph (its writes vanish with it)."""
-    async with served_scratch_graph(falkordb_server, data_dir, f"{TEST_GRAPH}_actor") as url:
+    async with served_scratch_graph(engine, data_dir, f"{TEST_GRAPH}_actor") as url:
         with httpx.Client(base_url=url, timeout=30) as http:
             yield http
 

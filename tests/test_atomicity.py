@@ -20,8 +20,8 @@ COUNTS = GRAPH_COUNTS
 
 
 @pytest.fixture
-async def scratch(falkordb_server):
-    async with scratch_graph(falkordb_server, "atomicity_test") as backend:
+async def scratch(engine):
+    async with scratch_graph(engine, "atomicity_test") as backend:
         yield backend
 
 

@@ -75,5 +75,6 @@ async def test_an_error_while_running_is_raised(backend):
     from graph.errors import DatabaseError
     from graph.plan import CompiledQuery
 
-    with pytest.raises(DatabaseError, match="(?i)division by zero"):
+    # The engine's own words, kept for the log: FalkorDB's message, Neo4j's code and message.
+    with pytest.raises(DatabaseError, match="(?i)division by zero|ArithmeticError: / by zero"):
         await backend.read(CompiledQuery("UNWIND [1, 0] AS x RETURN 1 / x AS y"))

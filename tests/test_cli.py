@@ -68,9 +68,9 @@ def test_only_the_server_has_a_read_timeout(tmp_path, monkeypatch):
     assert _settings(args).read_timeout_ms == 0
 
 
-def test_healthz_reports_the_backend_and_node_count(server):
+def test_healthz_reports_the_backend_and_node_count(server, engine):
     body = httpx.get(server + "/healthz").json()
-    assert body["status"] == "ok" and body["backend"] == "falkordb"
+    assert body["status"] == "ok" and body["backend"] == engine.name
     assert body["nodes"] == sum(len(rows) for rows in read_seed().nodes.values())
 
 
@@ -161,23 +161,16 @@ STATE = CompiledQuery("OPTIONAL MATCH (t:Town {uid: 'town-extra'}) WITH count(t)
                       "OPTIONAL MATCH (a:AuditEntry) RETURN extra, count(a) AS audit")
 
 
-def _reset_env(data_dir):
-    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir), "DANGJIAN_GRAPH": RESET_GRAPH}
-    env.pop("DANGJIAN_DATABASE_URL", None)
-    return env
-
-
-async def test_seed_reset_asks_and_keeps_the_audit_trail(falkordb_server, data_dir):
+async def test_seed_reset_asks_and_keeps_the_audit_trail(engine):
     """Without a terminal only --yes confirms; the audit trail stays unless --include-audit."""
-    from tests.conftest import scratch_graph
-
-    env = _reset_env(data_dir)
+    from tests.conftest import cli_env, scratch_graph
 
     def seed(*flags):
         return subprocess.run([sys.executable, "-m", "web.cli", "seed", *flags], cwd=REPO, env=env,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
 
-    async with scratch_graph(falkordb_server, RESET_GRAPH) as backend:
+    async with scratch_graph(engine, RESET_GRAPH) as backend:
+        env = cli_env(engine, RESET_GRAPH)
         await backend.write(EXTRA_AND_AUDIT)
         refused = seed("--reset")
         assert refused.returncode == 1
@@ -195,19 +188,19 @@ async def test_seed_reset_asks_and_keeps_the_audit_trail(falkordb_server, data_d
         assert await backend.read(STATE) == [{"extra": 0, "audit": 0}]  # the seed is loaded again
 
 
-async def test_seed_reset_on_a_terminal_asks_for_yes(falkordb_server, data_dir):
+async def test_seed_reset_on_a_terminal_asks_for_yes(engine):
     import pty
 
-    from tests.conftest import scratch_graph
+    from tests.conftest import cli_env, scratch_graph
 
-    async with scratch_graph(falkordb_server, RESET_GRAPH) as backend:
+    async with scratch_graph(engine, RESET_GRAPH) as backend:
         await backend.write(EXTRA_AND_AUDIT)
         for answer, code, state in (("no", 1, {"extra": 1, "audit": 1}), ("yes", 0, {"extra": 0, "audit": 1})):
             controller, terminal = pty.openpty()
             try:
                 os.write(controller, f"{answer}\n".encode())
                 done = subprocess.run([sys.executable, "-m", "web.cli", "seed", "--reset"], cwd=REPO,
-                                      env=_reset_env(data_dir), stdin=terminal, capture_output=True, text=True,
+                                      env=cli_env(engine, RESET_GRAPH), stdin=terminal, capture_output=True, text=True,
                                       timeout=300)
             finally:
                 os.close(terminal)
@@ -218,11 +211,11 @@ async def test_seed_reset_on_a_terminal_asks_for_yes(falkordb_server, data_dir):
         assert "nothing was deleted" not in done.stderr
 
 
-async def test_reset_graph_deletes_in_batches_around_the_audit_trail(falkordb_server):
+async def test_reset_graph_deletes_in_batches_around_the_audit_trail(engine):
     from graph.reset import reset_graph
     from tests.conftest import scratch_graph
 
-    async with scratch_graph(falkordb_server, "reset_batches_test") as backend:
+    async with scratch_graph(engine, "reset_batches_test") as backend:
         await backend.write(EXTRA_AND_AUDIT)
         await reset_graph(backend, keep_audit=True, batch=100)
         left = CompiledQuery("MATCH (n) RETURN count(n) AS nodes, collect(DISTINCT labels(n)[0]) AS labels")

@@ -1,14 +1,14 @@
 """Conformance: the same compiled queries give the same answers on every backend.
 
 - FalkorDB over RESP: always (the reference).
-- Neo4j at NEO4J_URI (NEO4J_USERNAME/NEO4J_PASSWORD): when set; the test WIPES that database.
+- Neo4j: a local Neo4j server of the suite's (tests/engines.py), unless `--backend falkordb`.
+  Answers must be equal field for field, lists in order.
 - FalkorDB's experimental Bolt endpoint, through the Neo4j adapter: small reads only,
   since that endpoint crashes on messages over about 4 KB.
 """
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -17,7 +17,8 @@ from graph.falkordb_backend import FalkorBackend
 from graph.neo4j_backend import Neo4jBackend
 from schema.schema import build_schema
 from seed.load import seed_database
-from tests.conftest import free_port
+from tests.conftest import chosen_engines, free_port, scratch_graph
+from tests.engines import FalkorTestEngine
 from tests.test_contract import contract_query
 
 BOLT_SAFE_BYTES = 2000
@@ -47,7 +48,8 @@ QUERIES = {
 
 
 def canonical(value):
-    """Nested lists without a sort may come back in any order; compare them as sets."""
+    """Only for FalkorDB's Bolt endpoint, whose driver path is not the product's: lists compared
+    as multisets. The real engines are compared in order, field for field."""
     if isinstance(value, dict):
         return {k: canonical(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -58,28 +60,27 @@ def canonical(value):
 async def execute(backend, query, variables):
     schema = build_schema()
     result = await schema.execute(query, variable_values=variables, context_value={"backend": backend})
+    result = await schema.execute(query, variable_values=variables, context_value={"backend": backend})
     assert result.errors is None, result.errors
     return result.data
 
 
-@pytest.fixture(scope="module")
-async def reference(backend):
-    return {name: await execute(backend, q, v) for name, (q, v) in QUERIES.items()}
+async def answers(engine) -> dict:
+    async with scratch_graph(engine, "conformance") as backend:
+        return {name: await execute(backend, q, v) for name, (q, v) in QUERIES.items()}
 
 
 @pytest.fixture(scope="module")
-async def neo4j_backend():
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip("NEO4J_URI is not set")
-    user = os.environ.get("NEO4J_USERNAME") or os.environ.get("NEO4J_USER")
-    auth = (user, os.environ.get("NEO4J_PASSWORD", "")) if user else None
-    backend = await Neo4jBackend.connect(uri, auth, os.environ.get("NEO4J_DATABASE"))
-    await backend.clear()
-    await backend.apply_schema()
-    await seed_database(backend)
-    yield backend
-    await backend.close()
+async def reference(falkordb_server, data_dir):
+    """FalkorDB's answers (the default engine), on a seeded graph of their own."""
+    return await answers(FalkorTestEngine(falkordb_server, data_dir))
+
+
+@pytest.fixture(scope="module")
+async def neo4j_answers(request):
+    if "neo4j" not in chosen_engines(request.config):
+        pytest.skip("Neo4j is not among the engines chosen with --backend")
+    return await answers(request.getfixturevalue("neo4j_engine"))
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +101,8 @@ async def falkordb_bolt(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
-async def test_neo4j_matches_falkordb(name, reference, neo4j_backend):
-    query, variables = QUERIES[name]
-    assert canonical(await execute(neo4j_backend, query, variables)) == canonical(reference[name])
+def test_neo4j_matches_falkordb_in_order(name, reference, neo4j_answers):
+    assert neo4j_answers[name] == reference[name]
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))

@@ -46,9 +46,9 @@ def test_every_grouping_names_the_unassigned_group(data, group_by):
 
 
 @pytest.fixture(scope="module")
-async def with_bare_demand(falkordb_server):
+async def with_bare_demand(engine):
     """The seed and one demand with nothing but its uid, name and source."""
-    async with scratch_graph(falkordb_server, "demand_groups_test") as backend:
+    async with scratch_graph(engine, "demand_groups_test") as backend:
         await backend.write(CompiledQuery(
             "CREATE (:Demand {uid: $uid, name: $name, source: $source})",
             {"uid": "demand-bare", "name": "示例无归属诉求", "source": "ILLUSTRATIVE"}))

@@ -251,12 +251,12 @@ def test_one_key_under_nodes_and_edges_with_different_arguments_is_refused(gql):
 
 
 @pytest.fixture(scope="module")
-def impatient_server(backend, data_dir):
+def impatient_server(backend, engine, data_dir):
     """`dangjian serve` whose reads may take 1 ms: every real read runs past it."""
     from tests.conftest import TEST_GRAPH, start_serve
 
-    # The session's data directory: it attaches to the running FalkorDB and its seeded graph.
-    process, url = start_serve(data_dir, "--no-seed", graph=TEST_GRAPH, env={"DANGJIAN_READ_TIMEOUT_MS": "1"})
+    process, url = start_serve(data_dir, "--no-seed", graph=TEST_GRAPH, env={"DANGJIAN_READ_TIMEOUT_MS": "1"},
+                               engine=engine)
     yield url
     process.terminate()
     process.wait(30)
@@ -329,23 +329,45 @@ def test_a_refused_request_logs_one_info_line(server, data_dir):
 
 
 @pytest.fixture(scope="module")
-def broken(backend, falkordb_server, data_dir):
-    """Servers without and with --dev on a graph key that then stops being a graph: every statement
-    fails with the engine's own error (WRONGTYPE …), as with a database in trouble."""
-    from redis import Redis
-
-    from tests.conftest import TEST_GRAPH, start_serve
+def broken(backend, engine, data_dir, tmp_path_factory):
+    """Servers without and with --dev on a database in trouble after they started: every
+    statement fails with the engine's own error. On FalkorDB the graph key stops being a graph
+    (WRONGTYPE …). On Neo4j, a server of the test's own is restarted on the same port with a
+    password the servers do not have (Neo.ClientError.Security.Unauthorized …): Community has no
+    way to stop or break one database under a running server. Yields the URLs and the engine's
+    words, which the log must hold and a client must never see."""
+    from tests.conftest import TEST_GRAPH, free_port, start_serve
 
     graph = f"{TEST_GRAPH}_broken"
-    started = [start_serve(data_dir, "--no-seed", graph=graph), start_serve(data_dir, "--no-seed", "--dev", graph=graph)]
-    redis = Redis(unix_socket_path=str(falkordb_server.socket_path))
-    redis.set(graph, "not a graph")
-    yield {"plain": started[0][1], "dev": started[1][1]}
-    redis.delete(graph)
-    redis.close()
+    cleanup = []
+    if engine.name == "neo4j":
+        from graph.neo4j_local import LocalNeo4j
+
+        home, port = tmp_path_factory.mktemp("broken-neo4j"), free_port()
+        neo = LocalNeo4j(home, None, port=port, heap_mb=512, page_cache_mb=64)
+        url = neo.start(die_with_parent=True).url
+        started = [start_serve(data_dir, "--no-seed", *flags, graph=graph, env={"DANGJIAN_DATABASE_URL": url})
+                   for flags in ((), ("--dev",))]
+        neo.stop(30)
+        locked = LocalNeo4j(home, "a-password-the-servers-lack", port=port, heap_mb=512, page_cache_mb=64)
+        locked.start(die_with_parent=True)
+        cleanup.append(lambda: locked.stop(30))
+        engine_text = "Unauthorized"
+    else:
+        from redis import Redis
+
+        started = [start_serve(data_dir, "--no-seed", *flags, graph=graph, engine=engine)
+                   for flags in ((), ("--dev",))]
+        redis = Redis(unix_socket_path=str(engine.server.socket_path))
+        redis.set(graph, "not a graph")
+        cleanup += [lambda: redis.delete(graph), redis.close]
+        engine_text = "WRONGTYPE"
+    yield {"plain": started[0][1], "dev": started[1][1], "engine_text": engine_text}
     for process, _ in started:
         process.terminate()
         process.wait(30)
+    for step in cleanup:
+        step()
 
 
 BROKEN_READS = [
@@ -356,7 +378,8 @@ BROKEN_READS = [
     "{ demandStatistics(groupBy: STATUS) { collected } }",
     'mutation { createZone(input: { uid: "zone-broken", name: "示例", isDemonstration: false }) { uid } }',
 ]
-LEAKS = ("WRONGTYPE", "wrong kind", "redis", "falkordb", ".sock", "Traceback", ".py", "DatabaseError")
+LEAKS = ("WRONGTYPE", "wrong kind", "redis", "falkordb", ".sock", "Traceback", ".py", "DatabaseError",
+         "Unauthorized", "Neo.", "neo4j", "bolt")
 
 
 @pytest.mark.parametrize("query", BROKEN_READS)
@@ -377,18 +400,18 @@ def test_internal_errors_are_masked_and_logged_with_their_id(broken, data_dir, q
     text = new_log(data_dir, start, ids[-1])
     for error_id in ids:
         logged = text[text.index(f"ERROR:     dangjian: internal error {error_id}"):]
-        assert "Traceback (most recent call last)" in logged and "WRONGTYPE" in logged
+        assert "Traceback (most recent call last)" in logged and broken["engine_text"] in logged
 
 
 def test_dev_mode_shows_internal_messages(broken):
     response = httpx.post(broken["dev"] + "/graphql", json={"query": BROKEN_READS[0]}, timeout=30)
     error = only_error(response.json())
-    assert "WRONGTYPE" in error["message"] and error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert broken["engine_text"] in error["message"] and error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert re.fullmatch(r"[0-9a-f]{32}", error["extensions"]["errorId"])
 
 
 def test_healthz_names_the_engine_error_only_in_dev_mode(broken):
     plain = httpx.get(broken["plain"] + "/healthz", timeout=30)
     assert plain.status_code == 503 and plain.json()["status"] == "error" and plain.json()["errorId"]
-    assert "WRONGTYPE" not in plain.text
-    assert "WRONGTYPE" in httpx.get(broken["dev"] + "/healthz", timeout=30).json()["error"]
+    assert broken["engine_text"] not in plain.text
+    assert broken["engine_text"] in httpx.get(broken["dev"] + "/healthz", timeout=30).json()["error"]

@@ -18,7 +18,7 @@ from graph.plan import CompiledQuery
 from graph.validation import text_problem
 from seed.exporter import export_graph
 from seed.importer import Importer
-from tests.conftest import REPO, TEST_GRAPH, scratch_graph, start_serve
+from tests.conftest import REPO, TEST_GRAPH, cli_env, scratch_graph, start_serve
 
 ODD_NAME = "示例\x01镇\x0b\x1f"
 ODD = CompiledQuery(
@@ -29,15 +29,15 @@ ODD = CompiledQuery(
 
 
 @pytest.fixture(scope="module")
-async def odd_graph(falkordb_server):
-    async with scratch_graph(falkordb_server, "export_text_test", seeded=False) as backend:
+async def odd_graph(engine):
+    async with scratch_graph(engine, "export_text_test", seeded=False) as backend:
         await backend.write(ODD)
         yield backend
 
 
 @pytest.fixture(scope="module")
-def odd_server(odd_graph, data_dir):
-    process, url = start_serve(data_dir, "--no-seed", graph="export_text_test")
+def odd_server(odd_graph, engine, data_dir):
+    process, url = start_serve(data_dir, "--no-seed", graph="export_text_test", engine=engine)
     yield url
     process.terminate()
     process.wait(30)
@@ -48,7 +48,7 @@ def assert_no_forbidden_text(text: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-async def test_file_exports_replace_what_an_import_refuses_and_say_so(odd_graph, falkordb_server, tmp_path, fmt):
+async def test_file_exports_replace_what_an_import_refuses_and_say_so(odd_graph, engine, tmp_path, fmt):
     replaced: list[str] = []
     written = await export_graph(odd_graph, tmp_path, fmt, replaced=replaced)
     assert set(written) == {f"Town.{fmt}", f"Zone.{fmt}", f"Zone-IN_TOWN-Town.{fmt}"}
@@ -57,7 +57,7 @@ async def test_file_exports_replace_what_an_import_refuses_and_say_so(odd_graph,
     assert f"Town.{fmt}: town-odd: name: text must not contain the control character U+0001" in "\n".join(replaced)
     assert any(line.startswith(f"Zone-IN_TOWN-Town.{fmt}: zone-odd\ufffd → town-odd: from:") for line in replaced)
     assert len(replaced) == 4  # Town name and nameEn, Zone uid, the link's from; not the tab and newline
-    async with scratch_graph(falkordb_server, "export_text_again", seeded=False) as again:
+    async with scratch_graph(engine, "export_text_again", seeded=False) as again:
         report = await Importer(again, "tester").run(sorted(tmp_path.iterdir()), dry_run=False)
         assert report.problems == []
         rows = await again.read(CompiledQuery("MATCH (z:Zone)-[:IN_TOWN]->(t:Town) RETURN t.name AS name, "
@@ -77,9 +77,8 @@ async def test_csv_exports_start_with_a_bom_unless_asked_not_to(backend, tmp_pat
         assert (tmp_path / "bom" / name).read_bytes()[3:] == (tmp_path / "plain" / name).read_bytes()
 
 
-def test_cli_export_no_bom(tmp_path, backend, data_dir):
-    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir), "DANGJIAN_GRAPH": TEST_GRAPH}
-    env.pop("DANGJIAN_DATABASE_URL", None)
+def test_cli_export_no_bom(tmp_path, backend, engine):
+    env = cli_env(engine, TEST_GRAPH)
     for flags, expected in (((), True), (("--no-bom",), False)):
         out = tmp_path / ("plain" if flags else "bom")
         done = subprocess.run([sys.executable, "-m", "web.cli", "export", str(out), *flags], cwd=REPO, env=env,

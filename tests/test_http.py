@@ -25,9 +25,9 @@ def http(server):
 
 
 @pytest.fixture(scope="module")
-async def plain(falkordb_server, data_dir):
+async def plain(engine, data_dir):
     """A client of `dangjian serve` (no --dev) on a seeded scratch graph."""
-    async with served_scratch_graph(falkordb_server, data_dir, f"{TEST_GRAPH}_http") as url:
+    async with served_scratch_graph(engine, data_dir, f"{TEST_GRAPH}_http") as url:
         with httpx.Client(base_url=url, timeout=30) as client:
             yield client
 

@@ -20,7 +20,7 @@ from seed.exporter import export_graph
 from seed.importer import CRASH_AT, ImportFailed, Importer
 from seed.journal import DIRECTORY, Journal, Target
 from seed.recovery import COMMITTED, OTHER_GRAPH, ROLLED_BACK, RUNNING, UNREADABLE, recover
-from tests.conftest import GRAPH_COUNTS, REPO, scratch_graph
+from tests.conftest import GRAPH_COUNTS, REPO, cli_env, scratch_graph
 from tests.test_import_export import FailingBackend, same_tree
 
 GRAPH = "import_crash_test"
@@ -61,10 +61,10 @@ def write_files(directory: Path, orgs: int, *, renamed: bool, described: bool = 
 
 
 @pytest.fixture
-async def baseline(falkordb_server, data_dir, tmp_path):
+async def baseline(engine, data_dir, tmp_path):
     """A graph holding towns, zones and EXISTING described organisations (one import, one audit
     entry), the files of the big import, and the graph's state before it."""
-    async with scratch_graph(falkordb_server, GRAPH, seeded=False) as backend:
+    async with scratch_graph(engine, GRAPH, seeded=False) as backend:
         report = await Importer(backend, "baseline").run(write_files(tmp_path / "base", EXISTING, renamed=False,
                                                                      described=True), dry_run=False)
         assert report.written and not report.problems
@@ -116,15 +116,14 @@ def journals(data_dir: Path) -> list[Path]:
     return found
 
 
-def environment(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir), "DANGJIAN_GRAPH": GRAPH}
-    env.pop("DANGJIAN_DATABASE_URL", None)  # attach to the session's embedded FalkorDB
+def environment(engine, **extra: str) -> dict[str, str]:
+    env = cli_env(engine, GRAPH)
     env.pop(CRASH_AT, None)
     return {**env, **extra}
 
 
-def dangjian(data_dir: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=REPO, env=environment(data_dir, **extra),
+def dangjian(engine, *args: str, **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=REPO, env=environment(engine, **extra),
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
 
 
@@ -137,16 +136,16 @@ def batch_id_of(done: subprocess.CompletedProcess) -> str:
     return done.stdout.rsplit("written as batch ", 1)[1].split()[0]
 
 
-def kill_after_journalled(data_dir: Path, files: list[Path], lines: int, jitter: float) -> int:
+def kill_after_journalled(engine, files: list[Path], lines: int, jitter: float) -> int:
     """Start the import; kill -9 it `jitter` seconds after its journal holds `lines` batches (or
     once it has exited on its own). Returns how many batches the journal held at the kill."""
     process = subprocess.Popen([sys.executable, "-m", "web.cli", *import_args(files)], cwd=REPO,
-                               env=environment(data_dir), stdin=subprocess.DEVNULL,
+                               env=environment(engine), stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     try:
         while process.poll() is None and time.monotonic() < deadline:
-            found = journals(data_dir)
+            found = journals(engine.data_dir)
             if found and found[0].read_bytes().count(b"\n") - 1 >= lines:
                 time.sleep(jitter)
                 break
@@ -154,22 +153,22 @@ def kill_after_journalled(data_dir: Path, files: list[Path], lines: int, jitter:
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait(30)
-    found = journals(data_dir)
+    found = journals(engine.data_dir)
     return found[0].read_bytes().count(b"\n") - 1 if found else -1
 
 
 @pytest.mark.parametrize("run", range(3))
-async def test_kill_9_at_a_random_moment_then_recovery_leaves_nothing(baseline, data_dir, tmp_path, run):
+async def test_kill_9_at_a_random_moment_then_recovery_leaves_nothing(baseline, engine, data_dir, tmp_path, run):
     backend, files, before = baseline
     rng = random.Random(run)
     lines, jitter = rng.randint(1, BATCHES - 1), rng.uniform(0, 0.02)
-    journalled = kill_after_journalled(data_dir, files, lines, jitter)
+    journalled = kill_after_journalled(engine, files, lines, jitter)
     print(f"run {run}: killed with {journalled} of {BATCHES} batches journalled")
     if journalled == -1:
         pytest.fail(f"the import finished before the kill at {lines} batches; make the import bigger")
     assert 1 <= journalled <= BATCHES
     batch_id = journals(data_dir)[0].name.removesuffix(".journal")
-    recovered = dangjian(data_dir, "import", "--recover")
+    recovered = dangjian(engine, "import", "--recover")
     assert recovered.returncode == 0, recovered.stderr
     assert journals(data_dir) == []
     if f"{batch_id} had committed" in recovered.stderr:  # killed after its audit entry, before removing the journal
@@ -178,55 +177,55 @@ async def test_kill_9_at_a_random_moment_then_recovery_leaves_nothing(baseline, 
     assert f"{batch_id} had not finished" in recovered.stderr
     await assert_unchanged(backend, before, tmp_path / "after")
     # The import again: nothing of the dead one is taken as "unchanged", all is audited.
-    await assert_fully_imported(backend, before, batch_id_of(dangjian(data_dir, *import_args(files))))
+    await assert_fully_imported(backend, before, batch_id_of(dangjian(engine, *import_args(files))))
     assert journals(data_dir) == []
 
 
 @pytest.mark.parametrize("point", ["journalled:1", "batch:1", f"journalled:{BATCHES}", f"batch:{BATCHES}",
                                    "audit:before"])
-async def test_every_crash_window_before_the_audit_entry_rolls_back(baseline, data_dir, tmp_path, point):
+async def test_every_crash_window_before_the_audit_entry_rolls_back(baseline, engine, data_dir, tmp_path, point):
     backend, files, before = baseline
-    crashed = dangjian(data_dir, *import_args(files), **{CRASH_AT: point})
+    crashed = dangjian(engine, *import_args(files), **{CRASH_AT: point})
     assert crashed.returncode == -signal.SIGKILL
     [journal] = journals(data_dir)
     assert journal.stat().st_mode & 0o777 == 0o600  # it holds overwritten nodes' old values
     expected = int(point.split(":")[1]) if point[0] in "jb" else BATCHES
     assert journal.read_bytes().count(b"\n") - 1 == expected
-    recovered = dangjian(data_dir, "import", "--recover")
+    recovered = dangjian(engine, "import", "--recover")
     assert recovered.returncode == 0 and "had not finished" in recovered.stderr, recovered.stderr
     await assert_unchanged(backend, before, tmp_path / "after")
     assert journals(data_dir) == []
 
 
-async def test_a_crash_after_the_audit_entry_keeps_the_import(baseline, data_dir):
+async def test_a_crash_after_the_audit_entry_keeps_the_import(baseline, engine, data_dir):
     backend, files, before = baseline
-    crashed = dangjian(data_dir, *import_args(files), **{CRASH_AT: "audit:after"})
+    crashed = dangjian(engine, *import_args(files), **{CRASH_AT: "audit:after"})
     assert crashed.returncode == -signal.SIGKILL
     [journal] = journals(data_dir)
     batch_id = journal.name.removesuffix(".journal")
-    recovered = dangjian(data_dir, "import", "--recover")
+    recovered = dangjian(engine, "import", "--recover")
     assert recovered.returncode == 0 and f"{batch_id} had committed" in recovered.stderr, recovered.stderr
     assert journals(data_dir) == []
     await assert_fully_imported(backend, before, batch_id)
-    again = dangjian(data_dir, *import_args(files))
+    again = dangjian(engine, *import_args(files))
     assert again.returncode == 0 and "import: nothing to change" in again.stdout, again.stdout + again.stderr
 
 
-async def test_the_next_import_recovers_first_then_writes_everything(baseline, data_dir):
+async def test_the_next_import_recovers_first_then_writes_everything(baseline, engine, data_dir):
     backend, files, before = baseline
-    dangjian(data_dir, *import_args(files), **{CRASH_AT: "batch:25"})
-    again = dangjian(data_dir, *import_args(files))
+    dangjian(engine, *import_args(files), **{CRASH_AT: "batch:25"})
+    again = dangjian(engine, *import_args(files))
     assert "had not finished; the 25 batches it had begun were undone" in again.stderr
     assert f"Organisation.csv: {ORGS - EXISTING} to create, {EXISTING} to update, 0 unchanged" in again.stdout
     await assert_fully_imported(backend, before, batch_id_of(again))
 
 
-async def test_serve_recovers_before_serving(baseline, data_dir, tmp_path):
+async def test_serve_recovers_before_serving(baseline, engine, data_dir, tmp_path):
     from tests.conftest import start_serve
 
     backend, files, before = baseline
-    dangjian(data_dir, *import_args(files), **{CRASH_AT: "batch:40"})
-    process, _ = start_serve(data_dir, "--no-seed", graph=GRAPH)
+    dangjian(engine, *import_args(files), **{CRASH_AT: "batch:40"})
+    process, _ = start_serve(data_dir, "--no-seed", graph=GRAPH, engine=engine)
     process.terminate()
     process.wait(30)
     assert "had not finished; the 40 batches it had begun were undone" in (data_dir / "serve.log").read_text()
@@ -234,13 +233,13 @@ async def test_serve_recovers_before_serving(baseline, data_dir, tmp_path):
     assert journals(data_dir) == []
 
 
-async def test_a_running_server_rolls_back_an_import_that_dies_meanwhile(baseline, data_dir, tmp_path):
+async def test_a_running_server_rolls_back_an_import_that_dies_meanwhile(baseline, engine, data_dir, tmp_path):
     from tests.conftest import start_serve
 
     backend, files, before = baseline
-    process, _ = start_serve(data_dir, "--no-seed", graph=GRAPH, env={"DANGJIAN_IMPORT_WATCH_S": "1"})
+    process, _ = start_serve(data_dir, "--no-seed", graph=GRAPH, engine=engine, env={"DANGJIAN_IMPORT_WATCH_S": "1"})
     try:
-        crashed = dangjian(data_dir, *import_args(files), **{CRASH_AT: "batch:30"})
+        crashed = dangjian(engine, *import_args(files), **{CRASH_AT: "batch:30"})
         assert crashed.returncode == -signal.SIGKILL
         deadline = time.monotonic() + 30
         while journals(data_dir) and time.monotonic() < deadline:
@@ -253,9 +252,9 @@ async def test_a_running_server_rolls_back_an_import_that_dies_meanwhile(baselin
     assert "unfinished import" in (data_dir / "serve.log").read_text()
 
 
-async def test_a_running_import_and_other_graphs_are_left_alone(falkordb_server, tmp_path):
+async def test_a_running_import_and_other_graphs_are_left_alone(engine, tmp_path):
     target = Target("embedded", GRAPH)
-    async with scratch_graph(falkordb_server, GRAPH, seeded=False) as backend:
+    async with scratch_graph(engine, GRAPH, seeded=False) as backend:
         await backend.write(CompiledQuery("CREATE (:Town {uid: 'town-x', name: 'x', kind: 'TOWN', source: 'IMPORTED'})"))
         live = Journal.begin(tmp_path, "import-live", "audit-import-live", target, "tester")
         live.record([{"op": "delete_nodes", "label": "Town", "uids": ["town-x"]}])
@@ -272,9 +271,9 @@ async def test_a_running_import_and_other_graphs_are_left_alone(falkordb_server,
         assert sorted(p.name for p in tmp_path.iterdir()) == ["import-other.journal"]
 
 
-async def test_a_torn_last_line_is_skipped_and_a_foreign_step_refused(falkordb_server, tmp_path):
+async def test_a_torn_last_line_is_skipped_and_a_foreign_step_refused(engine, tmp_path):
     target = Target("embedded", GRAPH)
-    async with scratch_graph(falkordb_server, GRAPH, seeded=False) as backend:
+    async with scratch_graph(engine, GRAPH, seeded=False) as backend:
         await backend.write(CompiledQuery("CREATE (:Town {uid: 'town-a', name: 'a', kind: 'TOWN', source: 'IMPORTED'}), "
                                           "(:Town {uid: 'town-b', name: 'b', kind: 'TOWN', source: 'IMPORTED'})"))
         journal = Journal.begin(tmp_path, "import-torn", "audit-import-torn", target, "tester")
@@ -303,7 +302,7 @@ class DownAfter(FailingBackend):
         return await self.backend.write(query)
 
 
-async def test_an_undo_that_fails_too_is_finished_by_recovery(baseline, data_dir, tmp_path):
+async def test_an_undo_that_fails_too_is_finished_by_recovery(baseline, engine, data_dir, tmp_path):
     backend, files, before = baseline
     target = Target("embedded", GRAPH)
     journal_dir = tmp_path / "journals"
@@ -336,10 +335,10 @@ async def test_a_lost_reply_to_the_audit_entry_still_commits(baseline, tmp_path)
     await assert_fully_imported(backend, before, report.batch_id)
 
 
-async def test_a_journal_whose_start_was_cut_short_is_removed_unless_locked(falkordb_server, tmp_path):
+async def test_a_journal_whose_start_was_cut_short_is_removed_unless_locked(engine, tmp_path):
     import fcntl
 
-    async with scratch_graph(falkordb_server, GRAPH, seeded=False) as backend:
+    async with scratch_graph(engine, GRAPH, seeded=False) as backend:
         (tmp_path / "import-dead.journal.tmp").write_text('{"journal":1')  # died before the rename
         starting = tmp_path / "import-starting.journal.tmp"
         fd = os.open(starting, os.O_RDWR | os.O_CREAT, 0o600)

@@ -17,8 +17,8 @@ COUNTS = GRAPH_COUNTS
 
 
 @pytest.fixture
-async def empty_graph(falkordb_server):
-    async with scratch_graph(falkordb_server, "import_test", seeded=False) as backend:
+async def empty_graph(engine):
+    async with scratch_graph(engine, "import_test", seeded=False) as backend:
         yield backend
 
 

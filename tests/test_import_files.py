@@ -12,15 +12,15 @@ import pytest
 from graph.plan import CompiledQuery
 from seed.encoding import EncodingProblem, decode, describe
 from seed.importer import Importer
-from tests.conftest import REPO, scratch_graph
+from tests.conftest import REPO, cli_env, scratch_graph
 from tests.test_import_values import dry_run, problems_at
 
 NAMES = ["禅城区示例组织", "南庄镇示例党委", "祖庙街道", "石湾镇", "张槎"]
 
 
 @pytest.fixture
-async def empty_graph(falkordb_server):
-    async with scratch_graph(falkordb_server, "import_files_test", seeded=False) as backend:
+async def empty_graph(engine):
+    async with scratch_graph(engine, "import_files_test", seeded=False) as backend:
         yield backend
 
 
@@ -133,9 +133,14 @@ async def test_a_misnamed_or_unreadable_file_is_one_problem(backend, tmp_path):
     assert len(report.problems) == 2 and all(p.line == 1 for p in report.problems)
 
 
-def run_cli(tmp_path, *args: str, graph: str = "cli_import_test", data_dir=None):
-    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir or tmp_path / "data"), "DANGJIAN_GRAPH": graph}
-    env.pop("DANGJIAN_DATABASE_URL", None)
+def run_cli(tmp_path, *args: str, graph: str = "cli_import_test", engine=None):
+    """`dangjian` on `graph` on `engine`, or (without one) on an embedded FalkorDB it would start
+    in tmp_path/data."""
+    if engine is not None:
+        env = cli_env(engine, graph)
+    else:
+        env = {**os.environ, "DANGJIAN_DATA_DIR": str(tmp_path / "data"), "DANGJIAN_GRAPH": graph}
+        env.pop("DANGJIAN_DATABASE_URL", None)
     return subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=120)
 
@@ -161,22 +166,22 @@ def test_cli_refuses_an_unknown_encoding(tmp_path):
                                                    "try utf-8 or gb18030\n"
 
 
-def test_cli_says_how_each_file_was_read_and_imports_gb18030(tmp_path, falkordb_server, data_dir):
+def test_cli_says_how_each_file_was_read_and_imports_gb18030(tmp_path, engine):
     (tmp_path / "Organisation.csv").write_bytes(organisations(NAMES[:2]).encode("gb18030"))
     (tmp_path / "Town.csv").write_bytes(b"\xef\xbb\xbfuid,name,kind\ntown-t,\xe7\xa4\xba,TOWN\n")
     done = run_cli(tmp_path, "import", "--dry-run", str(tmp_path / "Organisation.csv"), str(tmp_path / "Town.csv"),
-                   data_dir=data_dir)
+                   engine=engine)
     assert done.returncode == 0, done.stderr
     assert "Organisation.csv: read as GB18030\n" in done.stdout
     assert "Town.csv: read as UTF-8 with BOM\n" in done.stdout
     assert "Organisation.csv: 2 to create" in done.stdout
 
 
-def test_cli_reports_values_with_file_line_and_column(tmp_path, data_dir):
+def test_cli_reports_values_with_file_line_and_column(tmp_path, engine):
     (tmp_path / "Programme.csv").write_text(
         "uid,name,kind,budgetYuan,expectedBeneficiaries\nprog-t,示例,SERVICE,1e309,3000000000\n"
         "prog-u,示例,SOCIETY,-5,12\n,,,,\n", encoding="utf-8")
-    done = run_cli(tmp_path, "import", "--dry-run", str(tmp_path / "Programme.csv"), data_dir=data_dir)
+    done = run_cli(tmp_path, "import", "--dry-run", str(tmp_path / "Programme.csv"), engine=engine)
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "Programme.csv:2: budgetYuan: must be a finite number, got '1e309'",

@@ -37,24 +37,24 @@ def answer_of(body: dict) -> dict:
     return {k: v for k, v in body.items() if k != "extensions"}
 
 
-def _served(data_dir, env: dict[str, str]):
-    process, url = start_serve(data_dir, "--no-seed", graph=TEST_GRAPH, env=env)
+def _served(engine, data_dir, env: dict[str, str]):
+    process, url = start_serve(data_dir, "--no-seed", graph=TEST_GRAPH, env=env, engine=engine)
     return process, url
 
 
 @pytest.fixture(scope="module")
-def plain(backend, data_dir):
-    process, url = _served(data_dir, {"DANGJIAN_CURSOR_SECRET": SECRET})
+def plain(backend, engine, data_dir):
+    process, url = _served(engine, data_dir, {"DANGJIAN_CURSOR_SECRET": SECRET})
     yield url
     process.terminate()
     process.wait(30)
 
 
 @pytest.fixture(scope="module")
-def small(backend, data_dir, server):
+def small(backend, engine, data_dir, server):
     """Shares the data directory, and so its cursor-secret file, with the session's dev server,
     as `serve --workers N` does."""
-    process, url = _served(data_dir, SMALL)
+    process, url = _served(engine, data_dir, SMALL)
     yield url
     process.terminate()
     process.wait(30)

@@ -54,10 +54,10 @@ def test_readme_queries_run(data):
             assert root["nodes"], query
 
 
-async def test_readme_mutations_run_in_order(falkordb_server):
+async def test_readme_mutations_run_in_order(engine):
     mutations = [q for q in readme_examples() if q.startswith("mutation")]
     assert len(mutations) >= 5
-    async with scratch_graph(falkordb_server, "readme_test") as backend:
+    async with scratch_graph(engine, "readme_test") as backend:
         schema = build_schema()
         for mutation in mutations:
             result = await schema.execute(mutation, context_value={"backend": backend})

@@ -348,8 +348,8 @@ async def scores_via(schema, backend) -> dict[str, float]:
 
 
 @pytest.fixture
-async def scratch(falkordb_server):
-    async with scratch_graph(falkordb_server, "centrality_test") as b:
+async def scratch(engine):
+    async with scratch_graph(engine, "centrality_test") as b:
         yield b
 
 

@@ -20,8 +20,8 @@ GRAPH = "write_integrity_test"
 
 
 @pytest.fixture(scope="module")
-async def scratch_server(falkordb_server, data_dir):
-    async with served_scratch_graph(falkordb_server, data_dir, GRAPH, "--dev") as url:
+async def scratch_server(engine, data_dir):
+    async with served_scratch_graph(engine, data_dir, GRAPH, "--dev") as url:
         yield url
 
 
@@ -217,13 +217,12 @@ def test_demand_dates_keep_their_order(gql):
 # ----------------------------------------------------------------------------- output checks
 
 
-async def test_the_test_mode_catches_values_outside_the_schema(gql, falkordb_server):
+async def test_the_test_mode_catches_values_outside_the_schema(gql, engine):
     """What a bypassed completion would send silently (a Boolean! null, an Int past 32 bits)
     is an error in the test mode every server of this suite runs in."""
-    from graph.falkordb_backend import FalkorBackend
     from graph.plan import CompiledQuery
 
-    backend = await FalkorBackend.connect(GRAPH, unix_socket_path=str(falkordb_server.socket_path))
+    backend = await engine.connect(GRAPH)
     try:
         await backend.write(CompiledQuery(
             "CREATE (:Programme {uid: 'test-out-prog', name: '示例', source: 'ILLUSTRATIVE', kind: 'SERVICE',"
@@ -235,4 +234,4 @@ async def test_the_test_mode_catches_values_outside_the_schema(gql, falkordb_ser
         assert "zones.nodes.0.isDemonstration" in body["errors"][0]["message"]
     finally:
         await backend.write(CompiledQuery("MATCH (n) WHERE n.uid IN ['test-out-prog', 'test-out-zone'] DELETE n"))
-        await backend.client.connection.aclose()
+        await backend.close()
