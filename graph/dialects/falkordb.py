@@ -18,13 +18,12 @@ from redis.exceptions import ResponseError
 from graph.dialects.base import Dialect
 from graph.model import NODE_TYPES, NodeType, Prop
 from graph.plan import CompiledQuery
+from graph.search import fulltext_words
 
 
 def fulltext_terms(folded: str) -> str | None:
     """The RediSearch query for a folded text, or None when it is not for the index
     (graph/search.fulltext_words): `peide` → `p|pe|pei|peid|peide*`."""
-    from graph.search import fulltext_words
-
     words = fulltext_words(folded)
     return FalkorDialect().fulltext_query(*words) if words else None
 
