@@ -189,6 +189,29 @@ RETURN count(c) AS total`,
     // Not a contract query: a 100-grid page, so the answer (~20 KB over Bolt) spans several of
     // FalkorDB's 4 KB reply chunks; this is the one the TCP_NODELAY shim matters for.
     "06-grids-100": gridsPage(100, ["uid", "name", "number"]),
+    // Not a contract query: the 3-level query of bench/queries.py, with the members ordered by uid
+    // (dangjian-graph's order, so that every API returns the same 5).
+    "07-nested-3-levels-100": {
+        cypher: `MATCH (z:Zone) WITH z ORDER BY z.uid LIMIT $limit
+OPTIONAL MATCH (z)<-[:SERVES]-(o:Organisation)
+CALL { WITH o MATCH (o)<-[:MEMBER_OF]-(m:Member) WITH m ORDER BY m.uid LIMIT 5 RETURN collect([m.uid, m.name]) AS ms }
+WITH z, collect(CASE WHEN o IS NULL THEN null ELSE [o.uid, o.name, ms] END) AS os
+RETURN z.uid AS uid, z.name AS name, os ORDER BY uid`,
+        params: () => ({ limit: neo4j.int(100) }),
+        shape: (rows) => ({
+            zones: {
+                nodes: rows.map((r) => ({
+                    uid: r.uid,
+                    name: r.name,
+                    externalOrganisations: r.os.map(([uid, name, members]) => ({
+                        uid,
+                        name,
+                        members: members.map(([muid, mname]) => ({ uid: muid, name: mname })),
+                    })),
+                })),
+            },
+        }),
+    },
     "05-zumiao-zones-paged": {
         // Keyset paging on (name, uid), like dangjian-graph's cursors.
         cypher: `MATCH (t0:Town) WHERE t0.nameEn = $town
