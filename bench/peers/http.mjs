@@ -7,6 +7,7 @@
 //                   on every request, no document cache: the same work Strawberry does per request)
 //   POST /cypher    {name, variables} -> {data}: hand-written Cypher through the same driver
 //   GET  /healthz   whatever `health()` returns, after a trivial read
+//   GET  /statements  the hand-written statements and parameters (when the server passes `statements`)
 import http from "node:http";
 
 const HOST = "127.0.0.1"; // loopback only, whatever the caller asks
@@ -69,12 +70,17 @@ export function graphqlRunner({ parse, validate, execute, specifiedRules }, sche
 export const decodeCursor = (cursor) => (cursor ? JSON.parse(Buffer.from(cursor, "base64").toString("utf8")) : null);
 export const encodeCursor = (values) => Buffer.from(JSON.stringify(values), "utf8").toString("base64");
 
-export function serve({ port, label, runGraphQL, runHandwritten, health, onExit }) {
+export function serve({ port, label, runGraphQL, runHandwritten, health, onExit, statements }) {
     const server = http.createServer(async (request, response) => {
         try {
             const url = new URL(request.url, `http://${HOST}`);
             if (request.method === "GET" && url.pathname === "/healthz") {
                 send(response, 200, await health());
+                return;
+            }
+            if (request.method === "GET" && url.pathname === "/statements" && statements) {
+                // The hand-written statements and their parameters (first page), for profiling.
+                send(response, 200, statements());
                 return;
             }
             if (request.method === "POST" && (url.pathname === "/graphql" || url.pathname === "/cypher")) {

@@ -231,4 +231,6 @@ serve({
         }
     },
     onExit: () => driver.close(),
+    statements: () =>
+        Object.fromEntries(Object.entries(HANDWRITTEN).map(([name, entry]) => [name, { cypher: entry.cypher, params: toPlain(entry.params({})) }])),
 });
