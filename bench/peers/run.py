@@ -1,24 +1,27 @@
 #!/usr/bin/env python3
-"""Side-by-side benchmark: dangjian-graph vs @neo4j/graphql v6.6.4, on ONE FalkorDB with ONE seed.
+"""Side-by-side benchmark: dangjian-graph vs @neo4j/graphql, each on its own engine, in one run.
 
-    npm ci --prefix bench/peers && .venv/bin/python bench/peers/run.py [--quick]
+    npm ci --prefix bench/peers && npm ci --prefix bench/peers/v7 && .venv/bin/python bench/peers/run.py [--quick]
 
 What it does (see README.md in this folder):
- 1. builds the TCP_NODELAY shim (tcp_nodelay.so) and regenerates typeDefs.graphql from graph/model.py;
- 2. starts redis-server + FalkorDB with the exact arguments of graph/embedded.py, plus BOLT_PORT and
-    the shim in LD_PRELOAD, in a temporary data directory;
- 3. loads the seed over RESP into graph "falkordb" (the graph FalkorDB's Bolt endpoint reads);
- 4. starts `dangjian serve` attached to that server (DANGJIAN_DATA_DIR, DANGJIAN_GRAPH=falkordb) and
-    the peer (node server.mjs) on FalkorDB's Bolt port;
- 5. checks that every query pair returns the same data (lists compared as multisets, except where
-    the query orders them; opaque cursors left out), and records the peer queries FalkorDB refuses;
+ 1. builds the TCP_NODELAY shim (tcp_nodelay.so) and regenerates typeDefs.graphql (6.6.4) and
+    v7/typeDefs.graphql from graph/model.py;
+ 2. starts the project's local Neo4j 5 (graph.neo4j_local, APOC core, auth off), times it, and seeds it
+    through dangjian-graph's Neo4j backend (clear, apply_schema, seed_database);
+ 3. starts redis-server + FalkorDB with the exact arguments of graph/embedded.py, plus BOLT_PORT and
+    the shim in LD_PRELOAD, and loads the seed over RESP into graph "falkordb" (the graph Bolt reads);
+ 4. starts `dangjian serve` on Neo4j and on FalkorDB, @neo4j/graphql 7 (v7/server.mjs, unpatched) on
+    Neo4j and @neo4j/graphql 6.6.4 (server.mjs, patched) on FalkorDB's Bolt endpoint;
+ 5. checks that every API returns the same data for every pair (lists compared as multisets, except
+    where the query orders them; opaque cursors left out), and records the 6.6.4 queries FalkorDB refuses;
  6. for each pair and each concurrency level (1, 8, 32), after a warm-up, runs a bounded load loop
-    (asyncio + httpx; at most --duration seconds and --max-requests requests) against dangjian-graph,
-    the peer, and the peer process's hand-written Cypher endpoint (same driver, same HTTP path);
- 7. prints one table and writes bench/results/peers-<timestamp>.json.
+    (asyncio + httpx; at most --duration seconds and --max-requests requests) against each of the six
+    APIs in turn: dangjian-graph, the v7 peer and its hand-written Cypher (same driver, same HTTP path)
+    on Neo4j; dangjian-graph, the 6.6.4 peer and its hand-written Cypher on FalkorDB;
+ 7. prints a table per engine and issue 11's targets, and writes bench/results/peers-neo4j-<timestamp>.json.
 
 The code is split by concern: pairs.py (the queries), processes.py (FalkorDB and the API servers),
-answers.py (the answers check), loadgen.py (the load loop), reporting.py (table, notes, versions).
+answers.py (the answers check), loadgen.py (the load loop), reporting.py (tables, targets, versions).
 """
 from __future__ import annotations
 
