@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 from falkordb.asyncio import FalkorDB
@@ -101,6 +102,7 @@ class FalkorBackend:
         limit = self.read_timeout_ms if read_only else 0
         if limit:
             command += ["timeout", limit]
+        started = time.monotonic()
         try:
             async with self._unreachable_is_unavailable():
                 if not limit:
@@ -113,10 +115,12 @@ class FalkorBackend:
                         raise QueryTimeout(limit) from None
             return reply.rows(response)
         except ResponseError as error:
-            if "empty key" in str(error):  # the graph has never been written to
-                return []
-            if limit and "timed out" in str(error):
+            # FalkorDB's errors carry no code, only text: they are told apart by the state they
+            # leave, never by their words. A read refused once its limit has passed timed out.
+            if limit and time.monotonic() - started >= limit / 1000:
                 raise QueryTimeout(limit) from error
+            if not await self.client.connection.exists(self.graph.name):  # never written to
+                return []
             raise DatabaseError(str(error)) from error
 
     @contextlib.asynccontextmanager

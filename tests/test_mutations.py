@@ -334,6 +334,35 @@ def test_concurrent_double_create_of_one_uid(server, gql, made):
     assert audit_count(gql) == audits + 1 and len(audit_of(gql, uid)) == 1
 
 
+def test_concurrent_connects_to_a_single_valued_side_let_one_win(server, gql, made):
+    """Six organisations claim the lead of one zone at once (a zone has one lead): one wins. On
+    Neo4j this needs the targets' write locks before the check (graph/writes.py)."""
+    zone, orgs = f"{PREFIX}race-zone", [f"{PREFIX}race-org-{i}" for i in range(6)]
+    made.append(("Zone", zone))
+    mutate(gql, 'createZone(input: { uid: "%s", name: "测试片区", isDemonstration: false }) { uid }' % zone)
+    for org in orgs:
+        made.append(("Organisation", org))
+        mutate(gql, 'createOrganisation(input: { uid: "%s", name: "测试党组织", kind: SOCIAL }) { uid }' % org)
+    barrier, bodies = threading.Barrier(len(orgs)), []
+    query = 'mutation($o: String!) { connectOrganisation(uid: $o, relationship: leads, targets: ["%s"]) { uid } }' % zone
+
+    def attempt(org: str) -> None:
+        with httpx.Client(base_url=server, timeout=30) as client:
+            barrier.wait()
+            bodies.append(client.post("/graphql", json={"query": query, "variables": {"o": org}}).json())
+
+    threads = [threading.Thread(target=attempt, args=(org,)) for org in orgs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    winners = [b for b in bodies if not b.get("errors")]
+    assert len(bodies) == len(orgs) and len(winners) == 1, bodies
+    assert all(b["errors"][0]["extensions"]["code"] == TAKEN for b in bodies if b.get("errors")), bodies
+    lead = node(gql, "zones", zone, "lead { uid }")["lead"]
+    assert lead == {"uid": winners[0]["data"]["connectOrganisation"]["uid"]}
+
+
 # --------------------------------------------------------------------------- audit
 
 

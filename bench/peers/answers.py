@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from loadgen import Target
-from pairs import Pair, connection_nodes, peer_only_town
+from pairs import Pair, connection_nodes
 
 
 def canonical(value: Any) -> Any:
@@ -57,99 +58,95 @@ async def post_json(client: httpx.AsyncClient, url: str, body: bytes) -> dict:
     return payload["data"]
 
 
-async def walk_pages(client: httpx.AsyncClient, url: str, query: str, connection: Callable[[dict], dict],
-                     limit: int = 20) -> tuple[list[dict], list[str | None]]:
+@dataclass
+class Api:
+    """One column of the tables: an API kind ("dangjian", "peer6", "peer7", "cypher") on an engine."""
+
+    name: str  # e.g. "neo4j:dangjian"
+    engine: str  # "neo4j" or "falkordb"
+    kind: str
+    url: str  # /graphql, or /cypher for the hand-written kind
+
+    def body(self, pair: Pair, variables: dict | None) -> bytes | None:
+        if self.kind == "cypher":
+            return json.dumps({"name": pair.key, "variables": variables or {}}).encode()
+        text = pair.graphql_text(self.kind)
+        return None if text is None else graphql_body(text, variables)
+
+
+async def walk_pages(client: httpx.AsyncClient, api: Api, pair: Pair, limit: int = 20) -> tuple[list[dict], list[str | None]]:
     """Follow endCursor until hasNextPage is false; returns the nodes and the `after` of each page."""
     nodes: list[dict] = []
     afters: list[str | None] = []
     after = None
     for _ in range(limit):
         afters.append(after)
-        page = connection(await post_json(client, url, graphql_body(query, {"after": after})))
+        page = pair.page_connection[api.kind](await post_json(client, api.url, api.body(pair, {"after": after})))
         nodes.extend(connection_nodes(page))
         if not page["pageInfo"]["hasNextPage"]:
             return nodes, afters
         after = page["pageInfo"]["endCursor"]
-    raise RuntimeError(f"{url}: more than {limit} pages")
+    raise RuntimeError(f"{api.url}: more than {limit} pages")
 
 
-async def walk_cypher_pages(client: httpx.AsyncClient, url: str, name: str, limit: int = 20):
-    nodes, afters, after = [], [], None
-    for _ in range(limit):
-        afters.append(after)
-        page = (await post_json(client, url, json.dumps({"name": name, "variables": {"after": after}}).encode()))["zones"]
-        nodes.extend(connection_nodes(page))
-        if not page["pageInfo"]["hasNextPage"]:
-            return nodes, afters
-        after = page["pageInfo"]["endCursor"]
-    raise RuntimeError(f"{url}: more than {limit} pages")
-
-
-async def check_pairs(urls: dict[str, str], pairs: list[Pair]) -> tuple[dict, dict[str, list[Target]]]:
-    """Compare every pair's answers; build the request each API will be loaded with."""
+async def check_pairs(apis: list[Api], pairs: list[Pair]) -> tuple[dict, dict[str, list[Target]]]:
+    """Compare every pair's answers across every API (the first is the reference); build the request
+    each API will be loaded with. An API with no query for a pair (None) is left out of that pair."""
     report: dict[str, dict] = {}
     targets: dict[str, list[Target]] = {}
+    reference = apis[0]
     async with httpx.AsyncClient(timeout=20) as client:
         for pair in pairs:
-            entry: dict[str, Any] = {"peer_query": pair.peer_query, "peer_note": pair.peer_note}
-            dj_variables = dict(pair.variables)
-            peer_variables = dict(pair.variables)
-            cypher_variables: dict[str, Any] = {}
-            # The literal translation, when it exists: does FalkorDB take what the library generates?
-            if pair.peer_literal:
+            entry: dict[str, Any] = {"peer_query": pair.peer_query, "peer7_query": pair.peer7_query,
+                                     "peer_note": pair.peer_note, "reference": reference.name}
+            present = [api for api in apis if api.body(pair, {}) is not None]
+            variables: dict[str, dict] = {api.name: dict(pair.variables) if api.kind != "cypher" else {}
+                                          for api in present}
+            # The literal v6 translation, when it exists: does FalkorDB take what the library generates?
+            peer6 = next((api for api in present if api.kind == "peer6"), None)
+            if pair.peer_literal and peer6 is not None:
                 try:
-                    await post_json(client, urls["peer"], graphql_body(pair.peer_literal, pair.variables))
+                    await post_json(client, peer6.url, graphql_body(pair.peer_literal, pair.variables))
                     entry["peer_literal"] = {"query": pair.peer_literal, "status": "ok"}
                 except RuntimeError as error:
                     entry["peer_literal"] = {"query": pair.peer_literal, "status": "refused", "error": str(error)}
             if pair.paged:
-                dj_nodes, dj_afters = await walk_pages(client, urls["dangjian"], pair.dangjian_query,
-                                                       lambda d: d["zones"])
-                peer_nodes, peer_afters = await walk_pages(client, urls["peer"], pair.peer_query,
-                                                           lambda d: peer_only_town(d)["zonesConnection"])
-                cy_nodes, cy_afters = await walk_cypher_pages(client, urls["cypher"], pair.key)
-                uids = [n["uid"] for n in dj_nodes]
-                entry["walk"] = {
-                    "pages": [len(dj_afters), len(peer_afters), len(cy_afters)],
-                    "dangjian_distinct": len(set(uids)),
-                    "same_sequence_peer": [n["uid"] for n in peer_nodes] == uids,
-                    "same_sequence_cypher": [n["uid"] for n in cy_nodes] == uids,
-                }
-                if not (entry["walk"]["same_sequence_peer"] and entry["walk"]["same_sequence_cypher"]
-                        and len(dj_afters) == len(peer_afters) == len(cy_afters) and len(set(uids)) == len(uids)):
+                walks = {api.name: await walk_pages(client, api, pair) for api in present}
+                uids = [n["uid"] for n in walks[reference.name][0]]
+                pages = {name: len(afters) for name, (_, afters) in walks.items()}
+                same = {name: [n["uid"] for n in nodes] == uids for name, (nodes, _) in walks.items()}
+                entry["walk"] = {"pages": pages, "reference_distinct": len(set(uids)), "same_sequence": same}
+                if not all(same.values()) or len(set(pages.values())) != 1 or len(set(uids)) != len(uids):
                     entry["status"] = "differs"
                     entry["difference"] = f"page walk: {entry['walk']}"
                 # The measured request: page 3 (the middle), with each API's own cursor.
-                page = min(2, len(dj_afters) - 1)
-                dj_variables = {"after": dj_afters[page]}
-                peer_variables = {"after": peer_afters[page]}
-                cypher_variables = {"after": cy_afters[page]}
+                page = min(2, pages[reference.name] - 1)
+                variables = {name: {"after": afters[page]} for name, (_, afters) in walks.items()}
                 entry["measured_page"] = page + 1
-            dj = pair.extract_dangjian(await post_json(client, urls["dangjian"], graphql_body(pair.dangjian_query, dj_variables)))
-            peer = pair.extract_peer(await post_json(client, urls["peer"], graphql_body(pair.peer_query, peer_variables)))
-            cypher_body = json.dumps({"name": pair.key, "variables": cypher_variables}).encode()
-            cy = pair.extract_dangjian(await post_json(client, urls["cypher"], cypher_body))
-            for name, other in (("peer", peer), ("cypher", cy)):
-                if pair.ordered and [n.get("uid") for n in dj.get("nodes", [])] != [n.get("uid") for n in other.get("nodes", [])]:
+            answers = {}
+            for api in present:
+                answers[api.name] = pair.extract(api.kind, await post_json(client, api.url, api.body(pair, variables[api.name])))
+            expected = answers[reference.name]
+            for name, other in answers.items():
+                if name == reference.name:
+                    continue
+                if pair.ordered and [n.get("uid") for n in expected.get("nodes", [])] != \
+                        [n.get("uid") for n in other.get("nodes", [])]:
                     entry.setdefault("status", "differs")
                     entry.setdefault("difference", f"{name}: node order differs")
-                difference = first_difference(canonical(dj), canonical(other))
+                difference = first_difference(canonical(expected), canonical(other))
                 if difference:
                     entry["status"] = "differs"
                     entry.setdefault("difference", f"{name}: {difference}")
             entry.setdefault("status", "same")
-            entry["answer_summary"] = {k: (len(v) if isinstance(v, list) else v) for k, v in dj.items()}
+            entry["answer_summary"] = {k: (len(v) if isinstance(v, list) else v) for k, v in expected.items()}
             sizes = {}
-            for api, url, body in (("dangjian", urls["dangjian"], graphql_body(pair.dangjian_query, dj_variables)),
-                                   ("peer", urls["peer"], graphql_body(pair.peer_query, peer_variables)),
-                                   ("cypher", urls["cypher"], cypher_body)):
-                response = await client.post(url, content=body, headers={"content-type": "application/json"})
-                sizes[api] = len(response.content)
+            for api in present:
+                response = await client.post(api.url, content=api.body(pair, variables[api.name]),
+                                             headers={"content-type": "application/json"})
+                sizes[api.name] = len(response.content)
             entry["response_bytes"] = sizes
+            entry["apis"] = [api.name for api in present]
             report[pair.key] = entry
-            targets[pair.key] = [
-                Target("dangjian", urls["dangjian"], graphql_body(pair.dangjian_query, dj_variables)),
-                Target("peer", urls["peer"], graphql_body(pair.peer_query, peer_variables)),
-                Target("cypher", urls["cypher"], cypher_body),
-            ]
+            targets[pair.key] = [Target(api.name, api.url, api.body(pair, variables[api.name])) for api in present]
     return report, targets

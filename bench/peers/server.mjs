@@ -3,27 +3,24 @@
 //   node bench/peers/server.mjs --port 8100 --bolt bolt://127.0.0.1:23456 [--typedefs file] [--debug]
 //   (or PEER_PORT, PEER_BOLT_URL, PEER_TYPEDEFS)
 //
-// Routes (loopback only):
-//   POST /graphql   {query, variables, operationName} -> {data, errors}   (parse + validate + execute
-//                   on every request, no document cache: the same work Strawberry does per request)
-//   POST /cypher    {name, variables} -> {data}: hand-written Cypher for the benchmark's queries,
-//                   through the SAME driver, HTTP server and JSON path, shaped like dangjian-graph's
-//                   answers. The baseline that @neo4j/graphql's own cost is measured against.
-//   GET  /healthz   {status, bolt} after a trivial read through Bolt.
+// Routes (http.mjs, loopback only): POST /graphql; POST /cypher {name, variables}: hand-written Cypher
+// for the benchmark's queries, through the SAME driver, HTTP server and JSON path, shaped like
+// dangjian-graph's answers (the baseline the library's own cost is measured against); GET /healthz.
 //
 // Patches needed on FalkorDB (see README.md): the database-info lookup reports Neo4j 5.x, since
 // FalkorDB has no dbms.components(); no auth token; reads via session.executeRead (the library's
 // default when given a driver); the driver is never closed while the process runs.
 import { readFileSync } from "node:fs";
-import http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-import { execute, parse, validate, specifiedRules } from "graphql";
+import * as graphql from "graphql";
 import neo4j from "neo4j-driver";
 import { Neo4jGraphQL } from "@neo4j/graphql";
+
+import { decodeCursor, encodeCursor, graphqlRunner, serve } from "./http.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -35,7 +32,6 @@ const { values: args } = parseArgs({
         debug: { type: "boolean", default: false },
     },
 });
-const HOST = "127.0.0.1"; // loopback only, whatever the caller asks
 
 // --- Patch 1: the database-info lookup -------------------------------------------------------
 // @neo4j/graphql runs `CALL dbms.components()` before the first query (and again on every request
@@ -114,8 +110,6 @@ const toPlain = (value) => {
     }
     return value;
 };
-const decodeCursor = (cursor) => (cursor ? JSON.parse(Buffer.from(cursor, "base64").toString("utf8")) : null);
-const encodeCursor = (values) => Buffer.from(JSON.stringify(values), "utf8").toString("base64");
 
 // A first page of grids sorted by uid, with their departments (dangjian-graph's shape).
 function gridsPage(size, fields) {
@@ -195,6 +189,29 @@ RETURN count(c) AS total`,
     // Not a contract query: a 100-grid page, so the answer (~20 KB over Bolt) spans several of
     // FalkorDB's 4 KB reply chunks; this is the one the TCP_NODELAY shim matters for.
     "06-grids-100": gridsPage(100, ["uid", "name", "number"]),
+    // Not a contract query: the 3-level query of bench/queries.py, with the members ordered by uid
+    // (dangjian-graph's order, so that every API returns the same 5).
+    "07-nested-3-levels-100": {
+        cypher: `MATCH (z:Zone) WITH z ORDER BY z.uid LIMIT $limit
+OPTIONAL MATCH (z)<-[:SERVES]-(o:Organisation)
+CALL { WITH o MATCH (o)<-[:MEMBER_OF]-(m:Member) WITH m ORDER BY m.uid LIMIT 5 RETURN collect([m.uid, m.name]) AS ms }
+WITH z, collect(CASE WHEN o IS NULL THEN null ELSE [o.uid, o.name, ms] END) AS os
+RETURN z.uid AS uid, z.name AS name, os ORDER BY uid`,
+        params: () => ({ limit: neo4j.int(100) }),
+        shape: (rows) => ({
+            zones: {
+                nodes: rows.map((r) => ({
+                    uid: r.uid,
+                    name: r.name,
+                    externalOrganisations: r.os.map(([uid, name, members]) => ({
+                        uid,
+                        name,
+                        members: members.map(([muid, mname]) => ({ uid: muid, name: mname })),
+                    })),
+                })),
+            },
+        }),
+    },
     "05-zumiao-zones-paged": {
         // Keyset paging on (name, uid), like dangjian-graph's cursors.
         cypher: `MATCH (t0:Town) WHERE t0.nameEn = $town
@@ -246,98 +263,21 @@ async function runHandwritten(name, variables) {
     }
 }
 
-// --- HTTP ------------------------------------------------------------------------------------
-const MAX_BODY = 1 << 20;
-
-function readBody(request) {
-    return new Promise((resolve, reject) => {
-        const chunks = [];
-        let size = 0;
-        request.on("data", (chunk) => {
-            size += chunk.length;
-            if (size > MAX_BODY) {
-                reject(new Error("request body too large"));
-                request.destroy();
-                return;
-            }
-            chunks.push(chunk);
-        });
-        request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-        request.on("error", reject);
-    });
-}
-
-function send(response, status, body) {
-    const text = JSON.stringify(body);
-    response.writeHead(status, {
-        "content-type": "application/json; charset=utf-8",
-        "content-length": Buffer.byteLength(text),
-    });
-    response.end(text);
-}
-
-async function runGraphQL(payload) {
-    const { query, variables, operationName } = payload;
-    if (typeof query !== "string") return { status: 400, body: { errors: [{ message: "query must be a string" }] } };
-    let document;
-    try {
-        document = parse(query);
-    } catch (error) {
-        return { status: 400, body: { errors: [{ message: error.message }] } };
-    }
-    const validationErrors = validate(schema, document, specifiedRules);
-    if (validationErrors.length) return { status: 400, body: { errors: validationErrors.map((e) => e.toJSON()) } };
-    const result = await execute({
-        schema,
-        document,
-        variableValues: variables ?? undefined,
-        operationName: operationName ?? undefined,
-        // A fresh context per request; the library adds its executor (the driver) to it.
-        contextValue: {},
-    });
-    const body = { data: result.data ?? null };
-    if (result.errors?.length) body.errors = result.errors.map((e) => e.toJSON());
-    return { status: 200, body };
-}
-
-const server = http.createServer(async (request, response) => {
-    try {
-        const url = new URL(request.url, `http://${HOST}`);
-        if (request.method === "GET" && url.pathname === "/healthz") {
-            const session = driver.session({ database: "neo4j", defaultAccessMode: neo4j.session.READ });
-            try {
-                await session.executeRead((tx) => tx.run("RETURN 1 AS ok"));
-            } finally {
-                await session.close();
-            }
-            send(response, 200, { status: "ok", bolt: args.bolt, versionLookups });
-            return;
+// --- HTTP (http.mjs) ---------------------------------------------------------------------------
+// The driver is closed only as the process exits (never: a Bolt GOODBYE followed by a new
+// connection hangs FalkorDB's handshake), so onExit does nothing.
+serve({
+    port: args.port,
+    label: `@neo4j/graphql 6.6.4 on ${args.bolt}`,
+    runGraphQL: graphqlRunner(graphql, schema),
+    runHandwritten,
+    health: async () => {
+        const session = driver.session({ database: "neo4j", defaultAccessMode: neo4j.session.READ });
+        try {
+            await session.executeRead((tx) => tx.run("RETURN 1 AS ok"));
+        } finally {
+            await session.close();
         }
-        if (request.method === "POST" && (url.pathname === "/graphql" || url.pathname === "/cypher")) {
-            const payload = JSON.parse(await readBody(request));
-            const { status, body } =
-                url.pathname === "/graphql"
-                    ? await runGraphQL(payload)
-                    : await runHandwritten(payload.name, payload.variables);
-            send(response, status, body);
-            return;
-        }
-        send(response, 404, { errors: [{ message: "POST /graphql, POST /cypher or GET /healthz" }] });
-    } catch (error) {
-        send(response, 500, { errors: [{ message: String(error?.message ?? error) }] });
-    }
+        return { status: "ok", bolt: args.bolt, versionLookups };
+    },
 });
-server.keepAliveTimeout = 65_000;
-server.listen(Number(args.port), HOST, () => {
-    console.error(`peer: @neo4j/graphql on ${args.bolt}, http://${HOST}:${args.port}/graphql`);
-});
-
-// Stop on SIGTERM/SIGINT. The driver is closed only here, as the process exits: a Bolt GOODBYE
-// followed by a new connection hangs FalkorDB's handshake, so it is never closed between runs.
-for (const signal of ["SIGTERM", "SIGINT"]) {
-    process.on(signal, () => {
-        server.close();
-        server.closeAllConnections?.();
-        process.exit(0);
-    });
-}

@@ -41,6 +41,9 @@ class _WriteBuilder(CypherBuilder):
         ]
         self.carry.append(targets)
         if link.reverse_single:
+            # Lock the targets before asking whether another node holds them (see compile_update).
+            lock = self.var("l")
+            lines += [f"FOREACH ({lock} IN {targets} | SET {lock}.uid = {lock}.uid)", self.with_carry()]
             other, x, taken = self.var("o"), self.var("x"), self.var("taken")
             not_self = f" AND {other} <> {self_var}" if self_var else ""
             lines += [
@@ -103,9 +106,14 @@ def compile_create(plan: CreateNode, audit_uid: str, dialect=None) -> CompiledQu
 def compile_update(plan: UpdateNode, audit_uid: str, dialect=None) -> CompiledQuery:
     b = _WriteBuilder(dialect)
     label = quote(plan.node_type.label)
-    guards = "".join(f" AND n.{quote(k)} IS NULL" if v is None else f" AND n.{quote(k)} = {b.param(v)}"
-                     for k, v in plan.expect.items())
-    lines = [f"MATCH (n:{label}) WHERE n.uid = {b.param(plan.uid)}{guards}"]
+    guards = " AND ".join(f"n.{quote(k)} IS NULL" if v is None else f"n.{quote(k)} = {b.param(v)}"
+                          for k, v in plan.expect.items())
+    # The guards are read after `SET n.uid = n.uid` has taken the node's write lock: Neo4j reads
+    # committed data without locks, so six concurrent assigns of one demand all passed a guard
+    # read before it (FalkorDB runs one write at a time). The lock waits for a concurrent
+    # writer's commit, and the guard then sees what it wrote.
+    lines = [f"MATCH (n:{label}) WHERE n.uid = {b.param(plan.uid)} SET n.uid = n.uid"
+             + f" WITH n WHERE {guards or 'true'}"]  # (a MATCH may not follow SET directly)
     b.carry.append("n")
     target_lists = []
     for link in plan.connect:
