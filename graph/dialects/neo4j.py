@@ -1,9 +1,10 @@
 """Neo4j 5's dialect: uniqueness constraints, range and full-text indexes (all IF NOT EXISTS),
 and full-text search through `db.index.fulltext.queryNodes`.
 
-Range comparisons need no workaround here: the plain property keeps its index. Neither
-anchoring nor batching is rendered: Neo4j's cost-based planner picks the start node and runs
-relationship fields as correlated subqueries well.
+Range comparisons need no workaround here: the plain property keeps its index. Relationship
+fields are not batched: Neo4j runs them as correlated subqueries well. The MATCH is anchored on
+an identifying related node as on FalkorDB: Neo4j's planner does not need it but is not hurt by
+it, and both engines then start from the same node (tests/test_filters.py checks the start).
 The full-text indexes use Lucene's `standard-no-stop-words` analyzer: ASCII words are split and
 lower-cased as RediSearch splits them on FalkorDB, and, as there, no stop words are left out
 (`cjk` and `english` drop `and`, `for`, `of`…, which FalkorDB 4.16 finds), so the candidates, and
@@ -25,6 +26,7 @@ def fulltext_index(node_type: NodeType) -> str:
 
 class Neo4jDialect(Dialect):
     name = "neo4j"
+    anchors_on_identifying_nodes = True
 
     def fulltext_query(self, starts: list[str], prefix: str) -> str | None:
         # Lucene syntax; the words are ASCII letters and digits only, so nothing needs escaping.
