@@ -92,7 +92,8 @@ async def undo(backend: Backend, batches: list[list[Step]]) -> None:
     raises; running it again finishes the job."""
     for steps in reversed(batches):
         for step in steps:
-            await backend.write(undo_query(step))
+            # Rendered here, as the importer's writes are: what the backend is handed is the statement.
+            await backend.write(backend.dialect.render(undo_query(step)))
 
 
 async def committed(backend: Backend, audit_uid: str) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from graph.dialects.base import Dialect
 from graph.model import NODE_TYPES, NodeType
+from graph.search import MAX_WORD
 
 ANALYZER = "standard-no-stop-words"
 
@@ -30,6 +31,10 @@ class Neo4jDialect(Dialect):
 
     def fulltext_query(self, starts: list[str], prefix: str) -> str | None:
         # Lucene syntax; the words are ASCII letters and digits only, so nothing needs escaping.
+        # A text longer than any word the search considers is scanned instead: Lucene refuses
+        # very long prefix terms, and such a text can only be found inside a longer name anyway.
+        if len(prefix) > MAX_WORD:
+            return None
         return " OR ".join([*starts, prefix + "*"])
 
     def fulltext_source(self, node_type: NodeType, terms: str, var: str) -> str:
