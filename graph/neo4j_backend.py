@@ -1,5 +1,5 @@
-"""Neo4j through the official async driver. Reads run in read transactions, so a
-cluster routes them to followers; writes run in write transactions.
+"""Neo4j through the official async driver. Reads run as auto-commit queries in read sessions,
+so a cluster routes them to followers; writes run in managed write transactions.
 
 Read-your-writes: every session of a backend shares one bookmark manager, so a read that follows
 a write (in this process) waits until the server it is routed to has applied that write; on a
@@ -16,8 +16,10 @@ of an outage in 2.4-3.6 s, and a cluster's leader switch of a second or two is s
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
+import random
 from typing import Any
 
 import neo4j
@@ -32,6 +34,7 @@ from graph.plan import CompiledQuery
 CONNECTION_TIMEOUT_S = 5.0
 MAX_TRANSACTION_RETRY_S = 2.0
 UNREACHABLE = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired)
+READ_RETRY_DELAYS_S = (1.0, 2.0)  # as the driver's for writes: 1 s, 2 s (±20%)
 
 
 class Neo4jBackend:
@@ -45,7 +48,7 @@ class Neo4jBackend:
         self.database = database
         self.read_timeout_ms = read_timeout_ms
         # The server stops a read transaction that runs longer than this.
-        self._read_work = neo4j.unit_of_work(timeout=read_timeout_ms / 1000)(_collect) if read_timeout_ms else _collect
+        self._read_timeout_s = read_timeout_ms / 1000 if read_timeout_ms else None
         self.outages = OutageLog()
         self.bookmarks = neo4j.AsyncGraphDatabase.bookmark_manager()
         # The transaction a `transaction()` block opened, for the writes of the task inside it.
@@ -93,10 +96,24 @@ class Neo4jBackend:
         return self.driver.session(database=self.database, bookmark_manager=self.bookmarks)
 
     async def read(self, query: CompiledQuery) -> list[dict[str, Any]]:
+        """One auto-commit read: a managed transaction's BEGIN and COMMIT cost two more round
+        trips (0.6-1.3 ms a read, measured). The driver retries only managed transactions, so
+        an unreachable server is retried here, at the same times (0, ~1 and ~3 s)."""
         query = self.dialect.render(query)  # a plan (graph/plan.py and its kin) or a CompiledQuery
-        async with self._unreachable_is_unavailable(), self._session() as session:
+        async with self._unreachable_is_unavailable():
+            for delay in READ_RETRY_DELAYS_S:
+                try:
+                    return await self._read_once(query)
+                except UNREACHABLE:
+                    await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            return await self._read_once(query)
+
+    async def _read_once(self, query: CompiledQuery) -> list[dict[str, Any]]:
+        async with self.driver.session(database=self.database, bookmark_manager=self.bookmarks,
+                                       default_access_mode=neo4j.READ_ACCESS) as session:
             try:
-                return await session.execute_read(self._read_work, query.text, query.params)
+                result = await session.run(neo4j.Query(query.text, timeout=self._read_timeout_s), query.params)
+                return [dict(record) async for record in result]
             except neo4j.exceptions.ClientError as error:
                 if "TransactionTimedOut" in (error.code or ""):
                     raise QueryTimeout(self.read_timeout_ms) from error
@@ -143,4 +160,6 @@ class Neo4jBackend:
 
 async def _collect(tx: neo4j.AsyncManagedTransaction, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     result = await tx.run(text, params)
-    return [record.data() async for record in result]
+    # dict(record), not record.data(): the rows hold maps and lists only, and data() walks every
+    # nested value again (1.5-3.6 ms on a 100-grid page, measured).
+    return [dict(record) async for record in result]

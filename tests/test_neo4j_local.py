@@ -15,6 +15,7 @@ import pytest
 
 from graph.neo4j_local import LocalNeo4j, LocalNeo4jError
 from tests.conftest import REPO, chosen_engines, start_serve
+from tests.test_contract import EXAMPLES_DIR as EXAMPLES, contract_query
 
 
 
@@ -137,6 +138,24 @@ def test_serve_on_the_local_neo4j_seeds_it_answers_and_stops_it(tmp_path):
         assert answer.json()["data"] == {"towns": {"totalCount": 4}, "zoneComposition": {"absorbedOrganisations": 113}}
         running = cli(tmp_path, "neo4j", "status")
         assert running.returncode == 0 and running.stdout.startswith("Neo4j runs at bolt://127.0.0.1:")
+        # The contract's answers equal the default engine's, field for field, cursors included
+        # (the same data directory: the same cursor secret), walking 05 page by page.
+        falkordb, falkordb_url = start_serve(tmp_path)
+        try:
+            for name in sorted(p.name for p in EXAMPLES.glob("0*.graphql")):
+                after = None
+                while True:
+                    body = {"query": contract_query(name), "variables": {"after": after}}
+                    on_neo4j, on_falkordb = (httpx.post(u + "/graphql", json=body, timeout=60).json()
+                                             for u in (url, falkordb_url))
+                    assert "errors" not in on_neo4j and on_neo4j == on_falkordb, name
+                    page = next(iter(on_neo4j["data"].values())).get("pageInfo", {})
+                    if not (name.startswith("05") and page.get("hasNextPage")):
+                        break
+                    after = page["endCursor"]
+        finally:
+            falkordb.terminate()
+            falkordb.wait(60)
     finally:
         process.terminate()
         process.wait(120)
