@@ -69,11 +69,6 @@ def wait_until_idle(engine, within: float) -> float:
     return time.monotonic() - started
 
 
-def falkordb_only(engine, why: str) -> None:
-    if engine.name != "falkordb":
-        pytest.skip(f"FalkorDB only: {why}")
-
-
 def p99(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[98] if len(samples) > 1 else samples[0]
 
@@ -165,12 +160,28 @@ async def test_the_engine_stops_a_cartesian_read_at_the_limit(engine, backend):
         await limited.close()
 
 
-async def test_a_read_the_engine_overruns_is_given_up_soon_after_the_limit(engine, backend):
+# FalkorDB's client only: it keeps a deadline of its own, because FalkorDB checks its clock only
+# between records (Neo4j stops a transaction at its timeout anywhere: the tests above), and
+# redis-py cuts a socket read short by default (the Neo4j driver has no read timeout of its own).
+FALKORDB_GRAPH = "outages_falkordb"
+
+
+@pytest.fixture(scope="module")
+async def falkordb(falkordb_server, data_dir):
+    """A seeded graph of its own on the session's FalkorDB."""
+    from tests.conftest import scratch_graph
+    from tests.engines import FalkorTestEngine
+
+    engine = FalkorTestEngine(falkordb_server, data_dir)
+    async with scratch_graph(engine, FALKORDB_GRAPH):
+        yield engine
+
+
+async def test_a_read_the_engine_overruns_is_given_up_soon_after_the_limit(falkordb):
     """The engine checks its clock between records: a long sort runs on past the limit. The client
     gives up at client_deadline() all the same, and its connection is replaced."""
-    falkordb_only(engine, "FalkorDB checks its clock only between records, so the client keeps a deadline of "
-                          "its own; Neo4j stops a transaction at its timeout anywhere (the tests above)")
-    limited = await engine.connect(TEST_GRAPH, read_timeout_ms=300)
+    engine = falkordb
+    limited = await engine.connect(FALKORDB_GRAPH, read_timeout_ms=300)
     sort = CompiledQuery("MATCH (a), (b) WITH a, b ORDER BY a.name + b.name DESC, b.uid RETURN count(*) AS n")
     try:
         started = time.perf_counter()
@@ -183,11 +194,10 @@ async def test_a_read_the_engine_overruns_is_given_up_soon_after_the_limit(engin
         wait_until_idle(engine, 60)  # leave the engine as we found it
 
 
-async def test_statements_without_a_limit_are_never_cut_short_by_the_client(engine, backend):
+async def test_statements_without_a_limit_are_never_cut_short_by_the_client(falkordb):
     """redis-py gives up on a socket after 5 s by default, while the engine goes on: a batch
     command's long read (or any write) must wait for the engine's answer instead."""
-    falkordb_only(engine, "redis-py's socket timeout; the Neo4j driver has no read timeout of its own")
-    unlimited = await engine.connect(TEST_GRAPH, read_timeout_ms=0)
+    unlimited = await falkordb.connect(FALKORDB_GRAPH, read_timeout_ms=0)
     try:
         started = time.perf_counter()
         rows = await unlimited.read(CompiledQuery(
