@@ -132,7 +132,8 @@ class Neo4jBackend:
     async def transaction(self):
         """The writes this task makes inside the block run in one transaction: committed when
         the block ends, rolled back (by the server, also when this process dies) if it raises.
-        Not retried: a failure is the caller's to handle (imports keep a journal)."""
+        Not retried: a failure is the caller's to handle (imports keep a journal). Reads inside
+        the block run on their own and do not see its writes until it commits."""
         async with self._unreachable_is_unavailable(), self._session() as session:
             transaction = await session.begin_transaction()
             token = self._open.set(transaction)
