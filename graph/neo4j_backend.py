@@ -92,8 +92,9 @@ class Neo4jBackend:
             raise DatabaseError(f"{error.code}: {error.message}") from error
         self.outages.success()
 
-    def _session(self) -> neo4j.AsyncSession:
-        return self.driver.session(database=self.database, bookmark_manager=self.bookmarks)
+    def _session(self, access_mode: str = neo4j.WRITE_ACCESS) -> neo4j.AsyncSession:
+        return self.driver.session(database=self.database, bookmark_manager=self.bookmarks,
+                                   default_access_mode=access_mode)
 
     async def read(self, query: CompiledQuery) -> list[dict[str, Any]]:
         """One auto-commit read: a managed transaction's BEGIN and COMMIT cost two more round
@@ -109,8 +110,7 @@ class Neo4jBackend:
             return await self._read_once(query)
 
     async def _read_once(self, query: CompiledQuery) -> list[dict[str, Any]]:
-        async with self.driver.session(database=self.database, bookmark_manager=self.bookmarks,
-                                       default_access_mode=neo4j.READ_ACCESS) as session:
+        async with self._session(neo4j.READ_ACCESS) as session:
             try:
                 result = await session.run(neo4j.Query(query.text, timeout=self._read_timeout_s), query.params)
                 return [dict(record) async for record in result]

@@ -123,11 +123,21 @@ async def backend(engine):
 
 
 def cli_env(engine, graph: str, **extra: str) -> dict[str, str]:
-    """The environment of a `dangjian` subprocess (seed, import, export) that works on `graph` on
-    `engine`."""
+    """The environment of a `dangjian` subprocess (serve, seed, import, export) that works on
+    `graph` on `engine`."""
     env = {**os.environ}
     env.pop("DANGJIAN_DATABASE_URL", None)
     return {**env, **engine.env(graph), **extra}
+
+
+def embedded_env(data_dir: Path, graph: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a `dangjian` subprocess on the embedded FalkorDB of `data_dir` (which
+    it starts, or attaches to when one runs there)."""
+    env = {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir)}
+    env.pop("DANGJIAN_DATABASE_URL", None)
+    if graph:
+        env["DANGJIAN_GRAPH"] = graph
+    return {**env, **extra}
 
 
 def start_serve(data_dir: Path, *args: str, graph: str | None = None, timeout: float = 120,
@@ -136,13 +146,8 @@ def start_serve(data_dir: Path, *args: str, graph: str | None = None, timeout: f
     goes to data_dir/serve.log, which a start-up failure quotes. With an `engine`, it serves
     `graph` there; without, it starts (or attaches to) the embedded FalkorDB of data_dir."""
     port = free_port()
-    extra, env = env or {}, {**os.environ, "DANGJIAN_DATA_DIR": str(data_dir)}
-    env.pop("DANGJIAN_DATABASE_URL", None)
-    if graph:
-        env["DANGJIAN_GRAPH"] = graph
-    if engine is not None:
-        env.update(engine.env(graph))
-    env.update(extra)
+    extra = env or {}
+    env = cli_env(engine, graph, **extra) if engine is not None else embedded_env(data_dir, graph, **extra)
     log_path = data_dir / "serve.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:

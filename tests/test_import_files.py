@@ -3,7 +3,6 @@ line breaks, repeated headers, stray cells; every problem at its real line; link
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -12,7 +11,7 @@ import pytest
 from graph.plan import CompiledQuery
 from seed.encoding import EncodingProblem, decode, describe
 from seed.importer import Importer
-from tests.conftest import REPO, cli_env, scratch_graph
+from tests.conftest import REPO, cli_env, embedded_env, scratch_graph
 from tests.test_import_values import dry_run, problems_at
 
 NAMES = ["禅城区示例组织", "南庄镇示例党委", "祖庙街道", "石湾镇", "张槎"]
@@ -136,11 +135,7 @@ async def test_a_misnamed_or_unreadable_file_is_one_problem(backend, tmp_path):
 def run_cli(tmp_path, *args: str, graph: str = "cli_import_test", engine=None):
     """`dangjian` on `graph` on `engine`, or (without one) on an embedded FalkorDB it would start
     in tmp_path/data."""
-    if engine is not None:
-        env = cli_env(engine, graph)
-    else:
-        env = {**os.environ, "DANGJIAN_DATA_DIR": str(tmp_path / "data"), "DANGJIAN_GRAPH": graph}
-        env.pop("DANGJIAN_DATABASE_URL", None)
+    env = cli_env(engine, graph) if engine is not None else embedded_env(tmp_path / "data", graph)
     return subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=120)
 
