@@ -24,3 +24,9 @@ def timeout(reason: str) -> GraphQLError:
     """Not the client's mistake as such, but theirs to act on: narrow the request."""
     return GraphQLError(f"{reason}: narrow the filter or ask for a smaller page",
                         extensions={"code": "TIMEOUT"})
+
+
+def forbidden(field: str, reason: str, rule: str) -> GraphQLError:
+    """The grant does not allow this (graph/authorise.py): `rule` names the rule that refused it
+    (role, scope:node, scope:target, ...), so a client can tell refusals apart. Writes nothing."""
+    return GraphQLError(f"{field}: {reason}", extensions={"code": "FORBIDDEN", "field": field, "rule": rule})
