@@ -72,3 +72,14 @@ class OutageLog:
             LOG.info("database available again after %.1f s", time.monotonic() - self.down_since)
             self.down_since = None
             self.failed = 0
+
+
+class Forbidden(Exception):
+    """The grant does not allow this (graph/authorise.py). `rule` names the rule that refused it
+    (role, scope:node, scope:district, personal, ...); `field` the input it concerns, when one
+    does. The message is safe to show a client."""
+
+    def __init__(self, rule: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.field = field

@@ -30,7 +30,8 @@ class Grant:
       None for the open grant, whose writes are recorded under the X-Actor header.
     - towns: uids of the towns the grant is limited to; empty for the whole district.
     - reads_scoped: with towns, reads see only nodes that belong to them (and nodes that belong
-      to no town: the district, its departments); False leaves reads district-wide.
+      to no town: the district, its departments). False (the default): reads are district-wide,
+      with personal fields shown only within the towns.
     - subject: a stable key for rate limits and logs ("key:<id>", "jwt:<issuer>|<sub>", "anonymous").
     - authenticated: False for the anonymous public reader and the open grant.
     """
@@ -38,7 +39,7 @@ class Grant:
     role: str
     name: str | None = None
     towns: tuple[str, ...] = ()
-    reads_scoped: bool = True
+    reads_scoped: bool = False
     subject: str = "anonymous"
     authenticated: bool = True
 
@@ -51,7 +52,7 @@ class Grant:
 
     @property
     def scoped(self) -> bool:
-        """Limited to some towns (writes always are; reads when `reads_scoped`)."""
+        """Limited to some towns (writes and personal fields always are; reads when `reads_scoped`)."""
         return bool(self.towns)
 
     @property

@@ -15,6 +15,7 @@ setting; `docs/security.md` tables them with the answer a client gets.
     DANGJIAN_MAX_FILTER_TESTS      tests in one `where`, after simplification
     DANGJIAN_IMPORT_WATCH_S        how often a running server looks for imports that died (s)
     DANGJIAN_CURSOR_SECRET         the key cursors are signed with (see `cursor_secret`)
+    DANGJIAN_SUPPRESSION_K         small cells: counts of people and demands under it are withheld
 """
 from __future__ import annotations
 
@@ -97,3 +98,7 @@ def cursor_secret(data_dir: Path | None = None) -> bytes:
     if len(secret) < 16:
         raise OSError(f"{path} holds {len(secret)} bytes, too few for a secret: delete it or set DANGJIAN_CURSOR_SECRET")
     return secret
+# Small-cell suppression (resolvers/suppression.py): counts of people and of residents' demands
+# under this many are withheld from viewers and researchers, and larger ones rounded to a
+# multiple of it, so no difference of two answers shows a count under it either.
+SUPPRESSION_K = _setting("DANGJIAN_SUPPRESSION_K", 5)

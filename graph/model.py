@@ -57,6 +57,9 @@ class Prop:
     # How few nodes an equality on it picks out: 2 one (uid), 1 a few (names, numbers), 0 a
     # large share (enums, Booleans). The planner anchors a MATCH on the most identifying test.
     identifying: int = 0
+    # Personal information (graph/authorise.py): "name" is shown to grants that may not see it
+    # as the surname and stars (李**); "hidden" as null. Filters on it match only where it is shown.
+    personal: str | None = None
 
     @property
     def is_enum(self) -> bool:
@@ -97,6 +100,13 @@ class NodeType:
     # Properties whose values, where present, never decrease in this order (a demand is raised
     # before it is assigned, and assigned before it is resolved). Checked on every write.
     orderings: tuple[tuple[str, ...], ...] = ()
+    # How a node belongs to a town, for grants limited to towns (graph/authorise.py): the
+    # relationship fields that lead towards one; the town of each node reached that way is the
+    # node's town too (a member belongs to the towns of their organisations). A node reached by
+    # none belongs to no town (the district, its departments). A Town belongs to itself.
+    town_via: tuple[str, ...] = ()
+    # Read and written only by admins (the audit trail).
+    admin_only: bool = False
 
     @property
     def label(self) -> str:
@@ -110,11 +120,18 @@ class NodeType:
 
     @property
     def all_props(self) -> tuple[Prop, ...]:
-        return COMMON_PROPS + self.props
+        # A type may redeclare a common field in its place (a member's name is personal).
+        own = {p.name: p for p in self.props}
+        common = tuple(own.get(p.name, p) for p in COMMON_PROPS)
+        return common + tuple(p for p in self.props if p.name not in {c.name for c in COMMON_PROPS})
 
     @property
     def stored_props(self) -> tuple[Prop, ...]:
         return tuple(p for p in self.all_props if p.pattern is None)
+
+    @property
+    def personal_props(self) -> tuple[Prop, ...]:
+        return tuple(p for p in self.all_props if p.personal)
 
 
 COMMON_PROPS = (
@@ -179,6 +196,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             into("communities", "IN_ZONE", "Community", True),
             into("programmes", "IN_ZONE", "Programme", True),
         ),
+        town_via=("town",),
     ),
     NodeType(
         "Community", "communities", "A village (村) or urban community (社区).",
@@ -190,6 +208,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             into("organisations", "BASED_IN", "Organisation", True),
             into("demands", "RAISED_IN", "Demand", True),
         ),
+        town_via=("town", "zone"),
     ),
     NodeType(
         "Grid", "grids", "One of the 122 grids (网格) of the social governance cloud platform.",
@@ -200,6 +219,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             into("departments", "SUNK_TO", "Department", True, "District departments assigned (下沉) to this grid."),
             into("commandCentres", "COMMANDS", "CommandCentre", True),
         ),
+        town_via=("town",),
     ),
     NodeType(
         "Park", "parks", "An industrial or software park (园区).",
@@ -208,6 +228,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             into("partyCommittee", "COMMITTEE_OF", "Organisation", False, "The park's own party committee (园区党委)."),
             into("enterprises", "IN_PARK", "Enterprise", True),
         ),
+        town_via=("town",),
     ),
     NodeType(
         "Enterprise", "enterprises", "An enterprise, in a park or run by a member.",
@@ -216,6 +237,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             into("runBy", "RUNS", "Member", True, "Members who run the enterprise."),
             into("partyOrganisations", "ORGANISATION_OF", "Organisation", True),
         ),
+        town_via=("park",),
     ),
     NodeType(
         "Organisation", "organisations", "A party organisation (党组织).",
@@ -235,11 +257,20 @@ NODE_TYPES: tuple[NodeType, ...] = (
             into("resolvedDemands", "RESOLVED_BY", "Demand", True),
             into("programmes", "ORGANISED_BY", "Programme", True),
         ),
+        town_via=("town", "community", "park", "enterprise"),
     ),
     NodeType(
         "Member", "members", "A party member (党员).",
         props=(
+            Prop("name", "String", True, "Name in Chinese. Personal: shown as the surname and stars (李**) to "
+                 "grants that may not see it.", indexed=True, identifying=1, personal="name"),
+            Prop("nameEn", "String", False, "Name in pinyin. Personal: hidden from grants that may not see it.",
+                 indexed=True, identifying=1, personal="hidden"),
+            Prop("description", "String", False, "A short note. Personal: hidden from grants that may not see it.",
+                 personal="hidden"),
             Prop("role", "String", False, "Post held, such as 区委书记."),
+            Prop("contact", "String", False, "Telephone or e-mail, for the organisation department. Personal: "
+                 "hidden from grants that may not see it.", personal="hidden"),
             Prop("isEntrepreneur", "Boolean", True, "True when the member runs an enterprise.",
                  pattern="({n})-[:RUNS]->(:Enterprise)"),
         ),
@@ -248,6 +279,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             out("secretaryOf", "SECRETARY_OF", "Organisation", True, "Organisations whose secretary the member is."),
             out("enterprises", "RUNS", "Enterprise", True, "Enterprises the member runs."),
         ),
+        town_via=("memberOf", "secretaryOf", "enterprises"),
     ),
     NodeType(
         "Department", "departments", "A district department (区直部门) sunk to the grids.",
@@ -266,6 +298,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             out("departments", "COMMANDS", "Department", True),
             out("grids", "COMMANDS", "Grid", True),
         ),
+        town_via=("town",),
     ),
     NodeType(
         "Demand", "demands", "A problem or demand raised by residents (群众诉求).",
@@ -291,6 +324,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             out("resolvedByDepartment", "RESOLVED_BY", "Department", False, managed=True),
         ),
         orderings=(("raisedOn", "assignedOn", "resolvedOn"), ("raisedAt", "assignedAt", "resolvedAt")),
+        town_via=("community",),
     ),
     NodeType(
         "Programme", "programmes", "A programme, project, platform or named service.",
@@ -305,6 +339,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
             out("zone", "IN_ZONE", "Zone", False),
             out("organisers", "ORGANISED_BY", "Organisation", True),
         ),
+        town_via=("town", "zone"),
     ),
 )
 
@@ -322,6 +357,7 @@ AUDIT_ENTRY = NodeType(
         Prop("batchId", "String", False, "The import batch, for IMPORTED data."),
     ),
     writable=False,
+    admin_only=True,
 )
 
 NODE_TYPES = NODE_TYPES + (AUDIT_ENTRY,)

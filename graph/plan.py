@@ -76,6 +76,17 @@ class RelSelection:
 
 
 @dataclass(frozen=True)
+class Mask:
+    """A personal property as a grant sees it (graph/authorise.py): `how` is "name" (the first
+    character and two stars, 李**) or "hidden" (null), except on nodes where `unless` holds
+    (the grant's own towns), which show the stored value. `unless` None: masked everywhere."""
+
+    prop: Prop
+    how: str
+    unless: "Filter | None" = None
+
+
+@dataclass(frozen=True)
 class Projection:
     """Which properties and relationships of a node to return.
 
@@ -85,6 +96,10 @@ class Projection:
     node_type: NodeType
     props: tuple[Prop, ...] = ()
     rels: tuple[RelSelection, ...] = ()
+    masks: tuple[Mask, ...] = ()  # how the grant sees personal properties (graph/authorise.py)
+
+    def mask(self, prop: Prop) -> Mask | None:
+        return next((m for m in self.masks if m.prop.name == prop.name), None)
 
     @property
     def value_props(self) -> tuple[Prop, ...]:
@@ -124,6 +139,27 @@ class NodeByUidQuery:
     node_type: NodeType
     uid: str
     projection: Projection
+    where: Filter | None = None  # the grant's visibility (graph/authorise.py): no row when false
+
+
+@dataclass(frozen=True)
+class LabelAccess:
+    """What a grant sees in plans whose nodes may have any label (traversal, search): the labels
+    it may read, each with the filter its nodes must pass (None: all of them), and the masks of
+    each label's personal properties. Labels not listed are not seen at all."""
+
+    visible: tuple[tuple[str, Filter | None], ...]
+    masks: tuple[tuple[str, tuple[Mask, ...]], ...] = ()
+
+    def filter_of(self, label: str) -> tuple[bool, Filter | None]:
+        """(readable, filter) for a label."""
+        for name, where in self.visible:
+            if name == label:
+                return True, where
+        return False, None
+
+    def masks_of(self, label: str) -> tuple[Mask, ...]:
+        return next((masks for name, masks in self.masks if name == label), ())
 
 
 @dataclass

@@ -23,6 +23,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from graph.plan import LabelAccess
+
 # Whitespace a stored name may hold, removed in Cypher (the text loses all whitespace in Python;
 # NFKC has already turned U+3000 and U+00A0 in it into plain spaces).
 SPACES = (" ", "\u3000", "\u00a0", "\t")
@@ -56,3 +58,6 @@ class Search:
     folded: str
     limit_per_type: int
     fulltext: bool = False
+    # What the grant sees (graph/authorise.py): labels it cannot read, or whose names it sees
+    # masked, are not searched; None: everything.
+    access: LabelAccess | None = None

@@ -28,6 +28,7 @@ class AreaStatistics:
     grids, organisations: [{kind, count}], members, villageSecretaries, entrepreneurSecretaries}."""
 
     town_uid: str | None = None
+    towns: tuple[str, ...] | None = None  # only these towns (a grant whose reads are limited to them)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph.plan import Projection
+from graph.plan import LabelAccess, Projection
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class StartNode:
 
     label: str
     uid: str
+    access: LabelAccess | None = None  # what the grant sees (graph/authorise.py); None: everything
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Expand:
     frontier: tuple[int, ...]
     relationship_types: tuple[str, ...] | None
     limit: int
+    access: LabelAccess | None = None  # neighbours the grant cannot see are not reached
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,4 @@ class NodesByUid:
     """Rows {grp, node}: for each (projection, uids) group, its nodes in projection column order."""
 
     groups: tuple[tuple[Projection, tuple[str, ...]], ...]
+    access: LabelAccess | None = None  # nodes the grant cannot see are left out

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.model import NodeType, Rel
-from graph.plan import Projection
+from graph.plan import Filter, Projection
 
 
 def utc_now() -> tuple[str, str]:
@@ -52,6 +52,9 @@ class LinkChange:
     # The target side's field for the same relationship, when it is single-valued: each
     # target may then be linked to one node at most (one lead per zone, one town per zone).
     reverse_single: bool = False
+    # What each target must pass for the grant to change its links (graph/authorise.py): the
+    # write finds no target that fails it, and writes nothing.
+    guard: Filter | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class UpdateNode:
     disconnect: tuple[LinkChange, ...] = ()
     expect: dict[str, Any] = field(default_factory=dict)
     projection: Projection | None = None
+    guard: Filter | None = None  # the grant's rule on the node (graph/authorise.py), checked before writing
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class DeleteNode:
     node_type: NodeType
     uid: str
     audit: Audit
+    guard: Filter | None = None  # the grant's rule on the node and its neighbours (graph/authorise.py)
 
 
 @dataclass(frozen=True)
@@ -108,3 +113,7 @@ class Precheck:
     uid: str
     links: tuple[LinkChange, ...]
     exclude_self: bool
+    # Named rules of the grant on the node (graph/authorise.py): each gives a column
+    # guard_<name>, 1 when the node passes it; each link's guard gives allowed<i>, the uids of
+    # the targets that pass it.
+    guards: tuple[tuple[str, Filter], ...] = ()

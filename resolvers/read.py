@@ -5,10 +5,12 @@ import logging
 import time
 from typing import Any
 
-from graph.errors import QueryTimeout
+from graph.authorise import authorise_read
+from graph.errors import Forbidden, QueryTimeout
+from graph.grants import grant_of
 from graph.model import TYPES, NodeType
 from graph.plan import NodeByUidQuery
-from resolvers.errors import timeout
+from resolvers.errors import forbidden, timeout
 from resolvers.ids import from_global_id
 from resolvers.plans import build_projection, plan_connection
 from resolvers.selection import SelectionReader
@@ -18,8 +20,14 @@ LOG = logging.getLogger("dangjian")
 
 
 async def run_read(context: Any, plan: Any) -> list[dict[str, Any]]:
-    """Rows of one read plan (graph/plan.py and its kin), rendered by the backend's dialect."""
+    """Rows of one read plan (graph/plan.py and its kin), rendered by the backend's dialect,
+    after the authorisation pass has applied the request's grant to it (graph/authorise.py).
+    Raises FORBIDDEN (naming the rule) when the grant may not read this at all."""
     backend = context["backend"]
+    try:
+        plan = authorise_read(plan, grant_of(context))
+    except Forbidden as refused:
+        raise forbidden(refused.field or "query", str(refused), refused.rule) from None
     log = context.get("query_log")
     # Dev mode shows the statement; render it once here and hand the backend the result.
     query = backend.dialect.render(plan) if log is not None else plan

@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
-from graph.errors import ConstraintViolation
+from graph import authorise
+from graph.bulk import RecordAudit
+from graph.errors import ConstraintViolation, Forbidden
+from graph.grants import grant_of
 from graph.model import TYPES, NodeType, Rel, is_managed, reverse_is_single, reverse_rels
-from graph.plan import NodeByUidQuery, Projection
+from graph.plan import And, NodeByUidQuery, Projection
 from graph.write_plan import Audit, Audited, CreateNode, DeleteNode, LinkChange, Precheck, UpdateNode
 from resolvers.actor import actor_of
-from resolvers.errors import bad_input, conflict, not_found
+from resolvers.errors import bad_input, conflict, forbidden, not_found
 from resolvers.plans import build_projection
 from resolvers.read import run_read
 from resolvers.selection import SelectionReader
@@ -38,20 +42,52 @@ def link_change(node_type: NodeType, rel: Rel, uids: list[str], path: str) -> Li
 
 
 class Writer:
-    """One mutation's context: the backend, who is writing, the time, and the response's
-    selection (read back by the write statement itself)."""
+    """One mutation's context: the backend, who is writing (the grant and its name), the time,
+    and the response's selection (read back by the write statement itself, as the grant sees it)."""
 
     def __init__(self, info: Any, action: str, node_type: NodeType | None = None) -> None:
         self.info = info
         self.context = info.context
         self.action = action
+        self.node_type = node_type
         self.at, self.today = utc_now()
+        self.grant = grant_of(self.context)
         self.actor = actor_of(self.context)
         self.projection: Projection | None = None
-        if node_type is not None:  # the response is the node: read back in its projection
-            self.reader = SelectionReader(info)
-            self.root = self.reader.root(info)
-            self.projection = build_projection(self.reader, [self.root], node_type, self.root.key)
+
+    @classmethod
+    async def start(cls, info: Any, action: str, node_type: NodeType | None = None,
+                    uid: str | None = None, projected: bool = True) -> "Writer":
+        """A writer for one mutation, once the grant may write at all (rule "role").
+        `projected`: the response is the node, read back in the selection's projection."""
+        writer = cls(info, action, node_type)
+        await writer.check(authorise.check_writer, writer.grant, uid=uid)
+        if node_type is not None and projected:
+            writer.reader = SelectionReader(info)
+            writer.root = writer.reader.root(info)
+            projection = build_projection(writer.reader, [writer.root], node_type, writer.root.key)
+            writer.projection = await writer.check(authorise.restrict_projection, projection, writer.grant,
+                                                   writer.root.key, uid=uid)
+        return writer
+
+    async def check(self, check: Any, *args: Any, uid: str | None = None) -> Any:
+        """`check(*args)`, a rule of graph/authorise.py; a refusal is FORBIDDEN naming the rule."""
+        try:
+            return check(*args)
+        except Forbidden as refused:
+            # A refusal of the whole mutation (its role) names the mutation field itself.
+            field = refused.field or getattr(self.info, "field_name", None) or "uid"
+            raise await self.refuse(refused.rule, str(refused), uid, field) from None
+
+    async def refuse(self, rule: str, reason: str, uid: str | None, field: str = "uid") -> Exception:
+        """Record a refused write in the audit trail (action "refused": who, what they tried, the
+        rule) and return the FORBIDDEN error to raise. Nothing else is written."""
+        changes = {"refused": self.action, "rule": rule, "reason": reason}
+        name = self.node_type.name if self.node_type is not None else ""
+        audit = Audit(self.actor, self.at, "refused", name, uid,
+                      json.dumps(changes, ensure_ascii=False, sort_keys=True))
+        await self.context["backend"].write(RecordAudit(audit.properties(_audit_uid())))
+        return forbidden(field, reason, rule)
 
     def audit(self, node_type: NodeType, uid: str | None, changes: dict[str, Any]) -> Audit:
         return Audit(self.actor, self.at, self.action, node_type.name, uid,
@@ -62,16 +98,31 @@ class Writer:
         """The node as stored (or None), and for each link the targets it is linked to
         already; raises NOT_FOUND / CONFLICT for the uid and links."""
         check_text(uid, "input.uid" if creating else "uid")
-        rows = await run_read(self.context, Precheck(node_type, uid, links, exclude_self))
+        guards = self.node_guards(node_type) if not creating else ()
+        rows = await run_read(self.context, Precheck(node_type, uid, links, exclude_self, guards))
         row = rows[0]
         if creating and row["owners"]:
             raise conflict("input.uid", f"uid {uid!r} is already taken by a {row['owners'][0]}; "
                                         "uids are unique across the graph")
+        if row["current"]:
+            for name, _ in guards:
+                if not row[f"guard_{name}"]:
+                    raise await self.refuse(f"scope:{name}", f"{node_type.name} {uid!r} " + _SCOPE_REASONS[name]
+                                            + self.towns_text(), uid)
         for i, link in enumerate(links):
             path = field_of[link]
             missing = [u for u in link.uids if u not in set(row[f"found{i}"])]
             if missing:
                 raise not_found(path, f"no {link.target.name} with uid {', '.join(map(repr, missing))}")
+            if link.guard is not None:
+                outside = [u for u in link.uids if u not in set(row[f"allowed{i}"])]
+                if outside:
+                    hop = creating and link.rel.name in node_type.town_via
+                    rule = "scope:created" if hop else "scope:target"
+                    reason = ("does not belong to this grant's towns alone" if hop
+                              else "belongs to a town outside this grant")
+                    raise await self.refuse(rule, f"{link.target.name} {outside[0]!r} {reason}{self.towns_text()}",
+                                            uid, path)
             taken = row.get(f"taken{i}") or []
             if taken:
                 target_uid, holder = taken[0]
@@ -79,6 +130,20 @@ class Writer:
                                      f"{reverse_field(node_type, link.rel)} ({holder!r}); one is allowed")
         linked = [set(row[f"linked{i}"]) for i in range(len(links))]
         return (row["current"][0] if row["current"] else None), linked
+
+    def node_guards(self, node_type: NodeType) -> tuple[tuple[str, Any], ...]:
+        """The grant's named rules on the node written (graph/authorise.py), checked by the precheck."""
+        rules = [("node", authorise.node_guard(node_type, self.grant))]
+        if self.action == "delete":
+            rules.append(("neighbours", authorise.neighbours_guard(node_type, self.grant)))
+        return tuple((name, rule) for name, rule in rules if rule is not None)
+
+    def guarded(self, node_type: NodeType, link: LinkChange, creating: bool) -> LinkChange:
+        """The link with the rule its targets must pass for this grant."""
+        return replace(link, guard=authorise.target_guard(node_type, link.rel, self.grant, creating))
+
+    def towns_text(self) -> str:
+        return f" (this grant's towns: {', '.join(self.grant.towns)})" if self.grant.towns else ""
 
     async def write(self, query: Audited, path: str) -> list[dict[str, Any]]:
         started = time.perf_counter()
@@ -105,6 +170,12 @@ class Writer:
         return self.shaped(rows[0])
 
 
+_SCOPE_REASONS = {
+    "node": "belongs to a town outside this grant, or to none of its towns",
+    "neighbours": "is linked to nodes of a town outside this grant; deleting it would change them",
+}
+
+
 def _props_from(node_type: NodeType, given: dict[str, Any], path: str, creating: bool) -> dict[str, Any]:
     props = {}
     for key, value in given.items():
@@ -120,7 +191,7 @@ def _props_from(node_type: NodeType, given: dict[str, Any], path: str, creating:
 
 async def create_node(info: Any, node_type: NodeType, given: dict[str, Any], action: str = "create",
                       managed: dict[str, Any] | None = None) -> dict[str, Any]:
-    writer = Writer(info, action, node_type)
+    writer = await Writer.start(info, action, node_type, uid=given.get("uid"))
     props = _props_from(node_type, given, "input", creating=True)
     props.setdefault("source", "IMPORTED")
     props.update(managed or {})
@@ -130,11 +201,13 @@ async def create_node(info: Any, node_type: NodeType, given: dict[str, Any], act
     for rel in node_type.rels:
         if given.get(rel.name) is not None and not is_managed(node_type, rel):
             uids = given[rel.name] if rel.many else [given[rel.name]]
-            link = link_change(node_type, rel, uids, f"input.{rel.name}")
+            link = writer.guarded(node_type, link_change(node_type, rel, uids, f"input.{rel.name}"), creating=True)
             if link.uids:
                 links.append(link)
                 field_of[link] = f"input.{rel.name}"
     links_t = tuple(links)
+    await writer.check(authorise.check_created, node_type, {link.rel.name for link in links_t}, writer.grant,
+                       uid=props["uid"])
     await writer.precheck(node_type, props["uid"], links_t, field_of, exclude_self=False, creating=True)
     changes = {"after": props, "links": {field_of[l].split(".")[-1]: list(l.uids) for l in links_t}}
     plan = CreateNode(node_type, props, links_t, writer.audit(node_type, props["uid"], changes), writer.projection)
@@ -151,7 +224,7 @@ def _link_delta(links: tuple[LinkChange, ...], linked: list[set[str]], adding: b
         uids = tuple(u for u in link.uids if (u not in already) == adding)
         if not uids:
             continue
-        changing.append(LinkChange(link.rel, link.target, uids, link.reverse_single))
+        changing.append(replace(link, uids=uids))
         if adding:
             added[link.rel.name] = list(uids)
             if not link.rel.many and already:
@@ -167,10 +240,10 @@ async def update_node(info: Any, node_type: NodeType, uid: str, given: dict[str,
     """Set or remove properties (null removes an optional one); workflows also pass
     system-set values, links to connect (with the argument each came from), the state that
     must still hold, and a check on the current node."""
-    writer = Writer(info, action, node_type)
+    writer = await Writer.start(info, action, node_type, uid=uid)
     props = _props_from(node_type, given, "input", creating=False)
     props.update(managed or {})
-    field_of = connect or {}
+    field_of = {writer.guarded(node_type, link, creating=False): path for link, path in (connect or {}).items()}
     links = tuple(field_of)
     if not props and not links:
         raise bad_input("input", "nothing to update: give at least one field")
@@ -195,14 +268,15 @@ async def update_node(info: Any, node_type: NodeType, uid: str, given: dict[str,
     plan = UpdateNode(node_type, uid, writer.audit(node_type, uid, changes),
                       set_props={k: v for k, v in changed.items() if v is not None},
                       remove_props=tuple(k for k, v in changed.items() if v is None),
-                      connect=tuple(connecting), expect=guards, projection=writer.projection)
+                      connect=tuple(connecting), expect=guards, projection=writer.projection,
+                      guard=authorise.node_guard(node_type, writer.grant))
     rows = await writer.write(Audited(plan, _audit_uid()), "uid")
     return writer.shaped(rows[0])
 
 
 async def change_links(info: Any, node_type: NodeType, uid: str, relationship: str, targets: list[str],
                        adding: bool) -> dict[str, Any]:
-    writer = Writer(info, "connect" if adding else "disconnect", node_type)
+    writer = await Writer.start(info, "connect" if adding else "disconnect", node_type, uid=uid)
     rel = node_type.rel(relationship)
     if rel is None or is_managed(node_type, rel):
         raise bad_input("relationship", f"{node_type.name} has no writable relationship {relationship!r}")
@@ -211,6 +285,7 @@ async def change_links(info: Any, node_type: NodeType, uid: str, relationship: s
     check_text(targets, "targets")
     link = link_change(node_type, rel, targets, "targets") if adding else \
         LinkChange(rel, TYPES[rel.target], tuple(dict.fromkeys(targets)))
+    link = writer.guarded(node_type, link, creating=False)
     current, linked = await writer.precheck(node_type, uid, (link,), {link: "targets"}, exclude_self=True)
     if current is None:
         raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
@@ -222,19 +297,27 @@ async def change_links(info: Any, node_type: NodeType, uid: str, relationship: s
         changes["disconnect"] = removed  # the single-valued link this one replaces
     plan = UpdateNode(node_type, uid, writer.audit(node_type, uid, changes),
                       connect=tuple(changing) if adding else (), disconnect=() if adding else tuple(changing),
-                      projection=writer.projection)
+                      projection=writer.projection, guard=_and_guards(
+                          authorise.node_guard(node_type, writer.grant),
+                          None if adding else authorise.unlinked_guard(rel, link.uids, writer.grant)))
     rows = await writer.write(Audited(plan, _audit_uid()), "uid")
     return writer.shaped(rows[0])
 
 
 async def delete_node(info: Any, node_type: NodeType, uid: str) -> dict[str, Any]:
-    writer = Writer(info, "delete")
+    writer = await Writer.start(info, "delete", node_type, uid=uid, projected=False)
     current, _ = await writer.precheck(node_type, uid, (), {}, exclude_self=True)
     if current is None:
         raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
-    plan = DeleteNode(node_type, uid, writer.audit(node_type, uid, {"before": current}))
+    guard = _and_guards(*(rule for _, rule in writer.node_guards(node_type)))
+    plan = DeleteNode(node_type, uid, writer.audit(node_type, uid, {"before": current}), guard=guard)
     rows = await writer.write(Audited(plan, _audit_uid()), "uid")
     return {"uid": uid, "deleted": True, "relationshipsDeleted": rows[0]["relationships"]}
+
+
+def _and_guards(*guards: Any) -> Any:
+    present = tuple(g for g in guards if g is not None)
+    return None if not present else present[0] if len(present) == 1 else And(present)
 
 
 def _audit_uid() -> str:

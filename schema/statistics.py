@@ -11,7 +11,9 @@ import strawberry
 from strawberry.types import Info
 
 from graph.statistics import DEMAND_GROUPS
-from resolvers import statistics
+from graph.grants import grant_of
+from resolvers import statistics, suppression
+from resolvers.suppression import Cells
 from resolvers.read import reader_for
 from resolvers.selection import SelectionReader
 from schema.research import GraphNode, graph_node
@@ -38,7 +40,10 @@ class ZoneComposition:
     internalByKind: list[KindCount]
     externalByKind: list[KindCount]
     absorbed: int = strawberry.field(description="Distinct organisations inside (N) or outside (X).")
-    membersReachable: int = strawberry.field(description="Distinct members of the 1, N and X organisations.")
+    membersReachable: Optional[int] = strawberry.field(
+        description="Distinct members of the 1, N and X organisations (suppressed under k for viewers and "
+                    "researchers, and rounded to a multiple of k).")
+    suppressed: list[str] = strawberry.field(description="The counts here withheld by small-cell suppression (viewer and researcher grants: under k, see docs/security.md); empty otherwise.")
 
 
 @strawberry.type(description="The zones matched: totalCount and absorbedOrganisations are across all of them, "
@@ -61,11 +66,14 @@ class AreaStatistics:
     grids: int
     organisations: int
     organisationsByKind: list[KindCount]
-    members: int
-    villageSecretaries: int
-    entrepreneurSecretaries: int
+    members: Optional[int] = strawberry.field(description="Members (suppressed under k for viewers and researchers, "
+                                                          "and rounded to a multiple of k).")
+    villageSecretaries: Optional[int] = strawberry.field(description="Village secretaries (suppressed like members).")
+    entrepreneurSecretaries: Optional[int] = strawberry.field(
+        description="Village secretaries who run an enterprise (suppressed like members).")
     entrepreneurSecretaryShare: Optional[float] = strawberry.field(
-        description="Village secretaries who run an enterprise, as a share (0–1).")
+        description="Village secretaries who run an enterprise, as a share (0–1), of the released counts.")
+    suppressed: list[str] = strawberry.field(description="The counts here withheld by small-cell suppression (viewer and researcher grants: under k, see docs/security.md); empty otherwise.")
 
 
 DemandGroupBy = strawberry.enum(enum.Enum("DemandGroupBy", {k: k for k in DEMAND_GROUPS}),
@@ -82,19 +90,23 @@ class DemandGroup:
                                              "\"未归属 / unassigned\" for demands with none.")
     unassigned: bool = strawberry.field(description="True for the group of demands with no town, community, "
                                                     "resolver or value.")
-    collected: int
-    resolved: int
-    resolutionRate: Optional[float] = strawberry.field(description="resolved / collected (0–1).")
+    collected: Optional[int] = strawberry.field(description="Demands in the group (suppressed under k for viewers and "
+                                                            "researchers, and rounded to a multiple of k).")
+    resolved: Optional[int] = strawberry.field(description="Of those, resolved (suppressed like collected).")
+    resolutionRate: Optional[float] = strawberry.field(description="resolved / collected (0–1), of the released counts.")
+    suppressed: list[str] = strawberry.field(description="The counts here withheld by small-cell suppression (viewer and researcher grants: under k, see docs/security.md); empty otherwise.")
 
 
 @strawberry.type(description="Every demand matching `where` (not paged): the totals, and the groups, which "
                              "sum to them, most collected first, then by key.")
 class DemandStatistics:
     groupBy: DemandGroupBy
-    collected: int = strawberry.field(description="Demands matched, all of them.")
-    resolved: int = strawberry.field(description="Of those, resolved.")
+    collected: Optional[int] = strawberry.field(description="Demands matched, all of them (suppressed under k for "
+                                                            "viewers and researchers, and rounded to a multiple of k).")
+    resolved: Optional[int] = strawberry.field(description="Of those, resolved (suppressed like collected).")
     resolutionRate: Optional[float] = strawberry.field(description="resolved / collected (0–1); null for none.")
     groups: list[DemandGroup]
+    suppressed: list[str] = strawberry.field(description="The counts here withheld by small-cell suppression (viewer and researcher grants: under k, see docs/security.md); empty otherwise.")
 
 
 @strawberry.type(description="One gap: count is all of its nodes; nodes is the page (in uid order) with its "
@@ -156,11 +168,12 @@ class StatisticsQuery:
     @strawberry.field(description="Counts per town, or for one town by uid (not paged: every figure covers the "
                                   "whole town).")
     async def townStatistics(self, info: Info, uid: Optional[str] = None) -> list[AreaStatistics]:
-        return [_area(a) for a in await statistics.town_statistics(reader_for(info.context), uid)]
+        cells = Cells(grant_of(info.context))
+        return [_area(a, cells) for a in await statistics.town_statistics(reader_for(info.context), uid)]
 
     @strawberry.field(description="Counts for the whole district.")
     async def districtStatistics(self, info: Info) -> AreaStatistics:
-        return _area(await statistics.district_statistics(reader_for(info.context)))
+        return _area(await statistics.district_statistics(reader_for(info.context)), Cells(grant_of(info.context)))
 
     @strawberry.field(description="Grids with no department, zones with no external organisation, villages with "
                                   "no secretary. Each count is across all of them; `first` (default 100, ≤ 1000) "
@@ -190,6 +203,7 @@ def statistics_fields(zone_where: type, demand_where: type) -> dict[str, Any]:
     async def zone_composition(info: Info, where=None, first: Optional[int] = None,
                                after: Optional[str] = None) -> ZoneCompositionReport:
         report = await statistics.zone_composition(reader_for(info.context), _where(info), first, after)
+        report = suppression.zone_report(report, Cells(grant_of(info.context)))
         return ZoneCompositionReport(
             zones=[ZoneComposition(**{**z, "zone": graph_node(z["zone"]),
                                       "lead": graph_node(z["lead"]) if z["lead"] else None,
@@ -201,6 +215,7 @@ def statistics_fields(zone_where: type, demand_where: type) -> dict[str, Any]:
 
     async def demand_statistics(info: Info, groupBy: DemandGroupBy, where=None) -> DemandStatistics:
         result = await statistics.demand_statistics(reader_for(info.context), groupBy.value, _where(info))
+        result = suppression.demand_report(result, Cells(grant_of(info.context)))
         return DemandStatistics(**{**result, "groupBy": groupBy, "groups": _objects(DemandGroup, result["groups"])})
 
     zone_composition.__annotations__["where"] = Optional[zone_where]
@@ -219,6 +234,7 @@ def statistics_fields(zone_where: type, demand_where: type) -> dict[str, Any]:
     }
 
 
-def _area(row: dict) -> AreaStatistics:
+def _area(row: dict, cells: Cells) -> AreaStatistics:
+    row = suppression.area(row, cells)
     return AreaStatistics(**{**row, "area": graph_node(row["area"]) if row["area"] else None,
                              "organisationsByKind": _objects(KindCount, row["organisationsByKind"])})

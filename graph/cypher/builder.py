@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.model import AUDIT_ENTRY, NODE_TYPES, NodeType, Prop, Rel
 from graph.plan import (
-    And, Compare, Cursor, Filter, Not, Or, Projection, RelFilter, RelSelection, SortKey,
+    And, Compare, Cursor, Filter, Mask, Not, Or, Projection, RelFilter, RelSelection, SortKey,
 )
 
 if TYPE_CHECKING:
@@ -70,7 +70,8 @@ class CypherBuilder:
 
     def param(self, value: Any) -> str:
         name = f"p{len(self.params)}"
-        self.params[name] = value
+        # Plans hold tuples where they must be hashable (graph/authorise.py's town lists).
+        self.params[name] = list(value) if isinstance(value, tuple) else value
         return "$" + name
 
     def var(self, prefix: str) -> str:
@@ -213,10 +214,21 @@ class CypherBuilder:
         CALLs (into `calls`) unless `done` names the variable that already holds them."""
         values = [f"{var}.uid"]
         for prop in projection.value_props:
-            values.append(computed_value(var, prop) if prop.pattern is not None else prop_ref(var, prop))
+            value = computed_value(var, prop) if prop.pattern is not None else prop_ref(var, prop)
+            mask = projection.mask(prop) if projection.masks else None
+            values.append(self.masked(var, value, mask, calls) if mask is not None else value)
         for selection in projection.rels:
             values.append((done or {}).get(selection.key) or self._rel_selection(var, selection, calls))
         return f"[{', '.join(values)}]"
+
+    def masked(self, var: str, value: str, mask: Mask, calls: list[str]) -> str:
+        """A personal property's value as the grant sees it (graph/authorise.py): the first
+        character and two stars, or null; the stored value where `mask.unless` holds."""
+        shown = "null" if mask.how == "hidden" else \
+            f"CASE WHEN {value} IS NULL THEN null ELSE substring({value}, 0, 1) + {self.param('**')} END"
+        if mask.unless is None:
+            return shown
+        return f"CASE WHEN {self.predicate(var, mask.unless, calls, in_value=True)} THEN {value} ELSE {shown} END"
 
     def batched_selections(self, var: str, projection: Projection, order: str) -> tuple[list[str], dict[str, str]]:
         """A page's plain relationship fields (no filter, order or limit) for all its rows at

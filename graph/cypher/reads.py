@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from graph.cypher.builder import CypherBuilder, quote
 from graph.cypher.registry import renders
-from graph.plan import CompiledQuery, ConnectionQuery, NodeByUidQuery
+from graph.plan import And, Compare, CompiledQuery, ConnectionQuery, NodeByUidQuery
 
 
 @renders(ConnectionQuery)
@@ -49,7 +49,11 @@ def _page(b: CypherBuilder, query: ConnectionQuery, cursor_filter: str | None) -
 @renders(NodeByUidQuery)
 def compile_node_by_uid(query: NodeByUidQuery, dialect=None) -> CompiledQuery:
     b = CypherBuilder(dialect)
-    lines = [f"MATCH (this:{quote(query.node_type.label)}) WHERE this.uid = {b.param(query.uid)}"]
+    if query.where is None:
+        lines = [f"MATCH (this:{quote(query.node_type.label)}) WHERE this.uid = {b.param(query.uid)}"]
+    else:  # the grant's visibility (graph/authorise.py): no row for a node it cannot see
+        uid = Compare(query.node_type.prop("uid"), "eq", query.uid)
+        lines = b.filtered_match("this", query.node_type, And((uid, query.where)))
     calls: list[str] = []
     node = b.projection("this", query.projection, calls)
     lines += calls

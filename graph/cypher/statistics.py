@@ -91,7 +91,10 @@ def area_statistics(plan: AreaStatistics, dialect=None) -> CompiledQuery:
     kind, members, and village secretaries who run an enterprise."""
     b = CypherBuilder(dialect)
     village, urban = b.param(VILLAGE), b.param(URBAN)
-    where = f" WHERE t.uid = {b.param(plan.town_uid)}" if plan.town_uid is not None else ""
+    tests = [f"t.uid = {b.param(plan.town_uid)}"] if plan.town_uid is not None else []
+    if plan.towns is not None:  # a grant that reads only its towns (graph/authorise.py)
+        tests.append(f"t.uid IN {b.param(list(plan.towns))}")
+    where = " WHERE " + " AND ".join(tests) if tests else ""
     lines = [
         f"MATCH (t:{TOWN}){where}",
         f"CALL {{ WITH t MATCH (t)<-[:{IN_TOWN}]-(z:{ZONE}) RETURN count(z) AS zones }}",

@@ -12,7 +12,7 @@ from typing import Any
 from graph.cypher.builder import AUDIT_LABEL, CypherBuilder, quote
 from graph.cypher.registry import renders
 from graph.model import NODE_TYPES, Rel
-from graph.plan import CompiledQuery, Projection
+from graph.plan import And, Compare, CompiledQuery, Projection
 from graph.write_plan import Audit, Audited, CreateNode, DeleteNode, LinkChange, Precheck, UpdateNode
 
 
@@ -40,6 +40,13 @@ class _WriteBuilder(CypherBuilder):
             f"{self.with_carry(f'collect(DISTINCT {t}) AS {targets}')} WHERE size({targets}) = {self.param(len(link.uids))}",
         ]
         self.carry.append(targets)
+        if link.guard is not None:
+            # Every target passes the grant's rule (graph/authorise.py), or nothing is written.
+            g, passed, calls = self.var("g"), self.var("passed"), []
+            test = self.predicate(g, link.guard, calls)
+            lines += [" ".join([f"CALL {{ WITH {targets} UNWIND {targets} AS {g}", *calls,
+                                f"WITH {g} WHERE {test} RETURN count({g}) AS {passed} }}"]),
+                      f"{self.with_carry()} WHERE {passed} = size({targets})"]
         if link.reverse_single:
             # Lock the targets before asking whether another node holds them (see compile_update).
             lock = self.var("l")
@@ -52,6 +59,14 @@ class _WriteBuilder(CypherBuilder):
                 f"{self.with_carry(f'count({other}) AS {taken}')} WHERE {taken} = 0",
             ]
         return lines, targets
+
+    def node_guard(self, guard, tests: list[str]) -> list[str]:
+        """Lines that leave `n` only if it passes `guard` (the grant's rule) and `tests`; the
+        relationship counts the rule needs come first."""
+        calls: list[str] = []
+        if guard is not None:
+            tests = [*tests, self.predicate("n", guard, calls)]
+        return ([f"WITH n {' '.join(calls)}"] if calls else []) + [f"WITH n WHERE {' AND '.join(tests) or 'true'}"]
 
     def audit(self, audit: Audit, audit_uid: str) -> str:
         return f"CREATE (audit:{AUDIT_LABEL}) SET audit += {self.param(audit.properties(audit_uid))}"
@@ -106,14 +121,14 @@ def compile_create(plan: CreateNode, audit_uid: str, dialect=None) -> CompiledQu
 def compile_update(plan: UpdateNode, audit_uid: str, dialect=None) -> CompiledQuery:
     b = _WriteBuilder(dialect)
     label = quote(plan.node_type.label)
-    guards = " AND ".join(f"n.{quote(k)} IS NULL" if v is None else f"n.{quote(k)} = {b.param(v)}"
-                          for k, v in plan.expect.items())
+    guards = [f"n.{quote(k)} IS NULL" if v is None else f"n.{quote(k)} = {b.param(v)}" for k, v in plan.expect.items()]
     # The guards are read after `SET n.uid = n.uid` has taken the node's write lock: Neo4j reads
     # committed data without locks, so six concurrent assigns of one demand all passed a guard
     # read before it (FalkorDB runs one write at a time). The lock waits for a concurrent
     # writer's commit, and the guard then sees what it wrote.
-    lines = [f"MATCH (n:{label}) WHERE n.uid = {b.param(plan.uid)} SET n.uid = n.uid"
-             + f" WITH n WHERE {guards or 'true'}"]  # (a MATCH may not follow SET directly)
+    # (A MATCH may not follow SET directly: the guard lines begin with WITH.)
+    lines = [" ".join([f"MATCH (n:{label}) WHERE n.uid = {b.param(plan.uid)} SET n.uid = n.uid",
+                       *b.node_guard(plan.guard, guards)])]
     b.carry.append("n")
     target_lists = []
     for link in plan.connect:
@@ -148,8 +163,10 @@ def compile_update(plan: UpdateNode, audit_uid: str, dialect=None) -> CompiledQu
 
 def compile_delete(plan: DeleteNode, audit_uid: str, dialect=None) -> CompiledQuery:
     b = _WriteBuilder(dialect)
-    lines = [
-        f"MATCH (n:{quote(plan.node_type.label)}) WHERE n.uid = {b.param(plan.uid)}",
+    lines = [f"MATCH (n:{quote(plan.node_type.label)}) WHERE n.uid = {b.param(plan.uid)}"]
+    if plan.guard is not None:  # the grant's rule, read under the node's write lock (see compile_update)
+        lines.append(" ".join(["SET n.uid = n.uid", *b.node_guard(plan.guard, [])]))
+    lines += [
         "OPTIONAL MATCH (n)-[r]-() WITH n, count(r) AS relationships",
         "DETACH DELETE n",
         b.audit(plan.audit, audit_uid),
@@ -184,5 +201,16 @@ def compile_precheck(plan: Precheck, dialect=None) -> CompiledQuery:
             lines.append(f"CALL {{ MATCH {_link(f'o:{label}', link.rel, f'x:{quote(link.target.label)}')} "
                          f"WHERE x.uid IN {uids}{not_self} RETURN collect([x.uid, o.uid]) AS taken{i} }}")
             columns.append(f"taken{i}")
+    uid_test = Compare(node_type.prop("uid"), "eq", uid)
+    for name, guard in plan.guards:  # the grant's rules (graph/authorise.py), for a precise refusal
+        lines.append("CALL { " + " ".join(b.filtered_match("g", node_type, And((uid_test, guard))))
+                     + f" RETURN count(g) AS guard_{name} }}")
+        columns.append(f"guard_{name}")
+    for i, link in enumerate(links):
+        if link.guard is not None:
+            among = Compare(link.target.prop("uid"), "in", tuple(link.uids))
+            lines.append("CALL { " + " ".join(b.filtered_match("a", link.target, And((among, link.guard))))
+                         + f" RETURN collect(a.uid) AS allowed{i} }}")
+            columns.append(f"allowed{i}")
     lines.append("RETURN " + ", ".join(columns))
     return CompiledQuery("\n".join(lines), b.params)

@@ -1,0 +1,372 @@
+"""The authorisation pass: a grant (graph/grants.py) applied to plans before they are rendered.
+
+The rules are facts of the model (graph/model.py): which properties are personal
+(`Prop.personal`), how a node belongs to a town (`NodeType.town_via`), and which types only
+admins read (`NodeType.admin_only`). Here they become plan changes, never checks in field
+resolvers, so nested selections, `node(id:)`, search, traversal, exports and statistics are all
+covered by the same pass:
+
+- a read's filters get the grant's visibility ANDed in, at the root and at every nested
+  relationship field and relationship filter (a hidden node is as if it did not exist: a
+  quantifier counts only visible related nodes);
+- personal properties are projected masked (`plan.Mask`): 李** or null;
+- a test on a personal property matches only where the grant sees it unmasked, and sorting on
+  one is refused where it is masked anywhere (the order, and the cursor's values, would show it);
+- writes get guards (graph/write_plan.py `guard` fields) that hold the grant's towns, checked in
+  the write statement itself.
+
+A node *belongs to* the towns reached through its `town_via` fields, recursively (a member
+belongs to the towns of their organisations). A grant limited to towns:
+- writes a node only if the node belongs to its towns and to no other (`owned`); a node it
+  creates must belong to one of them; every node at the other end of a relationship it changes
+  must belong to no other town (`not_foreign`: district-level nodes, such as departments, do);
+- with `reads_scoped`, reads nodes that belong to one of its towns or to none (`visible`).
+
+Raises `Forbidden` (graph/errors.py) where a whole request is outside the grant; the resolvers
+turn it into a FORBIDDEN error naming the rule.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+from graph.errors import Forbidden
+from graph.filters import MATCH_ALL, MATCH_NONE, normalise
+from graph.grants import ADMIN, EDITOR, RESEARCHER, VIEWER, Grant
+from graph.model import NODE_TYPES, TYPES, NodeType, Rel
+from graph.plan import (
+    And, Compare, ConnectionQuery, Filter, LabelAccess, Mask, Not, NodeByUidQuery, Or, Projection, RelFilter,
+    SortKey,
+)
+from graph.search import Search
+from graph.statistics import (
+    AreaStatistics, CoverageGaps, DemandStatistics, DistrictTotals, OrganisationsByZones, ZoneComposition, ZoneLinks,
+)
+from graph.traversal import Expand, NodesByUid, OutgoingLinks, StartNode
+from graph.write_plan import Precheck
+
+TOWN = TYPES["Town"]
+_TOWN_UID = TOWN.prop("uid")
+
+
+# -- belonging to a town ---------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def town_chains(type_name: str) -> tuple[tuple[Rel, ...], ...]:
+    """Every chain of relationship fields from a node of this type to a Town (model.town_via,
+    followed recursively)."""
+    node_type = TYPES[type_name]
+    chains: list[tuple[Rel, ...]] = []
+    for field in node_type.town_via:
+        rel = node_type.rel(field)
+        assert rel is not None, f"{type_name}.town_via names no field {field!r}"
+        if rel.target == TOWN.name:
+            chains.append((rel,))
+        else:
+            chains += [(rel, *rest) for rest in town_chains(rel.target)]
+    return tuple(chains)
+
+
+def belongs_to_towns(node_type: NodeType) -> bool:
+    """Can a node of this type belong to a town at all (else it is district-level)?"""
+    return node_type is TOWN or bool(town_chains(node_type.name))
+
+
+def _along(chain: tuple[Rel, ...], town_test: Filter | None) -> Filter:
+    rel = chain[0]
+    inner = town_test if len(chain) == 1 else _along(chain[1:], town_test)
+    return RelFilter(rel, TYPES[rel.target], "some", inner)
+
+
+def reaches(node_type: NodeType, town_test: Filter | None) -> Filter:
+    """The node belongs to a town that passes `town_test` (None: to any town)."""
+    if node_type is TOWN:
+        return town_test if town_test is not None else MATCH_ALL
+    return normalise(Or(tuple(_along(chain, town_test) for chain in town_chains(node_type.name))))
+
+
+def in_towns(towns: tuple[str, ...]) -> Filter:
+    # One town is an equality, which the builder matches as a pattern (no subquery).
+    return Compare(_TOWN_UID, "eq", towns[0]) if len(towns) == 1 else Compare(_TOWN_UID, "in", tuple(towns))
+
+
+def owned(node_type: NodeType, grant: Grant) -> Filter | None:
+    """Writable by a grant: belongs to its towns and to no other. None: no limit."""
+    if not grant.towns:
+        return None
+    inside = in_towns(grant.towns)
+    return normalise(And((reaches(node_type, inside), Not(reaches(node_type, Not(inside))))))
+
+
+def not_foreign(node_type: NodeType, grant: Grant) -> Filter | None:
+    """Belongs to no town outside the grant's (district-level nodes pass). None: no limit."""
+    if not grant.towns:
+        return None
+    return normalise(Not(reaches(node_type, Not(in_towns(grant.towns)))))
+
+
+def visible(node_type: NodeType, grant: Grant) -> Filter | None:
+    """What a grant reads of a type: None for everything, MATCH_NONE for nothing."""
+    return _visible(node_type.name, grant)
+
+
+@lru_cache(maxsize=1024)  # grants repeat (one per token): the filters are built once each
+def _visible(type_name: str, grant: Grant) -> Filter | None:
+    node_type = TYPES[type_name]
+    if node_type.admin_only and not grant.at_least(ADMIN):
+        return MATCH_NONE
+    if not (grant.towns and grant.reads_scoped) or not belongs_to_towns(node_type):
+        return None
+    if node_type is TOWN:
+        return in_towns(grant.towns)
+    # Its towns, or no town at all (a district-level organisation, a member without one).
+    return normalise(Or((reaches(node_type, in_towns(grant.towns)), Not(reaches(node_type, None)))))
+
+
+# -- personal properties -----------------------------------------------------------------------
+
+def masks(node_type: NodeType, grant: Grant) -> tuple[Mask, ...]:
+    """How the grant sees the type's personal properties: viewers masked everywhere; researchers
+    and editors within their towns unmasked (everywhere without towns); admins unmasked."""
+    return _masks(node_type.name, grant)
+
+
+@lru_cache(maxsize=1024)
+def _masks(type_name: str, grant: Grant) -> tuple[Mask, ...]:
+    node_type = TYPES[type_name]
+    personal = node_type.personal_props
+    if not personal or grant.role == ADMIN or (grant.role in (RESEARCHER, EDITOR) and not grant.towns):
+        return ()
+    unless = reaches(node_type, in_towns(grant.towns)) if grant.role != VIEWER and grant.towns else None
+    return tuple(Mask(p, p.personal, unless) for p in personal)
+
+
+def _and(*parts: Filter | None) -> Filter | None:
+    present = tuple(p for p in parts if p is not None)
+    if not present:
+        return None
+    tree = normalise(And(present))
+    return None if tree == MATCH_ALL else tree
+
+
+def restrict_filter(node_type: NodeType, where: Filter | None, grant: Grant) -> Filter | None:
+    """A `where` as the grant may ask it: related nodes it cannot see do not count, and a test
+    on a masked property holds only where the property is shown."""
+    if where is None:
+        return None
+    return _and(_restrict(node_type, where, grant))
+
+
+def _restrict(node_type: NodeType, where: Filter, grant: Grant) -> Filter:
+    if isinstance(where, Compare):
+        mask = next((m for m in masks(node_type, grant) if m.prop.name == where.prop.name), None)
+        if mask is None:
+            return where
+        return MATCH_NONE if mask.unless is None else And((mask.unless, where))
+    if isinstance(where, And):
+        return And(tuple(_restrict(node_type, p, grant) for p in where.parts))
+    if isinstance(where, Or):
+        return Or(tuple(_restrict(node_type, p, grant) for p in where.parts))
+    if isinstance(where, Not):
+        return Not(_restrict(node_type, where.part, grant))
+    assert isinstance(where, RelFilter)
+    inner = None if where.where is None else _restrict(where.target, where.where, grant)
+    seen = visible(where.target, grant)
+    if seen is None:
+        return RelFilter(where.rel, where.target, where.quantifier, inner)
+    if where.quantifier == "all":  # every visible related node matches: none is visible and fails
+        failing = Not(inner) if inner is not None else MATCH_NONE
+        return RelFilter(where.rel, where.target, "none", And((seen, failing)))
+    return RelFilter(where.rel, where.target, where.quantifier, And((seen, inner)) if inner is not None else seen)
+
+
+def check_sort(node_type: NodeType, sort: tuple[SortKey, ...], grant: Grant, path: str) -> None:
+    """Refuse an order on a property the grant sees masked anywhere."""
+    masked = {m.prop.name for m in masks(node_type, grant)}
+    for key in sort:
+        if key.prop.name in masked:
+            raise Forbidden("personal", f"{node_type.name}.{key.prop.name} is personal and shown masked to this "
+                                        "grant, so it cannot be sorted on", path)
+
+
+def restrict_projection(projection: Projection | None, grant: Grant, path: str) -> Projection | None:
+    """The projection with the grant's masks, and every relationship field limited to what the
+    grant sees (its filter ANDed with the target's visibility)."""
+    if projection is None:
+        return None
+    node_type = projection.node_type
+    selected = {p.name for p in projection.props}
+    rels = []
+    for sel in projection.rels:
+        check_sort(sel.target, sel.sort, grant, f"{path}.{sel.key}.sort")
+        where = _and(restrict_filter(sel.target, sel.where, grant), visible(sel.target, grant))
+        rels.append(replace(sel, where=where,
+                            projection=restrict_projection(sel.projection, grant, f"{path}.{sel.key}")))
+    own_masks = tuple(m for m in masks(node_type, grant) if m.prop.name in selected)
+    return Projection(node_type, projection.props, tuple(rels), own_masks)
+
+
+def label_access(grant: Grant) -> LabelAccess | None:
+    """What the grant sees of every label, for traversal and search; None: everything."""
+    if grant.role == ADMIN and not (grant.towns and grant.reads_scoped):
+        return None
+    return LabelAccess(
+        visible=tuple((t.label, visible(t, grant)) for t in NODE_TYPES if visible(t, grant) != MATCH_NONE),
+        masks=tuple((t.label, masks(t, grant)) for t in NODE_TYPES if masks(t, grant)),
+    )
+
+
+# -- the pass over reads -------------------------------------------------------------------------
+
+def authorise_read(plan: Any, grant: Grant) -> Any:
+    """The plan as this grant may run it. Plans it does not know pass unchanged only for the
+    open grant; any other grant is refused them, so a new kind of read cannot skip the pass."""
+    if grant.is_open:
+        return plan
+    handler = _READS.get(type(plan))
+    if handler is None:
+        raise Forbidden("plan", f"{type(plan).__name__} reads are not available to this grant")
+    return handler(plan, grant)
+
+
+def _connection(plan: ConnectionQuery, grant: Grant) -> ConnectionQuery:
+    check_sort(plan.node_type, plan.sort, grant, "sort")
+    where = _and(restrict_filter(plan.node_type, plan.where, grant), visible(plan.node_type, grant))
+    return replace(plan, where=where, projection=restrict_projection(plan.projection, grant, plan.node_type.plural))
+
+
+def _node(plan: NodeByUidQuery, grant: Grant) -> NodeByUidQuery:
+    return replace(plan, where=_and(plan.where, visible(plan.node_type, grant)),
+                   projection=restrict_projection(plan.projection, grant, "node"))
+
+
+_READS: dict[type, Any] = {ConnectionQuery: _connection, NodeByUidQuery: _node}
+
+
+# Traversal and search: nodes of any label, seen through the grant's LabelAccess.
+
+def _with_access(plan: Any, grant: Grant) -> Any:
+    return replace(plan, access=label_access(grant))
+
+
+def _nodes_by_uid(plan: NodesByUid, grant: Grant) -> NodesByUid:
+    groups = tuple((restrict_projection(projection, grant, "node"), uids) for projection, uids in plan.groups)
+    return replace(plan, groups=groups, access=label_access(grant))
+
+
+def _search(plan: Search, grant: Grant) -> Search:
+    access = label_access(grant)
+    if access is None:
+        return plan
+    # A search matches names: a type whose name the grant sees masked anywhere is searched only
+    # where the name is shown (the grant's towns), never by its hidden value.
+    visible_labels = []
+    for label, where in access.visible:
+        name_mask = next((m for m in access.masks_of(label) if m.prop.name in ("name", "nameEn")), None)
+        if name_mask is not None:
+            if name_mask.unless is None:
+                continue
+            where = _and(where, name_mask.unless)
+        visible_labels.append((label, where))
+    return replace(plan, access=LabelAccess(tuple(visible_labels), access.masks))
+
+
+# Statistics: zone and demand figures over what the grant sees; district-wide figures need
+# district-wide reads.
+
+def _zone_composition(plan: ZoneComposition, grant: Grant) -> ZoneComposition:
+    zone = TYPES["Zone"]
+    return replace(plan, where=_and(restrict_filter(zone, plan.where, grant), visible(zone, grant)))
+
+
+def _demand_statistics(plan: DemandStatistics, grant: Grant) -> DemandStatistics:
+    demand = TYPES["Demand"]
+    return replace(plan, where=_and(restrict_filter(demand, plan.where, grant), visible(demand, grant)))
+
+
+def _area_statistics(plan: AreaStatistics, grant: Grant) -> AreaStatistics:
+    return replace(plan, towns=grant.towns) if grant.towns and grant.reads_scoped else plan
+
+
+def _district_wide(plan: Any, grant: Grant) -> Any:
+    if grant.towns and grant.reads_scoped:
+        raise Forbidden("scope:district", "these figures cover the whole district, and this grant reads only "
+                                          f"its towns ({', '.join(grant.towns)}); ask for townStatistics")
+    return plan
+
+
+def _unchanged(plan: Any, grant: Grant) -> Any:
+    return plan
+
+
+_READS.update({
+    # The write path's own read: it authorises the write itself (resolvers/writes.py), and only
+    # its refusals reach the client.
+    Precheck: _unchanged,
+    StartNode: _with_access, Expand: _with_access, NodesByUid: _nodes_by_uid, Search: _search,
+    # Links between nodes the caller already holds (each seen through the pass when found).
+    OutgoingLinks: _unchanged,
+    ZoneComposition: _zone_composition, DemandStatistics: _demand_statistics, AreaStatistics: _area_statistics,
+    DistrictTotals: _district_wide, CoverageGaps: _district_wide, ZoneLinks: _district_wide,
+    OrganisationsByZones: _district_wide,
+})
+
+
+# -- the pass over writes ------------------------------------------------------------------------
+
+def check_writer(grant: Grant) -> None:
+    """Editors and admins write; anyone else is refused (rule "role")."""
+    if not grant.at_least(EDITOR):
+        raise Forbidden("role", f"the {grant.role} role reads only; writing needs an editor or admin grant")
+
+
+def check_admin(grant: Grant, what: str) -> None:
+    if not grant.at_least(ADMIN):
+        raise Forbidden("role", f"{what} needs an admin grant; this grant's role is {grant.role}")
+
+
+def node_guard(node_type: NodeType, grant: Grant) -> Filter | None:
+    """A node the grant changes or deletes belongs to its towns, and to no other (rule "scope:node")."""
+    return owned(node_type, grant)
+
+
+def target_guard(node_type: NodeType, rel: Rel, grant: Grant, creating: bool) -> Filter | None:
+    """What a node at the other end of a changed relationship must pass: a town-limited grant
+    may not change the links of a node of another town (rule "scope:target"); the nodes a new
+    node belongs to a town through must be the grant's own (rule "scope:created")."""
+    target = TYPES[rel.target]
+    if creating and rel.name in node_type.town_via:
+        return owned(target, grant)
+    return not_foreign(target, grant)
+
+
+def neighbours_guard(node_type: NodeType, grant: Grant) -> Filter | None:
+    """A node a town-limited grant deletes is linked to no node of another town (deleting it
+    would change theirs; rule "scope:neighbours")."""
+    if not grant.towns:
+        return None
+    outside = Not(in_towns(grant.towns))
+    return _and(*(RelFilter(rel, TYPES[rel.target], "none", reaches(TYPES[rel.target], outside))
+                  for rel in node_type.rels if belongs_to_towns(TYPES[rel.target])))
+
+
+def unlinked_guard(rel: Rel, uids: tuple[str, ...], grant: Grant) -> Filter | None:
+    """On the node: none of the targets it is being unlinked from belongs to another town."""
+    if not grant.towns:
+        return None
+    target = TYPES[rel.target]
+    outside = reaches(target, Not(in_towns(grant.towns)))
+    return _and(RelFilter(rel, target, "none", And((Compare(target.prop("uid"), "in", uids), outside))))
+
+
+def check_created(node_type: NodeType, link_fields: set[str], grant: Grant) -> None:
+    """A town-limited grant creates only nodes that will belong to one of its towns."""
+    if not grant.towns:
+        return
+    if node_type is TOWN or not belongs_to_towns(node_type):
+        raise Forbidden("scope:created", f"a {node_type.name} belongs to no town of this grant; only a grant "
+                                         "for the whole district may create one")
+    if not link_fields & set(node_type.town_via):
+        raise Forbidden("scope:created", f"a new {node_type.name} must belong to one of this grant's towns: "
+                                         f"give one of {', '.join(node_type.town_via)}", "input")
