@@ -326,6 +326,13 @@ def check_admin(grant: Grant, what: str) -> None:
         raise Forbidden("role", f"{what} needs an admin grant; this grant's role is {grant.role}")
 
 
+def check_deletable(node_type: NodeType, grant: Grant) -> None:
+    """A town-limited grant may change its town's own node, but not delete it."""
+    if grant.towns and node_type is TOWN:
+        raise Forbidden("scope:node", "a grant limited to towns cannot delete a town; only a grant for the "
+                                      "whole district can", "uid")
+
+
 def node_guard(node_type: NodeType, grant: Grant) -> Filter | None:
     """A node the grant changes or deletes belongs to its towns, and to no other (rule "scope:node")."""
     return owned(node_type, grant)
@@ -366,7 +373,7 @@ def check_created(node_type: NodeType, link_fields: set[str], grant: Grant) -> N
         return
     if node_type is TOWN or not belongs_to_towns(node_type):
         raise Forbidden("scope:created", f"a {node_type.name} belongs to no town of this grant; only a grant "
-                                         "for the whole district may create one")
+                                         "for the whole district may create one", "input")
     if not link_fields & set(node_type.town_via):
         raise Forbidden("scope:created", f"a new {node_type.name} must belong to one of this grant's towns: "
                                          f"give one of {', '.join(node_type.town_via)}", "input")

@@ -306,6 +306,7 @@ async def change_links(info: Any, node_type: NodeType, uid: str, relationship: s
 
 async def delete_node(info: Any, node_type: NodeType, uid: str) -> dict[str, Any]:
     writer = await Writer.start(info, "delete", node_type, uid=uid, projected=False)
+    await writer.check(authorise.check_deletable, node_type, writer.grant, uid=uid)
     current, _ = await writer.precheck(node_type, uid, (), {}, exclude_self=True)
     if current is None:
         raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
