@@ -82,14 +82,17 @@ class AuditEntries:
 
 @dataclass(frozen=True)
 class CountNodes:
-    """One row {nodes}: every node of the graph."""
+    """One row {nodes}: every node of the graph but API keys (graph/api_keys.py)."""
 
 
 @dataclass(frozen=True)
 class DeleteAllButAudit:
-    """Delete up to `limit` nodes that are not audit entries, with their links; one row {deleted}."""
+    """Delete up to `limit` nodes that are not audit entries (when `keep_audit`) nor API keys
+    (always: a reset reloads data, it does not lock out service accounts), with their links;
+    one row {deleted}."""
 
     limit: int
+    keep_audit: bool = True
 
 
 BulkPlan = Union[NodeBatch, LinkBatch, ExportNodes, ExportLinks, RecordAudit, AuditEntries, CountNodes,

@@ -11,6 +11,8 @@ setting; `docs/security.md` tables them with the answer a client gets.
     DANGJIAN_MAX_STRING_LENGTH     any one string in the variables or the document (characters)
     DANGJIAN_MAX_FIELDS            fields of one operation once fragments are expanded
     DANGJIAN_MAX_COST              objects an operation may return, estimated (schema/cost.py)
+    DANGJIAN_MAX_COST_<ROLE>       the same for one role's grants (VIEWER, RESEARCHER, EDITOR, ADMIN)
+    DANGJIAN_MAX_PAGE_<ROLE>       the largest `first` a role's grants may ask for
     DANGJIAN_MAX_FILTER_DEPTH      nesting of one `where` (AND, OR, NOT, relationship filters)
     DANGJIAN_MAX_FILTER_TESTS      tests in one `where`, after simplification
     DANGJIAN_IMPORT_WATCH_S        how often a running server looks for imports that died (s)
@@ -23,6 +25,7 @@ import os
 import secrets
 from pathlib import Path
 
+from graph.grants import ADMIN, EDITOR, RESEARCHER, VIEWER
 from graph.validation import MAX_TEXT
 
 
@@ -54,6 +57,16 @@ MAX_FIELDS = _setting("DANGJIAN_MAX_FIELDS", 2000)
 # 500,000 objects: the 4-level read of the tests (~155,000) passes, 30 aliases of a 1,000-member
 # page with two nested lists (~3.3 million) do not (schema/cost.py has the model).
 MAX_COST = _setting("DANGJIAN_MAX_COST", 500_000)
+# Per role (graph/grants.py; the open grant of --dev is an admin): readers get less than writers.
+# Every contract query and README example costs under 3,500 and the explorer's under 1,000, so
+# a viewer's 50,000 leaves them 15× room while 10 viewers at their budget cost what one admin
+# may; a researcher's 200,000 admits the suite's 4-level read (~155,000). Editors and admins
+# keep DANGJIAN_MAX_COST, today's budget.
+MAX_COST_BY_ROLE = {
+    role: _setting(f"DANGJIAN_MAX_COST_{role.upper()}", default)
+    for role, default in ((VIEWER, min(50_000, MAX_COST)), (RESEARCHER, min(200_000, MAX_COST)),
+                          (EDITOR, MAX_COST), (ADMIN, MAX_COST))
+}
 # FalkorDB's parser slows ~4× per level of nested NOT; filters are flattened (graph/filters.py)
 # and bounded before rendering.
 MAX_FILTER_DEPTH = _setting("DANGJIAN_MAX_FILTER_DEPTH", 16)
@@ -62,6 +75,13 @@ MAX_FILTER_TESTS = _setting("DANGJIAN_MAX_FILTER_TESTS", 200)
 IMPORT_WATCH_S = _setting("DANGJIAN_IMPORT_WATCH_S", 30)
 # Cursors this API issues are under 200 characters; the bound is checked before any decoding.
 MAX_CURSOR_LENGTH = 2048
+# The page a person reads is 100 rows (the default); a viewer may ask for twice that, a researcher
+# for half of resolvers/plans.py's maximum (1,000), editors and admins (bulk tools) for all of it.
+# A setting above that maximum changes nothing: the planner refuses larger pages for every grant.
+MAX_PAGE_BY_ROLE = {
+    role: _setting(f"DANGJIAN_MAX_PAGE_{role.upper()}", default)
+    for role, default in ((VIEWER, 200), (RESEARCHER, 500), (EDITOR, 1000), (ADMIN, 1000))
+}
 
 SECRET_FILE = "cursor-secret"
 

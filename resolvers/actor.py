@@ -1,10 +1,13 @@
-"""Who is writing: the actor recorded in every audit entry, from the X-Actor request header."""
+"""Who is writing: the actor recorded in every audit entry. An authenticated grant's name (a
+token's, an API key's: web/auth.py); only with the open grant (--dev, no production mode), the
+X-Actor request header."""
 from __future__ import annotations
 
 import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from graph.grants import grant_of
 from graph.validation import actor_problem
 from resolvers.errors import bad_input
 
@@ -21,11 +24,17 @@ _ENCODE_HINT = "send it as UTF-8, or percent-encoded as UTF-8''%E6%9D%8E (RFC 81
 
 
 def actor_of(context: Any) -> str:
-    """The name a write is recorded under: the X-Actor header decoded, or "anonymous" without one.
+    """The name a write is recorded under.
 
-    Raises BAD_USER_INPUT (field "X-Actor") for a value that is not UTF-8 (raw header bytes, or an
-    RFC 8187 `UTF-8''…` value), is blank, is longer than 200 characters, holds control characters
-    or lone surrogates, or comes in more than one header."""
+    With any grant but the open one: the grant's name, X-Actor ignored entirely (a client cannot
+    write under another name, and a malformed header refuses nothing). With the open grant: the
+    X-Actor header decoded, or "anonymous" without one; then raises BAD_USER_INPUT (field
+    "X-Actor") for a value that is not UTF-8 (raw header bytes, or an RFC 8187 `UTF-8''…` value),
+    is blank, is longer than 200 characters, holds control characters or lone surrogates, or comes
+    in more than one header."""
+    grant = grant_of(context)
+    if not grant.is_open:
+        return grant.name or DEFAULT_ACTOR
     request = context.get("request") if isinstance(context, dict) else None
     values = request.headers.getlist("x-actor") if request is not None else []
     if not values:

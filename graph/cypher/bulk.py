@@ -4,12 +4,14 @@ from __future__ import annotations
 from graph.bulk import (
     AuditEntries, CountNodes, DeleteAllButAudit, ExportLinks, ExportNodes, LinkBatch, NodeBatch, RecordAudit,
 )
+from graph.api_keys import LABEL as API_KEY
 from graph.cypher.builder import AUDIT_LABEL, CypherBuilder, quote
 from graph.cypher.registry import renders
 from graph.model import TYPES
 from graph.plan import CompiledQuery
 
 _UID = TYPES["Zone"].prop("uid")  # common to every type
+_API_KEY = quote(API_KEY)
 
 _NODE_ACTIONS = {
     "existing": "UNWIND $rows AS u MATCH (n:{L} {{uid: u}}) RETURN n {{.*}} AS node",
@@ -86,10 +88,14 @@ def audit_entries(plan: AuditEntries, dialect=None) -> CompiledQuery:
 
 @renders(CountNodes)
 def count_nodes(plan: CountNodes, dialect=None) -> CompiledQuery:
-    return CompiledQuery("MATCH (n) RETURN count(n) AS nodes")
+    # API keys are not the graph's data: a graph holding only keys is empty (serve seeds it).
+    # Two counts, not a WHERE over every node: both engines answer a label's count from a store.
+    return CompiledQuery(f"MATCH (n) WITH count(n) AS total OPTIONAL MATCH (k:{_API_KEY}) "
+                         "RETURN total - count(k) AS nodes")
 
 
 @renders(DeleteAllButAudit)
 def delete_all_but_audit(plan: DeleteAllButAudit, dialect=None) -> CompiledQuery:
-    return CompiledQuery(f"MATCH (n) WHERE NOT n:{AUDIT_LABEL} WITH n LIMIT $limit "
+    kept = f"n:{_API_KEY} OR n:{AUDIT_LABEL}" if plan.keep_audit else f"n:{_API_KEY}"
+    return CompiledQuery(f"MATCH (n) WHERE NOT ({kept}) WITH n LIMIT $limit "
                          "DETACH DELETE n RETURN count(*) AS deleted", {"limit": plan.limit})
