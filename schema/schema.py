@@ -8,7 +8,9 @@ from typing import Any, Optional
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, VariableDefinitionNode
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules, DisableIntrospection, MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
@@ -17,6 +19,7 @@ from graph import limits
 from graph.model import NODE_TYPES, NodeType
 from resolvers.plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.read import resolve_connection, resolve_node
+from schema.access import AnonymousWrites
 from schema.execution import ShapedExecutionContext
 from schema.cost import CostGuard
 from schema.guards import TextGuard
@@ -178,17 +181,22 @@ def _resolve_with_coerced_arguments(schema: strawberry.Schema) -> None:
         query_type.fields[node_type.plural].resolve = resolve
 
 
-def build_schema(dev_mode: bool = False) -> strawberry.Schema:
+def build_schema(dev_mode: bool = False, introspection: bool = True) -> strawberry.Schema:
+    """The schema with its guards. `introspection` False refuses `__schema` and `__type`
+    (GRAPHQL_VALIDATION_FAILED), as production does unless DANGJIAN_INTROSPECTION=1."""
     types = GeneratedTypes()
     extensions: list[Any] = [
         partial(AddValidationRules, GUARD_RULES),
         TextGuard,
+        AnonymousWrites,  # before the cost: an anonymous write is refused whatever it costs
         CostGuard,
         partial(MaxTokensLimiter, max_token_count=limits.MAX_TOKENS),
         # Frontends send the same documents again and again: parse and validate each once.
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
     ]
+    if not introspection:
+        extensions.insert(1, DisableIntrospection)
     if dev_mode:
         extensions.append(CypherInExtensions)
     schema = DangjianSchema(

@@ -24,6 +24,9 @@ from tests.engines import FalkorTestEngine, Neo4jTestEngine, chosen_engines
 # Every server the tests start checks each shaped response against the schema's output types
 # (schema/execution.py): a wrong value fails the test instead of reaching a client.
 os.environ.setdefault("DANGJIAN_CHECK_OUTPUT", "1")
+# Servers the tests start take no tokens unless a test asks (--production, or DANGJIAN_MODE): on
+# Neo4j every server has a database URL, which otherwise means production mode (web/security.py).
+os.environ.setdefault("DANGJIAN_MODE", "open")
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT_DIR = REPO.parent / "shared" / "contract"

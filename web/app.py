@@ -4,11 +4,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import os
 import sys
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -19,9 +20,12 @@ from graph.limits import cursor_secret
 from graph.loading import count_nodes
 from resolvers.ids import use_cursor_secret
 from schema.schema import LOG, SERVICE_UNAVAILABLE, build_schema, report_internal
+from web.api_key_auth import ApiKeyVerifier
+from web.auth import AuthMiddleware
 from web.exports import export_node, export_town
 from web.graphql_http import GraphQLView
 from web.import_watch import watching
+from web.security import DEV, OPEN, Security, resolve_mode
 
 WEB_DIR = Path(__file__).parent
 NODE_MODULES = WEB_DIR / "node_modules"
@@ -78,11 +82,18 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "backend": backend.name, "nodes": nodes})
 
 
+# What a browser on an allowed origin may send (DANGJIAN_CORS_ORIGINS), and read of our answers.
+CORS_HEADERS = ["Authorization", "Content-Type", "Accept", "Accept-Language", "X-Actor"]
+CORS_EXPOSED = ["Retry-After", "WWW-Authenticate", "X-Truncated", "Content-Disposition"]
+
+
 def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if_empty: bool = False,
-               backend: Backend | None = None) -> Starlette:
+               backend: Backend | None = None, security: Security | None = None) -> Starlette:
     """Build the app. A given backend is used as is and left open; otherwise one is opened
-    from the settings at start-up and closed at shutdown."""
+    from the settings at start-up and closed at shutdown. `security` (web/security.py): the
+    mode and its settings; by default dev or open mode, as before authentication existed."""
     settings = settings or Settings.from_env()
+    security = security or Security(mode=DEV if dev_mode else OPEN)
     # Load (or create) the cursor key now: an unwritable data directory fails at start, not on
     # the first page.
     use_cursor_secret(cursor_secret(settings.data_dir))
@@ -112,8 +123,9 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
             if owned:
                 await app.state.backend.close()
 
+    schema = build_schema(dev_mode=dev_mode, introspection=security.introspection)
     routes = [
-        Route("/graphql", GraphQLView(build_schema(dev_mode=dev_mode), dev_mode)),
+        Route("/graphql", GraphQLView(schema, dev_mode, graphiql=security.graphiql, persisted=security.persisted)),
         Route("/healthz", healthz),
         Route("/vendor/{name}", vendor),
         Route("/static/{name}", static_file),
@@ -122,8 +134,18 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/export/{name}", export_node),
         Route("/", lambda request: PlainTextResponse("dangjian-graph: GraphQL at /graphql, explorer at /explore\n")),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = []
+    if security.cors_origins:
+        # Outermost: a preflight is answered before authentication, and refusals (401, 429)
+        # carry the CORS headers a browser needs to show them to the page.
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(security.cors_origins),
+                                     allow_methods=["GET", "POST"], allow_headers=CORS_HEADERS,
+                                     expose_headers=CORS_EXPOSED, max_age=600))
+    keys = ApiKeyVerifier(lambda: app.state.backend)
+    middleware.append(Middleware(AuthMiddleware, security=security, keys=keys))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.dev_mode = dev_mode
+    app.state.security = security
     return app
 
 
@@ -140,5 +162,7 @@ def configure_logging() -> None:
 
 def app_from_env() -> Starlette:
     """The app for one of several uvicorn workers: settings from the environment that
-    `dangjian serve --workers N` set; the database is already running and seeded."""
-    return create_app(Settings.from_env(), dev_mode=os.environ.get("DANGJIAN_DEV") == "1")
+    `dangjian serve --workers N` set (DANGJIAN_MODE among them: the master resolved the mode and
+    checked every setting); the database is already running and seeded."""
+    mode = resolve_mode()
+    return create_app(Settings.from_env(), dev_mode=mode == DEV, security=Security.from_env(mode))

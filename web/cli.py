@@ -9,6 +9,8 @@ from pathlib import Path
 
 from graph.backend import Settings, connected
 from web.cli_neo4j import add_commands as add_neo4j_commands, add_start_options
+from web.cli_tokens import add_commands as add_token_commands
+from web.cli_persisted import add_commands as add_persisted_commands
 
 
 def _settings(args: argparse.Namespace, serving: bool = False) -> Settings:
@@ -47,6 +49,10 @@ def _recover_before_serving(settings: Settings) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from web.security import serving_security
+
+    # Before --engine neo4j sets DANGJIAN_DATABASE_URL: only the operator's URL means production.
+    args.mode, args.security = serving_security(args.dev, args.production, args.database_url)
     if args.engine == "neo4j":
         from web.cli_neo4j import serving_neo4j
 
@@ -62,11 +68,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     from web.app import create_app
 
-    dev_mode = args.dev or os.environ.get("DANGJIAN_DEV") == "1"
-    print(f"dangjian-graph: GraphiQL at http://{args.host}:{args.port}/graphql", file=sys.stderr)
+    dev_mode, page = args.mode == "dev", "GraphiQL" if args.security.graphiql else "GraphQL"
+    print(f"dangjian-graph: {args.mode} mode; {page} at http://{args.host}:{args.port}/graphql", file=sys.stderr)
     if args.workers == 1:
         _recover_before_serving(_settings(args))
-        app = create_app(_settings(args, serving=True), dev_mode=dev_mode, seed_if_empty=not args.no_seed)
+        app = create_app(_settings(args, serving=True), dev_mode=dev_mode, seed_if_empty=not args.no_seed,
+                         security=args.security)
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", http=NoDelayH11Protocol)
         return 0
     return _serve_workers(args, dev_mode)
@@ -82,7 +89,8 @@ def _serve_workers(args: argparse.Namespace, dev_mode: bool) -> int:
     from web.protocol import NoDelayH11Protocol
 
     settings = _settings(args)
-    os.environ.update({"DANGJIAN_DATA_DIR": str(settings.data_dir.resolve()), "DANGJIAN_DEV": "1" if dev_mode else "0"})
+    os.environ.update({"DANGJIAN_DATA_DIR": str(settings.data_dir.resolve()), "DANGJIAN_DEV": "1" if dev_mode else "0",
+                       "DANGJIAN_MODE": args.mode})
     if settings.database_url:
         os.environ["DANGJIAN_DATABASE_URL"] = settings.database_url
     # This process owns the engine and restarts it if it dies; the workers attach to it, and
@@ -330,7 +338,10 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser = commands.add_parser("serve", help="serve /graphql with GraphiQL, loading the seed into an empty graph")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
-    serve_parser.add_argument("--dev", action="store_true", help="show the Cypher that ran in each response's extensions")
+    serve_parser.add_argument("--dev", action="store_true", help="no token needed (the open grant); show the Cypher "
+                              "that ran in each response's extensions")
+    serve_parser.add_argument("--production", action="store_true", help="require tokens (the default with a database "
+                              "URL); see docs/security.md")
     serve_parser.add_argument("--no-seed", action="store_true", help="do not load the seed into an empty graph")
     serve_parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve_parser.add_argument("--engine", choices=("falkordb", "neo4j"), default="falkordb",
@@ -376,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     generate_parser.set_defaults(run=generate)
 
     add_neo4j_commands(commands, _settings)
+    add_token_commands(commands, _settings)
+    add_persisted_commands(commands)
 
     args = parser.parse_args(argv)
     if args.data_dir is not None:

@@ -16,6 +16,12 @@ types, status codes and request checks.
   limits of graph/limits.py (document length and tokens, variable nesting, string length) are
   request errors, answered as above.
 - An exception outside execution is a 500 with an errorId (the log has the traceback).
+- An anonymous write where anonymous reads are allowed (schema/access.py) is a 401 with
+  `WWW-Authenticate: Bearer`, code UNAUTHENTICATED; web/auth.py refuses the other unauthenticated
+  requests before they reach this view.
+- With `graphiql` off (production), the GraphiQL page is a 404; with a persisted-query registry
+  (web/persisted.py), `extensions.persistedQuery` names registered documents, and in production
+  only they run.
 """
 from __future__ import annotations
 
@@ -33,10 +39,13 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.unset import UNSET
 
 from graph.backend import QueryLog
+from graph.grants import OPEN
+from schema.access import UNAUTHENTICATED
 from schema.schema import (INTERNAL, INTERNAL_MESSAGE, SERVICE_UNAVAILABLE, internal_error_extensions, one_line,
                            report_internal)
 from web.examples import example_tabs
 from web.graphql_request import Refused, check_request_size, limited_receive, request_data
+from web.persisted import PersistedQueries
 
 LOG = logging.getLogger("dangjian")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -82,6 +91,8 @@ def status_of(body: Any, media_type: str) -> int:
     codes = {(error.get("extensions") or {}).get("code") for error in body.get("errors") or []}
     if SERVICE_UNAVAILABLE in codes:  # the database is down or restarting: retry, as for any 503
         return 503
+    if UNAUTHENTICATED in codes:  # refused before execution: sign in, then retry
+        return 401
     if "data" in body:
         return 200
     if INTERNAL in codes:
@@ -95,12 +106,15 @@ def graphiql_page() -> str:
 
 
 class GraphQLView(GraphQL):
-    """Strawberry's view with the checks and answers above. Context: the request, the backend
-    and, in dev mode, a query log (shown in `extensions.cypher`)."""
+    """Strawberry's view with the checks and answers above. Context: the request, the backend,
+    the request's grant (web/auth.py; the open grant when no middleware set one) and, in dev
+    mode, a query log (shown in `extensions.cypher`)."""
 
-    def __init__(self, schema: Any, dev_mode: bool) -> None:
+    def __init__(self, schema: Any, dev_mode: bool, graphiql: bool = True,
+                 persisted: PersistedQueries | None = None) -> None:
         super().__init__(schema, graphql_ide="graphiql")  # our page, see render_graphql_ide
-        self.dev_mode = dev_mode
+        self.dev_mode, self.graphiql = dev_mode, graphiql
+        self.persisted = persisted or PersistedQueries()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -133,14 +147,21 @@ class GraphQLView(GraphQL):
             raise Refused(f"{request.method} is not supported here: use GET or POST", status=405,
                           headers={"Allow": "GET, POST"})
         if self.should_render_graphql_ide(self.request_adapter_class(request)):
+            if not self.graphiql:
+                raise Refused("GraphiQL is off on this server: send a query", status=404, code="NOT_FOUND")
             return await self.render_graphql_ide(request)
         if request.state.media_type is None:
             raise Refused(f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}", status=406)
         return await super().run(request, context, root_value)
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET with only a persisted query's hash (no `query`) is a query, not a visit.
+        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
     async def parse_http_body(self, request: Any) -> Any:
         body = b"" if request.method == "GET" else await request.get_body()
-        return request_data(request.method, request.content_type, body, request.query_params)
+        return request_data(request.method, request.content_type, body, request.query_params,
+                            prepare=self.persisted.apply)
 
     async def execute_single(self, **kwargs: Any) -> Any:
         try:
@@ -178,6 +199,8 @@ class GraphQLView(GraphQL):
         response.headers["content-type"] = CONTENT_TYPES[media_type]
         if response.status_code == 503:
             response.headers["retry-after"] = "1"
+        if response.status_code == 401:
+            response.headers["www-authenticate"] = 'Bearer realm="dangjian"'
         return response
 
     def refusal(self, refused: Refused, media_type: str) -> Response:
@@ -190,6 +213,7 @@ class GraphQLView(GraphQL):
             "request": request,
             "response": response,
             "backend": request.app.state.backend,
+            "grant": getattr(request.state, "grant", OPEN),
             "query_log": QueryLog() if self.dev_mode else None,
         }
 

@@ -94,12 +94,13 @@ def limited_receive(receive: Receive) -> Receive:
     return receive_within_limit
 
 
-def request_data(method: str, content_type: str | None, body: bytes,
-                 query_params: Mapping[str, str]) -> GraphQLRequestData:
+def request_data(method: str, content_type: str | None, body: bytes, query_params: Mapping[str, str],
+                 prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> GraphQLRequestData:
     """The request's `query`, `variables`, `operationName` and `extensions`, checked.
 
     GET reads the query string (`variables` and `extensions` as JSON text); POST needs
     Content-Type application/json (any case; charset, if given, utf-8) and a UTF-8 JSON object.
+    `prepare`, if given, then sees the parameters first (persisted queries: web/persisted.py).
     Then the limits: the document's length and tokens, each variable's nesting, every string's
     length (variables, their names, and literals in the document). Raises Refused."""
     if method == "GET":
@@ -110,7 +111,7 @@ def request_data(method: str, content_type: str | None, body: bytes,
     else:
         _check_content_type(content_type)
         params = _json_body(body)
-    return _checked(params)
+    return _checked(prepare(params) if prepare is not None else params)
 
 
 def _check_content_type(content_type: str | None) -> None:
