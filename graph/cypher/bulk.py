@@ -90,8 +90,9 @@ def audit_entries(plan: AuditEntries, dialect=None) -> CompiledQuery:
 def count_nodes(plan: CountNodes, dialect=None) -> CompiledQuery:
     # API keys are not the graph's data: a graph holding only keys is empty (serve seeds it).
     # Two counts, not a WHERE over every node: both engines answer a label's count from a store.
+    # The subtraction after a WITH: FalkorDB 4.16 answers null for `total - count(k)` in a RETURN.
     return CompiledQuery(f"MATCH (n) WITH count(n) AS total OPTIONAL MATCH (k:{_API_KEY}) "
-                         "RETURN total - count(k) AS nodes")
+                         "WITH total, count(k) AS keys RETURN total - keys AS nodes")
 
 
 @renders(DeleteAllButAudit)
