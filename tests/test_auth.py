@@ -252,3 +252,26 @@ def test_a_grant_past_its_rate_is_told_when_to_retry(a):
     assert post(url, TOWNS, headers=bearer(keys["viewer"])).status_code == 200
     export = httpx.get(url + "/export/town/town-zumiao.json", headers=bearer(keys["researcher"]))
     assert export.status_code == 429 and export.json()["code"] == "RATE_LIMITED" and export.headers["retry-after"]
+
+
+def test_the_towns_of_a_token_or_key_reach_the_authorisation_pass(a):
+    """A grant limited to Zumiao reads only Zumiao's nodes (and the district's), unless its reads
+    are district-wide, and writes only there; the same from a JWT's claims and from a key."""
+    url, _, engine, _ = a
+    zumiao = {"dangjian_role": "viewer", "dangjian_towns": ["town-zumiao"]}
+    grants = {
+        sign(claims(**zumiao)): 1,
+        sign(claims(**zumiao, dangjian_reads="district")): 4,
+        make_key(engine, GRAPH, "祖庙查看", "viewer", "--town", "town-zumiao"): 1,
+        make_key(engine, GRAPH, "祖庙全区", "viewer", "--town", "town-zumiao", "--read-whole-district"): 4,
+    }
+    for token, towns in grants.items():
+        body = post(url, TOWNS, headers=bearer(token)).json()
+        assert body["data"] == {"towns": {"totalCount": towns}}, body
+    editor = make_key(engine, GRAPH, "祖庙编辑", "editor", "--town", "town-zumiao")
+    create = ('mutation($u: String!, $t: String!) { createZone(input: { uid: $u, name: "示例片区", '
+              "isDemonstration: false, town: $t }) { uid } }")
+    inside = post(url, create, {"u": f"zone-z-{uuid.uuid4().hex[:8]}", "t": "town-zumiao"}, headers=bearer(editor))
+    assert "errors" not in inside.json(), inside.text
+    outside = post(url, create, {"u": f"zone-n-{uuid.uuid4().hex[:8]}", "t": "town-nanzhuang"}, headers=bearer(editor))
+    assert outside.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN", outside.text

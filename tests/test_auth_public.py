@@ -119,8 +119,10 @@ def test_an_hs256_token_writes_under_its_name(b):
     uid = f"zone-hs256-{uuid.uuid4().hex[:8]}"
     written = post(b, {"query": OWN["create.graphql"], "variables": {"u": uid}}, bearer(token)).json()
     assert written["data"] == {"createZone": {"uid": uid}}, written
-    audit = post(b, {"query": OWN["audit.graphql"], "variables": {"u": uid}}).json()
+    audit = post(b, {"query": OWN["audit.graphql"], "variables": {"u": uid}}, bearer(token)).json()
     assert audit["data"]["auditEntries"]["nodes"] == [{"actor": "陈管理员"}]
+    hidden = post(b, {"query": OWN["audit.graphql"], "variables": {"u": uid}}).json()  # not for viewers
+    assert hidden["data"]["auditEntries"]["nodes"] == [], hidden
     assert written["extensions"]["cost"]["budget"] == 500_000  # an admin's
 
 
