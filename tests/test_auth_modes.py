@@ -126,3 +126,21 @@ async def test_resets_keep_the_api_keys(engine):
         await reset_graph(backend, keep_audit=False)  # no audit entries: the graph is not dropped whole
         listed = json.loads(dangjian(engine, graph, "token", "list", "--json").stdout)
         assert {row["id"] for row in listed} == key_ids
+
+
+def test_every_setting_of_the_front_door_is_documented():
+    """Each setting web/security.py, web/jwt_auth.py and web/persisted.py read, and the per-role
+    ones of graph/limits.py, is in the README's table and in docs/security.md."""
+    import re
+
+    from graph.grants import ROLES
+
+    names = {f"DANGJIAN_{kind}_{role.upper()}" for kind in ("MAX_COST", "MAX_PAGE", "RATE") for role in ROLES}
+    names |= {f"DANGJIAN_JWT_{part}_CLAIM" for part in ("ROLE", "TOWNS", "READS")}
+    for module in ("security", "jwt_auth", "persisted"):
+        names |= set(re.findall(r'"(DANGJIAN_[A-Z_]+[A-Z])"', (REPO / "web" / f"{module}.py").read_text()))
+    assert {"DANGJIAN_PUBLIC_READ", "DANGJIAN_JWT_SECRET", "DANGJIAN_CORS_ORIGINS"} <= names
+    readme, security = (REPO / "README.md").read_text(), (REPO / "docs" / "security.md").read_text()
+    for name in sorted(names):
+        assert f"`{name}`" in readme, name
+        assert name in security or name in ("DANGJIAN_DEV", "DANGJIAN_DATABASE_URL"), name
