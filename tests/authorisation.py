@@ -9,6 +9,7 @@ from typing import Any
 
 import networkx as nx
 
+from graph import limits
 from graph.grants import Grant
 from schema.schema import build_schema
 from seed.loader import read_seed
@@ -66,9 +67,16 @@ def seed_towns() -> SeedTowns:
 
 
 async def run(backend: Any, grant: Grant, query: str, variables: dict | None = None) -> dict:
-    """Execute in process with this grant in the context, as the HTTP layer would put it."""
-    result = await SCHEMA.execute(query, variable_values=variables,
-                                  context_value={"backend": backend, "grant": grant})
+    """Execute in process with this grant in the context, as the HTTP layer would put it. Pages
+    of up to 1,000 for every role: these tests read whole lists to see what each grant sees (the
+    per-role page sizes, graph/limits.py MAX_PAGE_BY_ROLE, are tested in tests/test_auth.py)."""
+    saved = dict(limits.MAX_PAGE_BY_ROLE)
+    limits.MAX_PAGE_BY_ROLE.update(dict.fromkeys(saved, 1000))
+    try:
+        result = await SCHEMA.execute(query, variable_values=variables,
+                                      context_value={"backend": backend, "grant": grant})
+    finally:
+        limits.MAX_PAGE_BY_ROLE.update(saved)
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [{"message": e.message, **(e.extensions or {})} for e in result.errors]
