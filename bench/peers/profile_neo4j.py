@@ -124,6 +124,7 @@ async def main_async(args: argparse.Namespace) -> int:
                if k not in ("DANGJIAN_DATABASE_URL", "DANGJIAN_DEV", "NEO4J_USERNAME", "NEO4J_PASSWORD",
                             "NEO4J_DATABASE", "DANGJIAN_DATA_DIR", "DANGJIAN_GRAPH")}
         env["DANGJIAN_DATABASE_URL"] = status.url
+        env["DANGJIAN_MODE"] = "open"  # no tokens, as the peers: a database URL alone means production
         dangjian = str(Path(sys.executable).with_name("dangjian"))
         servers = {"dangjian --dev": ([dangjian, "serve", "--dev"], {}),
                    "dangjian (as shipped)": ([dangjian, "serve"], {}),

@@ -190,6 +190,7 @@ async def main_async(args: argparse.Namespace) -> int:
         env = {k: v for k, v in os.environ.items()
                if k not in ("DANGJIAN_DATABASE_URL", "DANGJIAN_DEV", "LD_PRELOAD", "NEO4J_USERNAME", "NEO4J_PASSWORD",
                             "DANGJIAN_GRAPH", "DANGJIAN_DATA_DIR")}
+        env["DANGJIAN_MODE"] = "open"  # no tokens, as the peers: a database URL alone means production
         dangjian_bin = Path(sys.executable).with_name("dangjian")
         dj_base = [str(dangjian_bin)] if dangjian_bin.exists() else [sys.executable, "-m", "web.cli"]
         logs = {name: workdir / f"{name}.log" for name in ports}
