@@ -30,8 +30,9 @@ class Grant:
       None for the open grant, whose writes are recorded under the X-Actor header.
     - towns: uids of the towns the grant is limited to; empty for the whole district.
     - reads_scoped: with towns, reads see only nodes that belong to them (and nodes that belong
-      to no town: the district, its departments). False (the default): reads are district-wide,
-      with personal fields shown only within the towns.
+      to no town: the district, its departments); the default. False (a key made with
+      --read-whole-district, a JWT with dangjian_reads "district"): reads are district-wide, with
+      personal fields shown only within the towns.
     - subject: a stable key for rate limits and logs ("key:<id>", "jwt:<issuer>|<sub>", "anonymous").
     - authenticated: False for the anonymous public reader and the open grant.
     """
@@ -39,7 +40,7 @@ class Grant:
     role: str
     name: str | None = None
     towns: tuple[str, ...] = ()
-    reads_scoped: bool = False
+    reads_scoped: bool = True
     subject: str = "anonymous"
     authenticated: bool = True
 

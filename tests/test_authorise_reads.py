@@ -43,7 +43,8 @@ async def test_a_grant_limited_to_towns_reads_what_belongs_to_them_or_to_no_town
 
 async def test_reads_are_district_wide_unless_limited(backend):
     seed = seed_towns()
-    for grant in (Grant("viewer", "v"), Grant("editor", "e", NANZHUANG), Grant("researcher", "r", TWO_TOWNS)):
+    for grant in (Grant("viewer", "v"), Grant("editor", "e", NANZHUANG, reads_scoped=False),
+                  Grant("researcher", "r", TWO_TOWNS, reads_scoped=False)):
         assert sorted(await _all_uids(backend, grant, "members")) == seed.of("Member")
 
 
@@ -119,7 +120,7 @@ async def test_a_viewer_never_sees_a_personal_field_on_any_read_path(backend):
 
 async def test_a_researcher_sees_personal_fields_within_their_towns_only(backend):
     seed = seed_towns()
-    grant = Grant("researcher", "r", NANZHUANG)
+    grant = Grant("researcher", "r", NANZHUANG, reads_scoped=False)
     body = await run(backend, grant, "{ members(first: 1000) { nodes { uid name nameEn } } }")
     shown = masked = 0
     for node in body["data"]["members"]["nodes"]:
@@ -141,7 +142,7 @@ async def test_a_filter_on_a_masked_field_matches_only_where_it_is_shown(backend
     inside = next(u for u in seed.of("Member") if seed.towns[u] == frozenset(NANZHUANG))
     outside = next(u for u in seed.of("Member") if seed.towns[u] == frozenset({"town-zumiao"}))
     query = "query($n: String) { members(where: {name: {eq: $n}}) { totalCount } }"
-    researcher = Grant("researcher", "r", NANZHUANG)
+    researcher = Grant("researcher", "r", NANZHUANG, reads_scoped=False)
     for uid, expected in ((inside, 1), (outside, 0)):
         body = await run(backend, researcher, query, {"n": seed.props[uid]["name"]})
         assert body["data"]["members"]["totalCount"] == expected
@@ -156,7 +157,7 @@ async def test_a_filter_on_a_masked_field_matches_only_where_it_is_shown(backend
 
 @pytest.mark.parametrize("sort", ["[{name: ASC}]", "[{nameEn: DESC}]"])
 async def test_sorting_on_a_masked_field_is_refused(backend, sort):
-    for grant in (Grant("viewer", "v"), Grant("editor", "e", NANZHUANG)):
+    for grant in (Grant("viewer", "v"), Grant("editor", "e", NANZHUANG, reads_scoped=False)):
         body = await run(backend, grant, f"{{ members(sort: {sort}) {{ totalCount }} }}")
         assert body["errors"][0]["code"] == "FORBIDDEN" and body["errors"][0]["rule"] == "personal"
         body = await run(backend, grant, f"{{ organisations(first: 1) {{ nodes {{ members(sort: {sort}) {{ uid }} }} }} }}")
