@@ -16,6 +16,7 @@ from graph.errors import ConstraintViolation
 from graph.model import TYPES, NodeType, Rel, is_managed, reverse_is_single, reverse_rels
 from graph.plan import NodeByUidQuery, Projection
 from graph.write_plan import Audit, Audited, CreateNode, DeleteNode, LinkChange, Precheck, UpdateNode
+from graph.write_plan import relationships_of
 from resolvers.actor import actor_of
 from resolvers.errors import bad_input, conflict, not_found
 from resolvers.plans import build_projection
@@ -228,11 +229,17 @@ async def change_links(info: Any, node_type: NodeType, uid: str, relationship: s
 
 
 async def delete_node(info: Any, node_type: NodeType, uid: str) -> dict[str, Any]:
+    """The audit entry keeps what an undo needs to restore the node: its properties and every
+    relationship it had (resolvers/undo.py); the statement deletes only if both still hold."""
     writer = Writer(info, "delete")
-    current, _ = await writer.precheck(node_type, uid, (), {}, exclude_self=True)
-    if current is None:
+    check_text(uid, "uid")
+    [row] = await run_read(writer.context, Precheck(node_type, uid, (), True, relationships=True))
+    if not row["current"]:
         raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
-    plan = DeleteNode(node_type, uid, writer.audit(node_type, uid, {"before": current}))
+    current, relationships = row["current"][0], relationships_of(row)
+    changes = {"before": current, "relationships": [r.as_json() for r in relationships]}
+    plan = DeleteNode(node_type, uid, writer.audit(node_type, uid, changes), expect=current,
+                      relationships=relationships)
     rows = await writer.write(Audited(plan, _audit_uid()), "uid")
     return {"uid": uid, "deleted": True, "relationshipsDeleted": rows[0]["relationships"]}
 

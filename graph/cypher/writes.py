@@ -146,15 +146,38 @@ def compile_update(plan: UpdateNode, audit_uid: str, dialect=None) -> CompiledQu
     return CompiledQuery("\n".join(lines), b.params)
 
 
+def relationship_keys(var: str) -> str:
+    """Every relationship of `var` as a Relationship.key text (graph/write_plan.py): outgoing,
+    then incoming; a loop is outgoing only (engines differ on listing it in both)."""
+    other = "type(r) + '|' + labels(o)[0] + '|' + o.uid"
+    return (f"[({var})-[r]->(o) | 'OUT|' + {other}] + "
+            f"[({var})<-[r]-(o) WHERE o <> {var} | 'IN|' + {other}]")
+
+
+def exact_node_guard(b: CypherBuilder, var: str, props: dict[str, Any]) -> str:
+    """`var` has exactly these properties, no more (all values, no nulls)."""
+    tests = [f"size(keys({var})) = {b.param(len(props))}"]
+    tests += [f"{var}.{quote(k)} = {b.param(v)}" for k, v in props.items()]
+    return " AND ".join(tests)
+
+
 def compile_delete(plan: DeleteNode, audit_uid: str, dialect=None) -> CompiledQuery:
     b = _WriteBuilder(dialect)
-    lines = [
-        f"MATCH (n:{quote(plan.node_type.label)}) WHERE n.uid = {b.param(plan.uid)}",
-        "OPTIONAL MATCH (n)-[r]-() WITH n, count(r) AS relationships",
-        "DETACH DELETE n",
-        b.audit(plan.audit, audit_uid),
-        "RETURN relationships",
-    ]
+    match = f"MATCH (n:{quote(plan.node_type.label)}) WHERE n.uid = {b.param(plan.uid)}"
+    if plan.expect is None and plan.relationships is None:
+        lines = [match, "OPTIONAL MATCH (n)-[r]-() WITH n, count(r) AS relationships"]
+    else:
+        # Checked after taking the node's write lock (see compile_update), so neither its
+        # properties nor its relationships can change between this check and the delete: the
+        # audit entry records exactly what the delete removed.
+        lines = [match + " SET n.uid = n.uid",
+                 f"WITH n WHERE {exact_node_guard(b, 'n', plan.expect) if plan.expect is not None else 'true'}",
+                 f"WITH n, {relationship_keys('n')} AS rels"]
+        if plan.relationships is not None:
+            keys = b.param([r.key for r in plan.relationships])
+            lines.append(f"WHERE size(rels) = {b.param(len(plan.relationships))} AND all(k IN rels WHERE k IN {keys})")
+        lines.append("WITH n, size(rels) AS relationships")
+    lines += ["DETACH DELETE n", b.audit(plan.audit, audit_uid), "RETURN relationships"]
     return CompiledQuery("\n".join(lines), b.params)
 
 
@@ -184,5 +207,12 @@ def compile_precheck(plan: Precheck, dialect=None) -> CompiledQuery:
             lines.append(f"CALL {{ MATCH {_link(f'o:{label}', link.rel, f'x:{quote(link.target.label)}')} "
                          f"WHERE x.uid IN {uids}{not_self} RETURN collect([x.uid, o.uid]) AS taken{i} }}")
             columns.append(f"taken{i}")
+    if plan.relationships:
+        # The same lists as relationship_keys, as [direction, type, label, uid].
+        for name, direction, pattern, loops in (("outgoing", "OUT", f"(m:{label})-[r]->(o)", ""),
+                                                ("incoming", "IN", f"(m:{label})<-[r]-(o)", " AND o <> m")):
+            lines.append(f"CALL {{ MATCH {pattern} WHERE m.uid = {uid_param}{loops} "
+                         f"RETURN collect([{b.param(direction)}, type(r), labels(o)[0], o.uid]) AS {name} }}")
+            columns.append(name)
     lines.append("RETURN " + ", ".join(columns))
     return CompiledQuery("\n".join(lines), b.params)
