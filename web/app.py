@@ -21,6 +21,7 @@ from resolvers.ids import use_cursor_secret
 from schema.schema import LOG, SERVICE_UNAVAILABLE, build_schema, report_internal
 from web.exports import export_node, export_town
 from web.graphql_http import GraphQLView
+from web.import_http import import_files, import_undoer
 from web.import_watch import watching
 
 WEB_DIR = Path(__file__).parent
@@ -120,10 +121,13 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/explore", explore),
         Route("/export/town/{name}", export_town),
         Route("/export/{name}", export_node),
+        Route("/import", import_files, methods=["POST"]),
         Route("/", lambda request: PlainTextResponse("dangjian-graph: GraphQL at /graphql, explorer at /explore\n")),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.dev_mode = dev_mode
+    app.state.settings = settings
+    app.state.undo_import = import_undoer(settings)  # for undoImport (resolvers/undo.py)
     return app
 
 
