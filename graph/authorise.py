@@ -44,6 +44,7 @@ from graph.statistics import (
     AreaStatistics, CoverageGaps, DemandStatistics, DistrictTotals, OrganisationsByZones, ZoneComposition, ZoneLinks,
 )
 from graph.traversal import Expand, NodesByUid, OutgoingLinks, StartNode
+from graph.undo_plan import AuditEntryLookup
 from graph.write_plan import Precheck
 
 TOWN = TYPES["Town"]
@@ -300,10 +301,17 @@ def _unchanged(plan: Any, grant: Grant) -> Any:
     return plan
 
 
+def _admin_only(plan: Any, grant: Grant) -> Any:
+    check_admin(grant, "reading the audit trail")
+    return plan
+
+
 _READS.update({
     # The write path's own read: it authorises the write itself (resolvers/writes.py), and only
     # its refusals reach the client.
     Precheck: _unchanged,
+    # The undo's read of the entry it reverses (the audit trail: admins only).
+    AuditEntryLookup: _admin_only,
     StartNode: _with_access, Expand: _with_access, NodesByUid: _nodes_by_uid, Search: _search,
     # Links between nodes the caller already holds (each seen through the pass when found).
     OutgoingLinks: _unchanged,

@@ -16,6 +16,7 @@ setting; `docs/security.md` tables them with the answer a client gets.
     DANGJIAN_MAX_FILTER_DEPTH      nesting of one `where` (AND, OR, NOT, relationship filters)
     DANGJIAN_MAX_FILTER_TESTS      tests in one `where`, after simplification
     DANGJIAN_IMPORT_WATCH_S        how often a running server looks for imports that died (s)
+    DANGJIAN_MAX_IMPORT_BYTES      the files of one POST /import, together (bytes)
     DANGJIAN_CURSOR_SECRET         the key cursors are signed with (see `cursor_secret`)
     DANGJIAN_SUPPRESSION_K         small cells: counts of people and demands under it are withheld
 """
@@ -73,6 +74,10 @@ MAX_FILTER_DEPTH = _setting("DANGJIAN_MAX_FILTER_DEPTH", 16)
 MAX_FILTER_TESTS = _setting("DANGJIAN_MAX_FILTER_TESTS", 200)
 # A running server rolls back an import whose process died within this many seconds.
 IMPORT_WATCH_S = _setting("DANGJIAN_IMPORT_WATCH_S", 30)
+# POST /import (web/import_http.py): an import's files are saved to a temporary directory and
+# validated whole before anything is written; 64 MB is ~500,000 rows of CSV.
+MAX_IMPORT_BYTES = _setting("DANGJIAN_MAX_IMPORT_BYTES", 64 * 1024 * 1024)
+MAX_IMPORT_FILES = 100
 # Cursors this API issues are under 200 characters; the bound is checked before any decoding.
 MAX_CURSOR_LENGTH = 2048
 # The page a person reads is 100 rows (the default); a viewer may ask for twice that, a researcher

@@ -350,11 +350,12 @@ AUDIT_ENTRY = NodeType(
     props=(
         Prop("at", "String", True, "ISO 8601 timestamp (UTC).", format="datetime"),
         Prop("actor", "String", True, "Who wrote: the X-Actor request header, or the import's --actor."),
-        Prop("action", "String", True, "create, update, delete, connect, disconnect, raise, assign, resolve or import."),
+        Prop("action", "String", True, "create, update, delete, connect, disconnect, raise, assign, resolve, import or undo."),
         Prop("targetType", "String", True, "The type written."),
         Prop("targetUid", "String", False, "The node written; empty for an import."),
         Prop("changes", "String", True, "JSON: the fields before and after, or the links added and removed."),
         Prop("batchId", "String", False, "The import batch, for IMPORTED data."),
+        Prop("undoes", "String", False, "For action undo: the uid of the entry it reverses.", indexed=True),
     ),
     writable=False,
     admin_only=True,

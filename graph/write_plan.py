@@ -29,6 +29,7 @@ class Audit:
     changes: str  # JSON
     source: str = "IMPORTED"
     batch_id: str | None = None
+    undoes: str | None = None  # the uid of the entry an undo reverses (resolvers/undo.py)
 
     def properties(self, uid: str) -> dict[str, Any]:
         """The entry's stored properties; absent ones are left out, never written as null
@@ -37,7 +38,7 @@ class Audit:
         props = {
             "uid": uid, "name": summary, "source": self.source, "at": self.at, "actor": self.actor,
             "action": self.action, "targetType": self.target_type, "targetUid": self.target_uid,
-            "changes": self.changes, "batchId": self.batch_id,
+            "changes": self.changes, "batchId": self.batch_id, "undoes": self.undoes,
         }
         return {k: v for k, v in props.items() if v is not None}
 
@@ -88,11 +89,42 @@ class UpdateNode:
 
 
 @dataclass(frozen=True)
+class Relationship:
+    """One relationship as seen from a node: its type, its direction from the node ("OUT" or
+    "IN"; a loop to the node itself is OUT only) and the other end's label and uid."""
+
+    type: str
+    direction: str
+    label: str
+    uid: str
+
+    @property
+    def key(self) -> str:
+        """"OUT|IN_TOWN|Town|town-zumiao": how a statement compares relationship lists."""
+        return f"{self.direction}|{self.type}|{self.label}|{self.uid}"
+
+    def as_json(self) -> dict[str, str]:
+        return {"type": self.type, "direction": self.direction, "label": self.label, "uid": self.uid}
+
+
+def relationships_of(row: dict[str, Any]) -> tuple[Relationship, ...]:
+    """The `outgoing` and `incoming` columns of a Precheck with `relationships`, sorted."""
+    found = [Relationship(t, d, label, uid) for d, t, label, uid in [*row["outgoing"], *row["incoming"]]]
+    return tuple(sorted(found, key=lambda r: r.key))
+
+
+@dataclass(frozen=True)
 class DeleteNode:
+    """Delete a node and its relationships. With `expect` and `relationships` (what the
+    precheck read, and the audit entry records) the statement deletes only if the node still
+    has exactly these properties and exactly these relationships, so the entry is exact."""
+
     node_type: NodeType
     uid: str
     audit: Audit
     guard: Filter | None = None  # the grant's rule on the node and its neighbours (graph/authorise.py)
+    expect: dict[str, Any] | None = None
+    relationships: tuple[Relationship, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +139,9 @@ class Audited:
 @dataclass(frozen=True)
 class Precheck:
     """The one read before a write: one row {owners, current, found<i>, linked<i>[, taken<i>]}
-    (see resolvers/writes.py) for the node `uid` and each link change."""
+    (see resolvers/writes.py) for the node `uid` and each link change; with `relationships`,
+    also {outgoing, incoming}: every relationship of the node, as [direction, type, label, uid]
+    lists (`relationships_of` reads them)."""
 
     node_type: NodeType
     uid: str
@@ -117,3 +151,4 @@ class Precheck:
     # guard_<name>, 1 when the node passes it; each link's guard gives allowed<i>, the uids of
     # the targets that pass it.
     guards: tuple[tuple[str, Filter], ...] = ()
+    relationships: bool = False

@@ -20,6 +20,7 @@ from graph.grants import grant_of
 from graph.model import TYPES, NodeType, Rel, is_managed, reverse_is_single, reverse_rels
 from graph.plan import And, NodeByUidQuery, Projection
 from graph.write_plan import Audit, Audited, CreateNode, DeleteNode, LinkChange, Precheck, UpdateNode
+from graph.write_plan import relationships_of
 from resolvers.actor import actor_of
 from resolvers.errors import bad_input, conflict, forbidden, not_found
 from resolvers.plans import build_projection
@@ -94,13 +95,16 @@ class Writer:
                      json.dumps(changes, ensure_ascii=False, sort_keys=True, default=str))
 
     async def precheck(self, node_type: NodeType, uid: str, links: tuple[LinkChange, ...], field_of: dict,
-                       exclude_self: bool, creating: bool = False) -> tuple[dict[str, Any] | None, list[set[str]]]:
+                       exclude_self: bool, creating: bool = False, relationships: bool = False
+                       ) -> tuple[dict[str, Any] | None, list[set[str]]]:
         """The node as stored (or None), and for each link the targets it is linked to
         already; raises NOT_FOUND / CONFLICT for the uid and links."""
         check_text(uid, "input.uid" if creating else "uid")
         guards = self.node_guards(node_type) if not creating else ()
-        rows = await run_read(self.context, Precheck(node_type, uid, links, exclude_self, guards))
+        rows = await run_read(self.context, Precheck(node_type, uid, links, exclude_self, guards, relationships))
         row = rows[0]
+        if relationships:  # every relationship of the node, for a delete's audit entry
+            self.relationships = relationships_of(row)
         if creating and row["owners"]:
             raise conflict("input.uid", f"uid {uid!r} is already taken by a {row['owners'][0]}; "
                                         "uids are unique across the graph")
@@ -305,13 +309,18 @@ async def change_links(info: Any, node_type: NodeType, uid: str, relationship: s
 
 
 async def delete_node(info: Any, node_type: NodeType, uid: str) -> dict[str, Any]:
+    """The audit entry keeps what an undo needs to restore the node: its properties and every
+    relationship it had (resolvers/undo.py); the statement deletes only if both still hold."""
     writer = await Writer.start(info, "delete", node_type, uid=uid, projected=False)
     await writer.check(authorise.check_deletable, node_type, writer.grant, uid=uid)
-    current, _ = await writer.precheck(node_type, uid, (), {}, exclude_self=True)
+    current, _ = await writer.precheck(node_type, uid, (), {}, exclude_self=True, relationships=True)
     if current is None:
         raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
+    relationships = writer.relationships
+    changes = {"before": current, "relationships": [r.as_json() for r in relationships]}
     guard = _and_guards(*(rule for _, rule in writer.node_guards(node_type)))
-    plan = DeleteNode(node_type, uid, writer.audit(node_type, uid, {"before": current}), guard=guard)
+    plan = DeleteNode(node_type, uid, writer.audit(node_type, uid, changes), guard=guard, expect=current,
+                      relationships=relationships)
     rows = await writer.write(Audited(plan, _audit_uid()), "uid")
     return {"uid": uid, "deleted": True, "relationshipsDeleted": rows[0]["relationships"]}
 

@@ -14,6 +14,7 @@ from resolvers.selection import SelectionReader
 from resolvers.writes import change_links, create_node, delete_node, update_node
 from schema.inputs import SCALAR_TYPES
 from schema.types import GeneratedTypes
+from schema.undo import undo_fields
 
 
 @strawberry.type(description="What a delete removed.")
@@ -130,4 +131,5 @@ def build_mutation_type(types: GeneratedTypes) -> type:
     for t in WRITABLE_TYPES:
         namespace.update(_fields_for(types, t))
     namespace.update(_demand_workflow(types))
+    namespace.update(undo_fields(types))
     return strawberry.type(type("Mutation", (), dict(sorted(namespace.items()))))

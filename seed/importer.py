@@ -3,7 +3,8 @@
 FalkorDB has no multi-statement transactions, so each batch is one atomic statement, and the
 import commits with a last statement that creates its audit entry. Before each batch, the steps
 that undo it are journalled (seed/journal.py): if a later batch fails they run at once, newest
-first; if the process dies, the next start runs them (seed/recovery.py).
+first; if the process dies, the next start runs them (seed/recovery.py). Before the audit entry,
+the import writes what undoing it once committed takes (seed/import_undo.py: undoImport).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from graph.loading import batches, merge_relationships_query
 from graph.model import TYPES, single_sides
 from graph.validation import actor_problem
 from graph.write_plan import Audit, utc_now
+from seed.import_undo import forget_step, save_plans, undo_records
 from seed.journal import Journal, Step, Target, committed, undo
 from seed.transfer import NodeFile, Problem, RelationshipFile, read_file
 
@@ -217,11 +219,17 @@ class Importer:
             # and the journal undoes them. The journal is kept on both: recovery is the same.
             async with self.backend.transaction():
                 for query, size, steps in self._statements(node_plans, rel_plans):
+                    if not journal.batches:  # the undo records written below go with the import
+                        steps = [forget_step(self.report.batch_id), *steps]
                     journal.record(steps)  # durable before the batch it undoes is written
                     _crash_point(f"journalled:{len(journal.batches)}")
                     await self._write_plan(query)
                     _crash_point(f"batch:{len(journal.batches)}")
                     self.progress(size)
+                # What undoing the committed import takes (seed/import_undo.py), committed with it.
+                records = undo_records(node_plans, rel_plans, self.batch_size)
+                for plan in save_plans(self.report.batch_id, records):
+                    await self._write_plan(plan)
                 _crash_point("audit:before")
                 await self._write_plan(transfer.record_audit(self._audit().properties(audit_uid)))
             _crash_point("audit:after")

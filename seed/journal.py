@@ -31,6 +31,8 @@ from graph import transfer
 from graph.backend import Backend, Settings
 from graph.model import TYPES, relationship_endpoints
 from graph.bulk import BulkPlan
+from graph.import_undo import ForgetUndoRecords, GuardedNodes
+from graph.loading import merge_relationships_query
 
 VERSION = 1
 DIRECTORY = "imports"
@@ -39,7 +41,12 @@ TEMPORARY = ".tmp"  # a journal being started; recovery never reads one
 
 # One undo step, as JSON: {"op": "delete_nodes", "label": L, "uids": [...]},
 # {"op": "restore_nodes", "label": L, "rows": [{previous properties}, ...]} or
-# {"op": "delete_links", "rel": [from label, type, to label], "pairs": [[from uid, to uid], ...]}.
+# {"op": "delete_links", "rel": [from label, type, to label], "pairs": [[from uid, to uid], ...]};
+# {"op": "forget_undo", "batchId": B} (the undo records an import keeps: seed/import_undo.py).
+# The undo of an import journals the steps that reverse its batches the same way (its audit entry
+# is its commit record): {"op": "merge_links", "rel": [...], "pairs": [...]},
+# {"op": "reapply_nodes", "label": L, "rows": [[previous properties, imported row], ...]} and
+# {"op": "recreate_nodes", "label": L, "rows": [imported row, ...]}.
 Step = dict[str, Any]
 
 
@@ -68,22 +75,27 @@ class Target:
             f" (Neo4j database {self.neo4j_database!r})" if self.neo4j_database else "")
 
 
-def undo_query(step: Step) -> BulkPlan:
+def undo_query(step: Step) -> BulkPlan | GuardedNodes | ForgetUndoRecords:
     """The plan for one undo step. JournalError for a step naming a label or relationship
     the model lacks: a journal is data read back from disk, never trusted as Cypher."""
     op = step.get("op")
-    if op in ("delete_nodes", "restore_nodes"):
+    if op in ("delete_nodes", "restore_nodes", "reapply_nodes", "recreate_nodes"):
         label = step.get("label")
         if label not in TYPES:
             raise JournalError(f"unknown label {label!r}")
         if op == "delete_nodes":
             return transfer.delete_nodes(label, list(step["uids"]))
-        return transfer.restore_nodes(label, list(step["rows"]))
-    if op == "delete_links":
+        if op == "restore_nodes":
+            return transfer.restore_nodes(label, list(step["rows"]))
+        return GuardedNodes(op.removesuffix("_nodes"), label, tuple(step["rows"]))
+    if op in ("delete_links", "merge_links"):
         triple = tuple(step.get("rel") or ())
         if triple not in relationship_endpoints():
             raise JournalError(f"unknown relationship {triple!r}")
-        return transfer.delete_links(*triple, [list(p) for p in step["pairs"]])
+        pairs = [list(p) for p in step["pairs"]]
+        return transfer.delete_links(*triple, pairs) if op == "delete_links" else merge_relationships_query(*triple, pairs)
+    if op == "forget_undo" and isinstance(step.get("batchId"), str):
+        return ForgetUndoRecords(step["batchId"])
     raise JournalError(f"unknown undo step {op!r}")
 
 

@@ -89,10 +89,14 @@ async def assert_unchanged(backend, before: tuple, directory: Path) -> None:
 
 
 async def assert_fully_imported(backend, before: tuple, batch_id: str) -> None:
-    """Every organisation and link written, the overwritten ones renamed, and one audit entry more."""
+    """Every organisation and link written, the overwritten ones renamed, one audit entry more, and
+    the import's undo records (seed/import_undo.py: one per batch here)."""
     [counts] = await backend.read(GRAPH_COUNTS)
-    assert counts == {"nodes": before[1][0]["nodes"] + ORGS - EXISTING + 1,
+    assert counts == {"nodes": before[1][0]["nodes"] + ORGS - EXISTING + 1 + BATCHES,
                       "rels": before[1][0]["rels"] + sum(NEW_LINKS)}
+    records = await backend.read(CompiledQuery("MATCH (c:ImportUndo) WHERE c.batchId = $b RETURN count(c) AS n",
+                                               {"b": batch_id}))
+    assert records == [{"n": BATCHES}]
     rows = await backend.read(CompiledQuery("MATCH (o:Organisation) WHERE o.uid IN $uids "
                                             "RETURN o.uid AS uid, o.name AS name, o.description AS d ORDER BY uid",
                                             {"uids": [org(0), org(EXISTING - 1), org(ORGS - 1)]}))

@@ -24,6 +24,7 @@ from web.api_key_auth import ApiKeyVerifier
 from web.auth import AuthMiddleware
 from web.exports import export_node, export_town
 from web.graphql_http import GraphQLView
+from web.import_http import import_files, import_undoer
 from web.import_watch import watching
 from web.security import DEV, OPEN, Security, resolve_mode
 
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/explore", explore),
         Route("/export/town/{name}", export_town),
         Route("/export/{name}", export_node),
+        Route("/import", import_files, methods=["POST"]),
         Route("/", lambda request: PlainTextResponse("dangjian-graph: GraphQL at /graphql, explorer at /explore\n")),
     ]
     middleware = []
@@ -146,6 +148,8 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.dev_mode = dev_mode
     app.state.security = security
+    app.state.settings = settings
+    app.state.undo_import = import_undoer(settings)  # for undoImport (resolvers/undo.py)
     return app
 
 

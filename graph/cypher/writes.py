@@ -161,17 +161,39 @@ def compile_update(plan: UpdateNode, audit_uid: str, dialect=None) -> CompiledQu
     return CompiledQuery("\n".join(lines), b.params)
 
 
+def relationship_keys(var: str) -> str:
+    """Every relationship of `var` as a Relationship.key text (graph/write_plan.py): outgoing,
+    then incoming; a loop is outgoing only (engines differ on listing it in both)."""
+    other = "type(r) + '|' + labels(o)[0] + '|' + o.uid"
+    return (f"[({var})-[r]->(o) | 'OUT|' + {other}] + "
+            f"[({var})<-[r]-(o) WHERE o <> {var} | 'IN|' + {other}]")
+
+
+def exact_node_guard(b: CypherBuilder, var: str, props: dict[str, Any]) -> str:
+    """`var` has exactly these properties, no more (all values, no nulls)."""
+    tests = [f"size(keys({var})) = {b.param(len(props))}"]
+    tests += [f"{var}.{quote(k)} = {b.param(v)}" for k, v in props.items()]
+    return " AND ".join(tests)
+
+
 def compile_delete(plan: DeleteNode, audit_uid: str, dialect=None) -> CompiledQuery:
     b = _WriteBuilder(dialect)
-    lines = [f"MATCH (n:{quote(plan.node_type.label)}) WHERE n.uid = {b.param(plan.uid)}"]
-    if plan.guard is not None:  # the grant's rule, read under the node's write lock (see compile_update)
-        lines.append(" ".join(["SET n.uid = n.uid", *b.node_guard(plan.guard, [])]))
-    lines += [
-        "OPTIONAL MATCH (n)-[r]-() WITH n, count(r) AS relationships",
-        "DETACH DELETE n",
-        b.audit(plan.audit, audit_uid),
-        "RETURN relationships",
-    ]
+    match = f"MATCH (n:{quote(plan.node_type.label)}) WHERE n.uid = {b.param(plan.uid)}"
+    if plan.expect is None and plan.relationships is None and plan.guard is None:
+        lines = [match, "OPTIONAL MATCH (n)-[r]-() WITH n, count(r) AS relationships"]
+    else:
+        # Checked after taking the node's write lock (see compile_update), so neither its
+        # properties nor its relationships can change between this check and the delete: the
+        # audit entry records exactly what the delete removed. The grant's rule (graph/authorise.py)
+        # is read under the same lock.
+        tests = [exact_node_guard(b, "n", plan.expect)] if plan.expect is not None else []
+        lines = [" ".join([match + " SET n.uid = n.uid", *b.node_guard(plan.guard, tests)]),
+                 f"WITH n, {relationship_keys('n')} AS rels"]
+        if plan.relationships is not None:
+            keys = b.param([r.key for r in plan.relationships])
+            lines.append(f"WHERE size(rels) = {b.param(len(plan.relationships))} AND all(k IN rels WHERE k IN {keys})")
+        lines.append("WITH n, size(rels) AS relationships")
+    lines += ["DETACH DELETE n", b.audit(plan.audit, audit_uid), "RETURN relationships"]
     return CompiledQuery("\n".join(lines), b.params)
 
 
@@ -212,5 +234,12 @@ def compile_precheck(plan: Precheck, dialect=None) -> CompiledQuery:
             lines.append("CALL { " + " ".join(b.filtered_match("a", link.target, And((among, link.guard))))
                          + f" RETURN collect(a.uid) AS allowed{i} }}")
             columns.append(f"allowed{i}")
+    if plan.relationships:
+        # The same lists as relationship_keys, as [direction, type, label, uid].
+        for name, direction, pattern, loops in (("outgoing", "OUT", f"(m:{label})-[r]->(o)", ""),
+                                                ("incoming", "IN", f"(m:{label})<-[r]-(o)", " AND o <> m")):
+            lines.append(f"CALL {{ MATCH {pattern} WHERE m.uid = {uid_param}{loops} "
+                         f"RETURN collect([{b.param(direction)}, type(r), labels(o)[0], o.uid]) AS {name} }}")
+            columns.append(name)
     lines.append("RETURN " + ", ".join(columns))
     return CompiledQuery("\n".join(lines), b.params)

@@ -58,6 +58,8 @@ class RecordingBackend:
             row: dict[str, Any] = {"owners": [], "current": [stored] if plan.exclude_self else []}
             for i, link in enumerate(plan.links):
                 row |= {f"found{i}": list(link.uids), f"linked{i}": [], f"taken{i}": []}
+            if plan.relationships:
+                row |= {"outgoing": [["OUT", "IN_TOWN", "Town", "town-zumiao"]], "incoming": []}
             return [row]
         if isinstance(plan, Audited):
             change = plan.change

@@ -1,0 +1,114 @@
+"""Undo plans rendered (graph/undo_plan.py): each undo of one node's change is ONE statement, so
+it is atomic on FalkorDB as on Neo4j, and checks everything before it writes anything.
+
+Every check is a count that leaves zero rows when it fails (see graph/cypher/writes.py), and runs
+after the node's write lock is taken (`SET n.uid = n.uid`), so a concurrent writer's change is
+seen, not missed. The first check needs no lock: the undo's audit entry has a uid derived from
+the entry it undoes, so of two racing undos of one entry the engine's uniqueness constraint lets
+one commit.
+"""
+from __future__ import annotations
+
+from graph.cypher.builder import AUDIT_LABEL, quote
+from graph.cypher.registry import renders
+from graph.cypher.writes import _link, _WriteBuilder, exact_node_guard, relationship_keys, uid_owners
+from graph.plan import CompiledQuery
+from graph.undo_plan import CREATE, DELETE, UPDATE, AuditEntryLookup, UndoChange
+
+
+@renders(AuditEntryLookup)
+def compile_audit_entry_lookup(plan: AuditEntryLookup, dialect=None) -> CompiledQuery:
+    return CompiledQuery(
+        f"MATCH (a:{AUDIT_LABEL}) WHERE a.uid = $uid "
+        f"OPTIONAL MATCH (u:{AUDIT_LABEL}) WHERE u.undoes = a.uid "
+        "RETURN a {.*} AS entry, collect(u.uid) AS undoneBy", {"uid": plan.uid})
+
+
+@renders(UndoChange)
+def compile_undo_change(plan: UndoChange, dialect=None) -> CompiledQuery:
+    b = _WriteBuilder(dialect)
+    lines = {CREATE: _create, UPDATE: _update, DELETE: _delete}[plan.kind](b, plan)
+    lines.append(b.audit(plan.audit, plan.audit_uid))
+    lines.append(f"RETURN {b.param(plan.uid)} AS uid")
+    return CompiledQuery("\n".join(lines), b.params)
+
+
+def _not_undone(b: _WriteBuilder, plan: UndoChange, carry: str = "") -> str:
+    """No entry undoes the entry yet. An aggregation, so it comes first or grouped by what is
+    carried: a count over no rows would make a row again after a failed check."""
+    return (f"OPTIONAL MATCH (u:{AUDIT_LABEL}) WHERE u.undoes = {b.param(plan.undoes)} "
+            f"WITH {carry}count(u) AS undone WHERE undone = 0")
+
+
+def _lock(b: _WriteBuilder, plan: UndoChange) -> str:
+    return (f"MATCH (n:{quote(plan.node_type.label)}) WHERE n.uid = {b.param(plan.uid)} SET n.uid = n.uid")
+
+
+def _delete(b: _WriteBuilder, plan: UndoChange) -> list[str]:
+    keys = b.param([r.key for r in plan.relationships])
+    return [
+        _not_undone(b, plan),
+        _lock(b, plan),
+        f"WITH n WHERE {exact_node_guard(b, 'n', plan.exact)}",
+        f"WITH n, {relationship_keys('n')} AS rels",
+        f"WHERE size(rels) = {b.param(len(plan.relationships))} AND all(k IN rels WHERE k IN {keys})",
+        "WITH DISTINCT n",
+        "DETACH DELETE n",
+    ]
+
+
+def _create(b: _WriteBuilder, plan: UndoChange) -> list[str]:
+    label = quote(plan.node_type.label)
+    # compile_create's start: count(owner) is one row even when no node holds the uid.
+    lines = [uid_owners(b.param(plan.uid)), "WITH count(owner) AS duplicates WHERE duplicates = 0",
+             _not_undone(b, plan, "duplicates, ")]
+    b.carry.append("duplicates")
+    target_lists = []
+    for link in plan.connect:
+        gathered, targets = b.gather_targets(link, plan.node_type, None)
+        lines += gathered
+        target_lists.append(targets)
+    lines.append(f"CREATE (n:{label}) " + b.set_clause("n", plan.set_props))
+    for link, targets in zip(plan.connect, target_lists):
+        lines.append(f"FOREACH (t IN {targets} | CREATE {_link('n', link.rel, 't')})")
+    return lines
+
+
+def _update(b: _WriteBuilder, plan: UndoChange) -> list[str]:
+    guards = " AND ".join(f"n.{quote(k)} IS NULL" if v is None else f"n.{quote(k)} = {b.param(v)}"
+                          for k, v in plan.expect.items())
+    lines = [_not_undone(b, plan), _lock(b, plan), f"WITH n WHERE {guards or 'true'}"]
+    for link in plan.disconnect:  # every link to remove is there
+        x, c = b.var("x"), b.var("c")
+        lines.append(f"OPTIONAL MATCH {_link('n', link.rel, f'{x}:{quote(link.target.label)}')} "
+                     f"WHERE {x}.uid IN {b.param(list(link.uids))} "
+                     f"WITH n, count(DISTINCT {x}) AS {c} WHERE {c} = {b.param(len(link.uids))}")
+    for link in plan.connect:  # no link to make is there yet; a single-valued field is free
+        x, c = b.var("x"), b.var("c")
+        if link.rel.many:
+            among = f"WHERE {x}.uid IN {b.param(list(link.uids))} "
+        else:
+            leaving = [u for d in plan.disconnect if d.rel == link.rel for u in d.uids]
+            among = f"WHERE NOT {x}.uid IN {b.param(leaving)} "
+        lines.append(f"OPTIONAL MATCH {_link('n', link.rel, f'{x}:{quote(link.target.label)}')} "
+                     f"{among}WITH n, count({x}) AS {c} WHERE {c} = 0")
+    b.carry.append("n")
+    target_lists = []
+    for link in plan.connect:
+        gathered, targets = b.gather_targets(link, plan.node_type, "n")
+        lines += gathered
+        target_lists.append(targets)
+    if plan.set_props:
+        lines.append(b.set_clause("n", plan.set_props))
+    # One REMOVE clause per property (FalkorDB 4.16: see compile_update).
+    lines += [f"{b.with_carry()} REMOVE n.{quote(k)}" for k in plan.remove_props]
+    regroup = "WITH DISTINCT " + ", ".join(b.carry)
+    for link in plan.disconnect:
+        edge, x = b.var("gone"), b.var("x")
+        lines += [regroup, f"OPTIONAL MATCH {_link('n', link.rel, f'{x}:{quote(link.target.label)}', edge)}"
+                  f" WHERE {x}.uid IN {b.param(list(link.uids))} DELETE {edge}"]
+    if plan.disconnect:
+        lines.append(regroup)
+    for link, targets in zip(plan.connect, target_lists):
+        lines.append(f"FOREACH (t IN {targets} | MERGE {_link('n', link.rel, 't')})")
+    return lines
