@@ -221,7 +221,9 @@ async def test_a_demand_step_followed_by_the_next(graph, uids):
 
 async def test_only_admins_undo(graph):
     entry = await Recorder(graph).write(UPDATE_NAME % "丙")
-    for grant in (PUBLIC_READER, Grant(EDITOR, name="编辑"), Grant("researcher", name="研究员")):
+    # The anonymous reader is told to sign in (schema/access.py); the others that they may not.
+    assert (await undo_refused(graph, entry["uid"], grant=PUBLIC_READER))["code"] == "UNAUTHENTICATED"
+    for grant in (Grant(EDITOR, name="编辑"), Grant("researcher", name="研究员")):
         error = await undo_refused(graph, entry["uid"], grant=grant)
         assert (error["code"], error["field"], error["rule"]) == ("FORBIDDEN", "id", "role"), error
     await undo(graph, entry["uid"])  # the open grant of dev mode is an admin's
