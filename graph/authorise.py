@@ -115,7 +115,7 @@ def visible(node_type: NodeType, grant: Grant) -> Filter | None:
 @lru_cache(maxsize=1024)  # grants repeat (one per token): the filters are built once each
 def _visible(type_name: str, grant: Grant) -> Filter | None:
     node_type = TYPES[type_name]
-    if node_type.admin_only and not grant.at_least(ADMIN):
+    if node_type.admin_only and (not grant.at_least(ADMIN) or grant.towns):  # admins of the whole district
         return MATCH_NONE
     if not (grant.towns and grant.reads_scoped) or not belongs_to_towns(node_type):
         return None
@@ -330,8 +330,12 @@ def check_writer(grant: Grant) -> None:
 
 
 def check_admin(grant: Grant, what: str) -> None:
+    """Admins only, and for the whole district: what they do (read the audit trail, undo, import)
+    is not limited by town."""
     if not grant.at_least(ADMIN):
         raise Forbidden("role", f"{what} needs an admin grant; this grant's role is {grant.role}")
+    if grant.towns:
+        raise Forbidden("scope:district", f"{what} needs an admin grant for the whole district")
 
 
 def check_deletable(node_type: NodeType, grant: Grant) -> None:

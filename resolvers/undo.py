@@ -20,7 +20,8 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from graph.grants import ADMIN
+from graph import authorise
+from graph.errors import Forbidden
 from graph.model import AUDIT_ENTRY
 from graph.undo_plan import CREATE, DELETE, UNDO, UPDATE, AuditEntryLookup, UndoChange
 from graph.validation import record_problems
@@ -59,8 +60,10 @@ async def start_undo(info: Any, field: str) -> Writer:
     """The undo's writer, once the grant is an admin's (the open grant is); otherwise FORBIDDEN
     (rule "role"), recorded in the audit trail like every refused write."""
     writer = Writer(info, UNDO)
-    if not writer.grant.at_least(ADMIN):
-        raise await writer.refuse("role", "only an admin may undo writes or imports", None, field)
+    try:
+        authorise.check_admin(writer.grant, "undoing writes or imports")
+    except Forbidden as refused:
+        raise await writer.refuse(refused.rule, str(refused), None, field) from None
     return writer
 
 

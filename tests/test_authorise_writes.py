@@ -153,3 +153,18 @@ async def test_the_write_statement_itself_holds_the_grant(graph):
     allowed = UpdateNode(TYPES["Community"], VILLAGE, audit, set_props={"description": "守卫"},
                          guard=authorise.node_guard(TYPES["Community"], grant))
     assert len(await graph.write(Audited(allowed, "audit-guard-4"))) == 1
+
+
+async def test_what_an_admin_does_beyond_writes_needs_the_whole_district(graph):
+    """Reading the audit trail and undoing are not limited by town, so an admin grant limited to
+    towns may do neither (rule scope:district); its writes are limited like an editor's."""
+    town_admin = Grant("admin", "南庄管理员", ("town-nanzhuang",))
+    body = await run(graph, town_admin, "{ auditEntries(first: 5) { totalCount } }")
+    assert body["data"]["auditEntries"]["totalCount"] == 0
+    entry = (await run(graph, ADMIN, "{ auditEntries(first: 1) { nodes { id } } }"))["data"]["auditEntries"]["nodes"][0]
+    before = await _refusals(graph)
+    body = await run(graph, town_admin, "mutation($id: ID!) { undoAuditEntry(id: $id) { action } }", {"id": entry["id"]})
+    assert (body["errors"][0]["code"], body["errors"][0]["rule"]) == ("FORBIDDEN", "scope:district")
+    assert await _refusals(graph) == before + 1
+    await _refused(graph, town_admin, f'mutation {{ updateZone(uid: "{ZUMIAO_ZONE}", input: {{name: "x"}}) {{ uid }} }}',
+                   "scope:node")

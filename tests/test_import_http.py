@@ -2,7 +2,7 @@
 multipart/form-data, answers the import report and its batch id, refuses bad rows with the CLI's
 problems (file, line, column, reason) writing nothing, and undoImport gives the graph back.
 Grants, limits and failures are checked on the app in-process (the grant comes from the
-authentication middleware's `scope["grant"]`)."""
+authentication middleware's grant in the request's state)."""
 from __future__ import annotations
 
 import contextlib
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from graph.backend import Settings
 from graph.grants import EDITOR, Grant
@@ -19,6 +21,7 @@ from tests.test_import_export import FailingBackend
 from tests.test_import_undo import RECORDS, files
 from tests.undo_helpers import difference, state
 from web.app import create_app
+from web.import_http import import_files
 
 GRAPH = "import_http_test"
 UNDO = "mutation($b: String!) { undoImport(batchId: $b) { action nodesDeleted entry { actor undoes } } }"
@@ -115,15 +118,20 @@ async def test_a_dry_run_writes_nothing(served, tmp_path):
 
 @contextlib.asynccontextmanager
 async def in_process(backend, tmp_path, grant: Grant | None = None, dev: bool = False):
-    """The app on `backend`, with `grant` in every request's scope as the authentication
-    middleware will put it."""
+    """The app on `backend`, with `grant` in every request's state as the authentication
+    middleware (web/auth.py) puts it; without one, the whole app (and its middleware) answers."""
     app = create_app(Settings(data_dir=tmp_path, graph_name=GRAPH), dev_mode=dev, backend=backend)
     app.state.backend = backend  # the lifespan, which sets it, does not run here
+    # The import route alone, behind the grant, sharing the app's state (backend, import undoer).
+    route_only = Starlette(routes=[Route("/import", import_files, methods=["POST"])])
+    route_only.state = app.state
 
     async def with_grant(scope, receive, send):
-        if grant is not None:
-            scope["grant"] = grant
-        await app(scope, receive, send)
+        if grant is None:
+            await app(scope, receive, send)
+            return
+        scope.setdefault("state", {})["grant"] = grant
+        await route_only(scope, receive, send)
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=with_grant), base_url="http://test") as client:
         yield client

@@ -51,9 +51,9 @@ MAX_NAME = 255
 
 
 def grant_for(request: Request) -> Grant:
-    """The request's grant, as the authentication middleware set it (`scope["grant"]`); the open
-    grant when none did (servers without authentication)."""
-    grant = request.scope.get("grant")
+    """The request's grant, as the authentication middleware (web/auth.py) set it in the request's
+    state; the open grant when none did (an app built without the middleware)."""
+    grant = getattr(request.state, "grant", None)
     return grant if isinstance(grant, Grant) else OPEN
 
 
@@ -68,6 +68,9 @@ async def import_files(request: Request) -> JSONResponse:
     try:
         if not grant.at_least(ADMIN):
             raise _Refused(403, "FORBIDDEN", "only an admin may import", rule="role")
+        if grant.towns:  # an import is not limited by town: its rows may be anywhere
+            raise _Refused(403, "FORBIDDEN", "importing needs an admin grant for the whole district",
+                           rule="scope:district")
         actor = grant.name or _actor(request)
         with tempfile.TemporaryDirectory(prefix="dangjian-import-") as directory:
             paths, options = await _files(request, Path(directory))
