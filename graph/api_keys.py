@@ -124,7 +124,7 @@ class ListApiKeys:
 @dataclass(frozen=True)
 class RevokeApiKey:
     """Stamp `revoked` = `at` on the key `id` unless it is revoked already; rows {revoked: the
-    stamp now stored} (none when no key has the id)."""
+    stamp now stored, newly: whether this revoked it} (none when no key has the id)."""
 
     id: str
     at: str

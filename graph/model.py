@@ -350,7 +350,8 @@ AUDIT_ENTRY = NodeType(
     props=(
         Prop("at", "String", True, "ISO 8601 timestamp (UTC).", format="datetime"),
         Prop("actor", "String", True, "Who wrote: the X-Actor request header, or the import's --actor."),
-        Prop("action", "String", True, "create, update, delete, connect, disconnect, raise, assign, resolve, import or undo."),
+        Prop("action", "String", True, "create, update, delete, connect, disconnect, raise, assign, resolve, "
+             "import, undo; refused (a write the grant did not allow); token-create, token-revoke."),
         Prop("targetType", "String", True, "The type written."),
         Prop("targetUid", "String", False, "The node written; empty for an import."),
         Prop("changes", "String", True, "JSON: the fields before and after, or the links added and removed."),

@@ -169,6 +169,21 @@ def test_a_revoked_key_is_refused_within_seconds(a):
     assert again.returncode == 0 and "already" in again.stdout
 
 
+def test_creating_and_revoking_a_key_are_in_the_audit_trail(a):
+    url, keys, engine, _ = a
+    key = make_key(engine, GRAPH, "审计密钥", "researcher", "--town", "town-shiwan")
+    key_id, secret = key.split("_")[1], key.split("_", 2)[2]
+    assert dangjian(engine, GRAPH, "token", "revoke", key_id).returncode == 0
+    assert dangjian(engine, GRAPH, "token", "revoke", key_id).returncode == 0  # a repeat records nothing
+    query = "query($u: String) { auditEntries(where: {targetUid: {eq: $u}}) { nodes { action targetType actor changes } } }"
+    entries = post(url, query, {"u": key_id}, headers=bearer(keys["admin"])).json()["data"]["auditEntries"]["nodes"]
+    assert sorted(e["action"] for e in entries) == ["token-create", "token-revoke"]
+    assert all(e["targetType"] == "ApiKey" and e["actor"].startswith("dangjian token") for e in entries)
+    created = json.loads(next(e for e in entries if e["action"] == "token-create")["changes"])
+    assert created["name"] == "审计密钥" and created["role"] == "researcher" and created["towns"] == ["town-shiwan"]
+    assert secret not in json.dumps(entries) and hashlib.sha256(secret.encode()).hexdigest() not in json.dumps(entries)
+
+
 async def test_an_expired_key_is_refused_and_the_cli_mints_none(a):
     url, _, engine, backend = a
     done = dangjian(engine, GRAPH, "token", "create", "--name", "x", "--role", "viewer", "--expires", "2020-01-01")

@@ -6,7 +6,8 @@
     dangjian token revoke ID
 
 `create` prints the key on stdout, alone, once (`KEY=$(dangjian token create …)`); what it is, on
-stderr. Only the SHA-256 of its secret is stored: a lost key is revoked and replaced, never
+stderr. Creating and revoking a key are recorded in the audit trail (actions token-create and
+token-revoke, type ApiKey, the key's id; the actor is the command and the user who ran it). Only the SHA-256 of its secret is stored: a lost key is revoked and replaced, never
 shown again. `list` never shows a secret or its hash. A revoked key is refused by every server
 within 5 s (web/api_key_auth.py KEY_CACHE_S).
 """
@@ -83,6 +84,28 @@ def _run(settings, work):
         raise SystemExit(f"dangjian token: the database did not answer ({error})") from None
 
 
+def _who() -> str:
+    """The actor of a token's audit entry: whoever ran the command on this machine."""
+    import getpass
+
+    try:
+        return f"dangjian token ({getpass.getuser()})"
+    except (KeyError, OSError):  # no user name for this uid (a bare container)
+        return "dangjian token"
+
+
+def _audit(action: str, key_id: str, changes: dict):
+    """The audit entry that records a key's creation or revocation (never its secret)."""
+    import uuid
+
+    from graph.bulk import RecordAudit
+    from graph.write_plan import Audit, utc_now
+
+    at, _ = utc_now()
+    audit = Audit(_who(), at, action, "ApiKey", key_id, json.dumps(changes, ensure_ascii=False, sort_keys=True))
+    return RecordAudit(audit.properties(f"audit-{uuid.uuid4().hex}"))
+
+
 def create(args: argparse.Namespace, settings) -> int:
     from graph.api_keys import create_plan, new_key
     from graph.bulk import NodeBatch
@@ -115,6 +138,10 @@ def create(args: argparse.Namespace, settings) -> int:
                                created=now, expires=expires)
             rows = await backend.write(plan)
             if rows and rows[0]["created"] == 1:
+                await backend.write(_audit("token-create", key_id, {
+                    "name": args.name.strip(), "role": args.role, "towns": list(towns),
+                    "readsWholeDistrict": args.read_whole_district,
+                    "expires": expires.strftime("%Y-%m-%dT%H:%M:%SZ") if expires else None}))
                 return (key_id, key), []
         raise RuntimeError("could not draw a free key id")
 
@@ -163,13 +190,16 @@ def revoke(args: argparse.Namespace, settings) -> int:
     now = timestamp(dt.datetime.now(dt.timezone.utc))
 
     async def work(backend):
-        return await backend.write(RevokeApiKey(args.id, now))
+        rows = await backend.write(RevokeApiKey(args.id, now))
+        if rows and rows[0]["newly"]:  # a new revocation, not a repeat
+            await backend.write(_audit("token-revoke", args.id, {"revoked": now}))
+        return rows
 
     rows = _run(settings, work)
     if not rows:
         return _refuse(f"no key has the id {args.id}")
     revoked = rows[0]["revoked"]
-    if revoked != now:
+    if not rows[0]["newly"]:
         print(f"token: key {args.id} was revoked already, at {revoked}")
     else:
         print(f"token: revoked key {args.id} at {revoked}; servers refuse it within 5 seconds")

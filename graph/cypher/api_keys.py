@@ -39,5 +39,6 @@ def list_api_keys(plan: ListApiKeys, dialect=None) -> CompiledQuery:
 
 @renders(RevokeApiKey)
 def revoke_api_key(plan: RevokeApiKey, dialect=None) -> CompiledQuery:
-    return CompiledQuery(f"MATCH (k:{_KEY} {{id: $id}}) SET k.revoked = coalesce(k.revoked, $at) "
-                         "RETURN k.revoked AS revoked", {"id": plan.id, "at": plan.at})
+    return CompiledQuery(f"MATCH (k:{_KEY} {{id: $id}}) WITH k, k.revoked IS NULL AS newly "
+                         "SET k.revoked = coalesce(k.revoked, $at) "
+                         "RETURN k.revoked AS revoked, newly", {"id": plan.id, "at": plan.at})
