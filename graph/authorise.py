@@ -16,7 +16,8 @@ covered by the same pass:
   the write statement itself.
 
 A node *belongs to* the towns reached through its `town_via` fields, recursively (a member
-belongs to the towns of their organisations). A grant limited to towns:
+belongs to the towns of their organisations); in a plan, one `plan.ReachesTown` test along the
+relationship types of those fields. A grant limited to towns:
 - writes a node only if the node belongs to its towns and to no other (`owned`); a node it
   creates must belong to one of them; every node at the other end of a relationship it changes
   must belong to no other town (`not_foreign`: district-level nodes, such as departments, do);
@@ -36,8 +37,8 @@ from graph.filters import MATCH_ALL, MATCH_NONE, normalise
 from graph.grants import ADMIN, EDITOR, RESEARCHER, VIEWER, Grant
 from graph.model import NODE_TYPES, TYPES, NodeType, Rel
 from graph.plan import (
-    And, Compare, ConnectionQuery, Filter, LabelAccess, Mask, Not, NodeByUidQuery, Or, Projection, RelFilter,
-    SortKey,
+    And, Compare, ConnectionQuery, Filter, LabelAccess, Mask, Not, NodeByUidQuery, Or, Projection, ReachesTown,
+    RelFilter, SortKey,
 )
 from graph.search import Search
 from graph.statistics import (
@@ -74,17 +75,38 @@ def belongs_to_towns(node_type: NodeType) -> bool:
     return node_type is TOWN or bool(town_chains(node_type.name))
 
 
-def _along(chain: tuple[Rel, ...], town_test: Filter | None) -> Filter:
-    rel = chain[0]
-    inner = town_test if len(chain) == 1 else _along(chain[1:], town_test)
-    return RelFilter(rel, TYPES[rel.target], "some", inner)
+@lru_cache(maxsize=None)
+def _flow(type_name: str) -> tuple[tuple[str, ...], int]:
+    """The relationship types of a type's chains to a town, and the longest chain. Followed as
+    one variable-length pattern (graph/plan.ReachesTown), which is exact only if no node on the
+    way has a relationship of those types that is not one of its own town fields: checked here,
+    so a model change that broke it fails at import, not in an answer."""
+    chains = town_chains(type_name)
+    types = tuple(sorted({rel.type for chain in chains for rel in chain}))
+    labels = {type_name} | {rel.target for chain in chains for rel in chain}
+    for label in labels:
+        for rel in TYPES[label].rels:
+            if rel.direction == "OUT" and rel.type in types and rel.name not in TYPES[label].town_via:
+                raise AssertionError(f"{label}.{rel.name} ({rel.type}) would lead {type_name} to a town it does not "
+                                     "belong to: add it to town_via, or give it another relationship type")
+    return types, max((len(chain) for chain in chains), default=0)
 
 
-def reaches(node_type: NodeType, town_test: Filter | None) -> Filter:
-    """The node belongs to a town that passes `town_test` (None: to any town)."""
+for _type in NODE_TYPES:  # the check above, for every type, as the module loads
+    _flow(_type.name)
+
+
+def reaches(node_type: NodeType, towns: tuple[str, ...] | None, outside: bool = False) -> Filter:
+    """The node belongs to one of `towns` (None: to any town); with `outside`, to a town that is
+    not one of them. A Town belongs to itself; a type without town fields to none."""
     if node_type is TOWN:
-        return town_test if town_test is not None else MATCH_ALL
-    return normalise(Or(tuple(_along(chain, town_test) for chain in town_chains(node_type.name))))
+        if towns is None:
+            return MATCH_NONE if outside else MATCH_ALL
+        return Not(in_towns(towns)) if outside else in_towns(towns)
+    types, depth = _flow(node_type.name)
+    if not types:
+        return MATCH_NONE
+    return ReachesTown(types, depth, tuple(towns) if towns is not None else None, outside)
 
 
 def in_towns(towns: tuple[str, ...]) -> Filter:
@@ -96,15 +118,14 @@ def owned(node_type: NodeType, grant: Grant) -> Filter | None:
     """Writable by a grant: belongs to its towns and to no other. None: no limit."""
     if not grant.towns:
         return None
-    inside = in_towns(grant.towns)
-    return normalise(And((reaches(node_type, inside), Not(reaches(node_type, Not(inside))))))
+    return normalise(And((reaches(node_type, grant.towns), Not(reaches(node_type, grant.towns, outside=True)))))
 
 
 def not_foreign(node_type: NodeType, grant: Grant) -> Filter | None:
     """Belongs to no town outside the grant's (district-level nodes pass). None: no limit."""
     if not grant.towns:
         return None
-    return normalise(Not(reaches(node_type, Not(in_towns(grant.towns)))))
+    return normalise(Not(reaches(node_type, grant.towns, outside=True)))
 
 
 def visible(node_type: NodeType, grant: Grant) -> Filter | None:
@@ -122,7 +143,7 @@ def _visible(type_name: str, grant: Grant) -> Filter | None:
     if node_type is TOWN:
         return in_towns(grant.towns)
     # Its towns, or no town at all (a district-level organisation, a member without one).
-    return normalise(Or((reaches(node_type, in_towns(grant.towns)), Not(reaches(node_type, None)))))
+    return normalise(Or((reaches(node_type, grant.towns), Not(reaches(node_type, None)))))
 
 
 # -- personal properties -----------------------------------------------------------------------
@@ -139,7 +160,7 @@ def _masks(type_name: str, grant: Grant) -> tuple[Mask, ...]:
     personal = node_type.personal_props
     if not personal or grant.role == ADMIN or (grant.role in (RESEARCHER, EDITOR) and not grant.towns):
         return ()
-    unless = reaches(node_type, in_towns(grant.towns)) if grant.role != VIEWER and grant.towns else None
+    unless = reaches(node_type, grant.towns) if grant.role != VIEWER and grant.towns else None
     return tuple(Mask(p, p.personal, unless) for p in personal)
 
 
@@ -365,8 +386,7 @@ def neighbours_guard(node_type: NodeType, grant: Grant) -> Filter | None:
     would change theirs; rule "scope:neighbours")."""
     if not grant.towns:
         return None
-    outside = Not(in_towns(grant.towns))
-    return _and(*(RelFilter(rel, TYPES[rel.target], "none", reaches(TYPES[rel.target], outside))
+    return _and(*(RelFilter(rel, TYPES[rel.target], "none", reaches(TYPES[rel.target], grant.towns, outside=True))
                   for rel in node_type.rels if belongs_to_towns(TYPES[rel.target])))
 
 
@@ -375,7 +395,7 @@ def unlinked_guard(rel: Rel, uids: tuple[str, ...], grant: Grant) -> Filter | No
     if not grant.towns:
         return None
     target = TYPES[rel.target]
-    outside = reaches(target, Not(in_towns(grant.towns)))
+    outside = reaches(target, grant.towns, outside=True)
     return _and(RelFilter(rel, target, "none", And((Compare(target.prop("uid"), "in", uids), outside))))
 
 

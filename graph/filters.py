@@ -15,7 +15,7 @@ another connective.
 """
 from __future__ import annotations
 
-from graph.plan import And, Compare, Filter, Not, Or, RelFilter
+from graph.plan import And, Compare, Filter, Not, Or, ReachesTown, RelFilter
 
 MATCH_ALL: Filter = And(())  # true: every node
 MATCH_NONE: Filter = Or(())  # false: no node
@@ -77,7 +77,7 @@ def size(where: Filter | None) -> int:
     """How many tests (comparisons and relationship filters) the filter holds."""
     if where is None:
         return 0
-    if isinstance(where, Compare):
+    if isinstance(where, (Compare, ReachesTown)):
         return 1
     if isinstance(where, Not):
         return size(where.part)

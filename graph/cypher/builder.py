@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.model import AUDIT_ENTRY, NODE_TYPES, NodeType, Prop, Rel
 from graph.plan import (
-    And, Compare, Cursor, Filter, Mask, Not, Or, Projection, RelFilter, RelSelection, SortKey,
+    And, Compare, Cursor, Filter, Mask, Not, Or, Projection, ReachesTown, RelFilter, RelSelection, SortKey,
 )
 
 if TYPE_CHECKING:
@@ -103,7 +103,27 @@ class CypherBuilder:
             return f"(NOT {self.predicate(var, where.part, calls, in_value)})"
         if isinstance(where, RelFilter):
             return self._rel_filter(var, where, calls, in_value)
+        if isinstance(where, ReachesTown):
+            return self._reaches_town(var, where, calls, in_value)
         raise TypeError(f"unknown filter {where!r}")
+
+    def _reaches_town(self, var: str, rt: ReachesTown, calls: list[str], in_value: bool) -> str:
+        """One variable-length pattern along the relationships that lead to a town: a pattern
+        per town in WHERE (FalkorDB refuses pattern comprehensions there), a comprehension as a
+        value, and a count in a subquery for "a town other than these"."""
+        path = f"-[:{'|'.join(quote(t) for t in rt.rel_types)}*1..{rt.depth}]->"
+        if rt.outside:
+            town, found = self.var("t"), self.var("elsewhere")
+            calls.append(f"CALL {{ WITH {var} MATCH ({var}){path}({town}:`Town`) WHERE NOT {town}.uid IN "
+                         f"{self.param(list(rt.towns or ()))} RETURN count({town}) AS {found} }}")
+            return f"{found} > 0"
+        if in_value:
+            town = self.var("t")
+            among = f" WHERE {town}.uid IN {self.param(list(rt.towns))}" if rt.towns is not None else ""
+            return f"size([({var}){path}({town}:`Town`){among} | 1]) > 0"
+        if rt.towns is None:
+            return f"({var}){path}(:`Town`)"
+        return "(" + " OR ".join(f"({var}){path}(:`Town` {{uid: {self.param(t)}}})" for t in rt.towns) + ")"
 
     def _node_pattern(self, var: str, node_type: NodeType, equalities: list[Compare]) -> str:
         props = ", ".join(f"{quote(c.prop.name)}: {self.param(c.value)}" for c in equalities)
@@ -364,6 +384,8 @@ def _split_plain(where: Filter | None) -> tuple[list[Filter], list[Filter]]:
 def _needs_subquery(where: Filter) -> bool:
     if isinstance(where, RelFilter):
         return path_steps(where) is None
+    if isinstance(where, ReachesTown):
+        return where.outside
     if isinstance(where, (And, Or)):
         return any(_needs_subquery(p) for p in where.parts)
     if isinstance(where, Not):
