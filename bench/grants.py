@@ -42,7 +42,9 @@ QUERIES = {
 }
 
 
-async def main(preset: str, iterations: int) -> None:
+async def main(preset: str, iterations: int, data_dir: Path | None = None) -> None:
+    if data_dir is not None:
+        os.environ["DANGJIAN_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("DANGJIAN_DATA_DIR", str(BENCH / "data" / preset))
     settings = Settings.from_env()
     schema = build_schema()

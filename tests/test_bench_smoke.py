@@ -24,3 +24,12 @@ async def test_the_bench_suite_runs_and_every_graphql_query_is_one_round_trip(tm
     assert by_name["nested-3-levels-100"]["naive_round_trips"] > 20
     saved = list((tmp_path / "results").glob("run-seed-*.json"))
     assert len(saved) == 1 and json.loads(saved[0].read_text())["preset"] == "seed"
+
+
+async def test_the_grants_bench_runs(tmp_path, monkeypatch, capsys):
+    from bench.grants import main as run_grants
+
+    monkeypatch.setenv("DANGJIAN_DATA_DIR", str(tmp_path / "data"))
+    await run_grants("seed", 1, tmp_path / "data")  # each query under each grant, answers checked
+    printed = capsys.readouterr().out
+    assert "open" in printed and "viewer" in printed and "members" in printed, printed
