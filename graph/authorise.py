@@ -164,7 +164,8 @@ def _masks(type_name: str, grant: Grant) -> tuple[Mask, ...]:
     return tuple(Mask(p, p.personal, unless) for p in personal)
 
 
-def _and(*parts: Filter | None) -> Filter | None:
+def and_filters(*parts: Filter | None) -> Filter | None:
+    """The parts ANDed and simplified; None for no parts, or for parts that match everything."""
     present = tuple(p for p in parts if p is not None)
     if not present:
         return None
@@ -177,7 +178,7 @@ def restrict_filter(node_type: NodeType, where: Filter | None, grant: Grant) -> 
     on a masked property holds only where the property is shown."""
     if where is None:
         return None
-    return _and(_restrict(node_type, where, grant))
+    return and_filters(_restrict(node_type, where, grant))
 
 
 def _restrict(node_type: NodeType, where: Filter, grant: Grant) -> Filter:
@@ -222,7 +223,7 @@ def restrict_projection(projection: Projection | None, grant: Grant, path: str) 
     rels = []
     for sel in projection.rels:
         check_sort(sel.target, sel.sort, grant, f"{path}.{sel.key}.sort")
-        where = _and(restrict_filter(sel.target, sel.where, grant), visible(sel.target, grant))
+        where = and_filters(restrict_filter(sel.target, sel.where, grant), visible(sel.target, grant))
         rels.append(replace(sel, where=where,
                             projection=restrict_projection(sel.projection, grant, f"{path}.{sel.key}")))
     own_masks = tuple(m for m in masks(node_type, grant) if m.prop.name in selected)
@@ -254,12 +255,12 @@ def authorise_read(plan: Any, grant: Grant) -> Any:
 
 def _connection(plan: ConnectionQuery, grant: Grant) -> ConnectionQuery:
     check_sort(plan.node_type, plan.sort, grant, "sort")
-    where = _and(restrict_filter(plan.node_type, plan.where, grant), visible(plan.node_type, grant))
+    where = and_filters(restrict_filter(plan.node_type, plan.where, grant), visible(plan.node_type, grant))
     return replace(plan, where=where, projection=restrict_projection(plan.projection, grant, plan.node_type.plural))
 
 
 def _node(plan: NodeByUidQuery, grant: Grant) -> NodeByUidQuery:
-    return replace(plan, where=_and(plan.where, visible(plan.node_type, grant)),
+    return replace(plan, where=and_filters(plan.where, visible(plan.node_type, grant)),
                    projection=restrict_projection(plan.projection, grant, "node"))
 
 
@@ -289,7 +290,7 @@ def _search(plan: Search, grant: Grant) -> Search:
         if name_mask is not None:
             if name_mask.unless is None:
                 continue
-            where = _and(where, name_mask.unless)
+            where = and_filters(where, name_mask.unless)
         visible_labels.append((label, where))
     return replace(plan, access=LabelAccess(tuple(visible_labels), access.masks))
 
@@ -299,12 +300,12 @@ def _search(plan: Search, grant: Grant) -> Search:
 
 def _zone_composition(plan: ZoneComposition, grant: Grant) -> ZoneComposition:
     zone = TYPES["Zone"]
-    return replace(plan, where=_and(restrict_filter(zone, plan.where, grant), visible(zone, grant)))
+    return replace(plan, where=and_filters(restrict_filter(zone, plan.where, grant), visible(zone, grant)))
 
 
 def _demand_statistics(plan: DemandStatistics, grant: Grant) -> DemandStatistics:
     demand = TYPES["Demand"]
-    return replace(plan, where=_and(restrict_filter(demand, plan.where, grant), visible(demand, grant)))
+    return replace(plan, where=and_filters(restrict_filter(demand, plan.where, grant), visible(demand, grant)))
 
 
 def _area_statistics(plan: AreaStatistics, grant: Grant) -> AreaStatistics:
@@ -342,13 +343,7 @@ _READS.update({
 })
 
 
-# -- the pass over writes ------------------------------------------------------------------------
-
-def check_writer(grant: Grant) -> None:
-    """Editors and admins write; anyone else is refused (rule "role")."""
-    if not grant.at_least(EDITOR):
-        raise Forbidden("role", f"the {grant.role} role reads only; writing needs an editor or admin grant")
-
+# -- what only admins do ---------------------------------------------------------------------------
 
 def check_admin(grant: Grant, what: str) -> None:
     """Admins only, and for the whole district: what they do (read the audit trail, undo, import)
@@ -357,55 +352,3 @@ def check_admin(grant: Grant, what: str) -> None:
         raise Forbidden("role", f"{what} needs an admin grant; this grant's role is {grant.role}")
     if grant.towns:
         raise Forbidden("scope:district", f"{what} needs an admin grant for the whole district")
-
-
-def check_deletable(node_type: NodeType, grant: Grant) -> None:
-    """A town-limited grant may change its town's own node, but not delete it."""
-    if grant.towns and node_type is TOWN:
-        raise Forbidden("scope:node", "a grant limited to towns cannot delete a town; only a grant for the "
-                                      "whole district can", "uid")
-
-
-def node_guard(node_type: NodeType, grant: Grant) -> Filter | None:
-    """A node the grant changes or deletes belongs to its towns, and to no other (rule "scope:node")."""
-    return owned(node_type, grant)
-
-
-def target_guard(node_type: NodeType, rel: Rel, grant: Grant, creating: bool) -> Filter | None:
-    """What a node at the other end of a changed relationship must pass: a town-limited grant
-    may not change the links of a node of another town (rule "scope:target"); the nodes a new
-    node belongs to a town through must be the grant's own (rule "scope:created")."""
-    target = TYPES[rel.target]
-    if creating and rel.name in node_type.town_via:
-        return owned(target, grant)
-    return not_foreign(target, grant)
-
-
-def neighbours_guard(node_type: NodeType, grant: Grant) -> Filter | None:
-    """A node a town-limited grant deletes is linked to no node of another town (deleting it
-    would change theirs; rule "scope:neighbours")."""
-    if not grant.towns:
-        return None
-    return _and(*(RelFilter(rel, TYPES[rel.target], "none", reaches(TYPES[rel.target], grant.towns, outside=True))
-                  for rel in node_type.rels if belongs_to_towns(TYPES[rel.target])))
-
-
-def unlinked_guard(rel: Rel, uids: tuple[str, ...], grant: Grant) -> Filter | None:
-    """On the node: none of the targets it is being unlinked from belongs to another town."""
-    if not grant.towns:
-        return None
-    target = TYPES[rel.target]
-    outside = reaches(target, grant.towns, outside=True)
-    return _and(RelFilter(rel, target, "none", And((Compare(target.prop("uid"), "in", uids), outside))))
-
-
-def check_created(node_type: NodeType, link_fields: set[str], grant: Grant) -> None:
-    """A town-limited grant creates only nodes that will belong to one of its towns."""
-    if not grant.towns:
-        return
-    if node_type is TOWN or not belongs_to_towns(node_type):
-        raise Forbidden("scope:created", f"a {node_type.name} belongs to no town of this grant; only a grant "
-                                         "for the whole district may create one", "input")
-    if not link_fields & set(node_type.town_via):
-        raise Forbidden("scope:created", f"a new {node_type.name} must belong to one of this grant's towns: "
-                                         f"give one of {', '.join(node_type.town_via)}", "input")

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from graph import authorise
+from graph import authorise, authorise_writes
 from graph.bulk import RecordAudit
 from graph.errors import ConstraintViolation, Forbidden
 from graph.grants import grant_of
@@ -62,7 +62,7 @@ class Writer:
         """A writer for one mutation, once the grant may write at all (rule "role").
         `projected`: the response is the node, read back in the selection's projection."""
         writer = cls(info, action, node_type)
-        await writer.check(authorise.check_writer, writer.grant, uid=uid)
+        await writer.check(authorise_writes.check_writer, writer.grant, uid=uid)
         if node_type is not None and projected:
             writer.reader = SelectionReader(info)
             writer.root = writer.reader.root(info)
@@ -137,14 +137,14 @@ class Writer:
 
     def node_guards(self, node_type: NodeType) -> tuple[tuple[str, Any], ...]:
         """The grant's named rules on the node written (graph/authorise.py), checked by the precheck."""
-        rules = [("node", authorise.node_guard(node_type, self.grant))]
+        rules = [("node", authorise_writes.node_guard(node_type, self.grant))]
         if self.action == "delete":
-            rules.append(("neighbours", authorise.neighbours_guard(node_type, self.grant)))
+            rules.append(("neighbours", authorise_writes.neighbours_guard(node_type, self.grant)))
         return tuple((name, rule) for name, rule in rules if rule is not None)
 
     def guarded(self, node_type: NodeType, link: LinkChange, creating: bool) -> LinkChange:
         """The link with the rule its targets must pass for this grant."""
-        return replace(link, guard=authorise.target_guard(node_type, link.rel, self.grant, creating))
+        return replace(link, guard=authorise_writes.target_guard(node_type, link.rel, self.grant, creating))
 
     def towns_text(self) -> str:
         return f" (this grant's towns: {', '.join(self.grant.towns)})" if self.grant.towns else ""
@@ -210,7 +210,7 @@ async def create_node(info: Any, node_type: NodeType, given: dict[str, Any], act
                 links.append(link)
                 field_of[link] = f"input.{rel.name}"
     links_t = tuple(links)
-    await writer.check(authorise.check_created, node_type, {link.rel.name for link in links_t}, writer.grant,
+    await writer.check(authorise_writes.check_created, node_type, {link.rel.name for link in links_t}, writer.grant,
                        uid=props["uid"])
     await writer.precheck(node_type, props["uid"], links_t, field_of, exclude_self=False, creating=True)
     changes = {"after": props, "links": {field_of[l].split(".")[-1]: list(l.uids) for l in links_t}}
@@ -273,7 +273,7 @@ async def update_node(info: Any, node_type: NodeType, uid: str, given: dict[str,
                       set_props={k: v for k, v in changed.items() if v is not None},
                       remove_props=tuple(k for k, v in changed.items() if v is None),
                       connect=tuple(connecting), expect=guards, projection=writer.projection,
-                      guard=authorise.node_guard(node_type, writer.grant))
+                      guard=authorise_writes.node_guard(node_type, writer.grant))
     rows = await writer.write(Audited(plan, _audit_uid()), "uid")
     return writer.shaped(rows[0])
 
@@ -302,8 +302,8 @@ async def change_links(info: Any, node_type: NodeType, uid: str, relationship: s
     plan = UpdateNode(node_type, uid, writer.audit(node_type, uid, changes),
                       connect=tuple(changing) if adding else (), disconnect=() if adding else tuple(changing),
                       projection=writer.projection, guard=_and_guards(
-                          authorise.node_guard(node_type, writer.grant),
-                          None if adding else authorise.unlinked_guard(rel, link.uids, writer.grant)))
+                          authorise_writes.node_guard(node_type, writer.grant),
+                          None if adding else authorise_writes.unlinked_guard(rel, link.uids, writer.grant)))
     rows = await writer.write(Audited(plan, _audit_uid()), "uid")
     return writer.shaped(rows[0])
 
@@ -312,7 +312,7 @@ async def delete_node(info: Any, node_type: NodeType, uid: str) -> dict[str, Any
     """The audit entry keeps what an undo needs to restore the node: its properties and every
     relationship it had (resolvers/undo.py); the statement deletes only if both still hold."""
     writer = await Writer.start(info, "delete", node_type, uid=uid, projected=False)
-    await writer.check(authorise.check_deletable, node_type, writer.grant, uid=uid)
+    await writer.check(authorise_writes.check_deletable, node_type, writer.grant, uid=uid)
     current, _ = await writer.precheck(node_type, uid, (), {}, exclude_self=True, relationships=True)
     if current is None:
         raise not_found("uid", f"no {node_type.name} with uid {uid!r}")

@@ -132,7 +132,7 @@ async def test_a_missing_node_is_not_found_not_forbidden(graph):
 async def test_the_write_statement_itself_holds_the_grant(graph):
     """The precheck refuses first; the statement's own guards hold if the graph changed after it
     (a race): given plans that fail them, each writes nothing and returns no row."""
-    from graph import authorise
+    from graph import authorise_writes
     from graph.model import TYPES
     from graph.write_plan import Audit, Audited, CreateNode, DeleteNode, LinkChange, UpdateNode
 
@@ -140,18 +140,18 @@ async def test_the_write_statement_itself_holds_the_grant(graph):
     grant = NANZHUANG_EDITOR
     audit = Audit("test", "2026-01-01T00:00:00Z", "update", "Zone", ZUMIAO_ZONE, "{}")
     before = await _snapshot(graph)
-    update = UpdateNode(zone, ZUMIAO_ZONE, audit, set_props={"name": "改"}, guard=authorise.node_guard(zone, grant))
+    update = UpdateNode(zone, ZUMIAO_ZONE, audit, set_props={"name": "改"}, guard=authorise_writes.node_guard(zone, grant))
     assert await graph.write(Audited(update, "audit-guard-1")) == []
-    delete = DeleteNode(zone, ZUMIAO_ZONE, audit, guard=authorise.node_guard(zone, grant))
+    delete = DeleteNode(zone, ZUMIAO_ZONE, audit, guard=authorise_writes.node_guard(zone, grant))
     assert await graph.write(Audited(delete, "audit-guard-2")) == []
     rel = member.rel("memberOf")
-    link = LinkChange(rel, org, (ZUMIAO_ORG,), guard=authorise.target_guard(member, rel, grant, creating=True))
+    link = LinkChange(rel, org, (ZUMIAO_ORG,), guard=authorise_writes.target_guard(member, rel, grant, creating=True))
     create = CreateNode(member, {"uid": "member-guard", "name": "示例", "source": "ILLUSTRATIVE"}, (link,), audit)
     assert await graph.write(Audited(create, "audit-guard-3")) == []
     assert await _snapshot(graph) == before
     # The same plans for a node of the grant's own town write.
     allowed = UpdateNode(TYPES["Community"], VILLAGE, audit, set_props={"description": "守卫"},
-                         guard=authorise.node_guard(TYPES["Community"], grant))
+                         guard=authorise_writes.node_guard(TYPES["Community"], grant))
     assert len(await graph.write(Audited(allowed, "audit-guard-4"))) == 1
 
 
