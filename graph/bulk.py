@@ -82,7 +82,7 @@ class AuditEntries:
 
 @dataclass(frozen=True)
 class CountNodes:
-    """One row {nodes}: every node of the graph but API keys (graph/api_keys.py)."""
+    """One row {nodes}: every node of the graph but API keys (graph/api_keys.py) and audit entries."""
 
 
 @dataclass(frozen=True)

@@ -88,11 +88,14 @@ def audit_entries(plan: AuditEntries, dialect=None) -> CompiledQuery:
 
 @renders(CountNodes)
 def count_nodes(plan: CountNodes, dialect=None) -> CompiledQuery:
-    # API keys are not the graph's data: a graph holding only keys is empty (serve seeds it).
-    # Two counts, not a WHERE over every node: both engines answer a label's count from a store.
-    # The subtraction after a WITH: FalkorDB 4.16 answers null for `total - count(k)` in a RETURN.
+    # API keys and the audit trail are not the graph's data: a graph holding only those (keys
+    # made, and their creation audited, before the first `serve`; a reset that kept the trail)
+    # is empty, and serve seeds it. Counts per label, not a WHERE over every node: both engines
+    # answer a label's count from a store. The subtraction after a WITH: FalkorDB 4.16 answers
+    # null for `total - count(k)` in a RETURN.
     return CompiledQuery(f"MATCH (n) WITH count(n) AS total OPTIONAL MATCH (k:{_API_KEY}) "
-                         "WITH total, count(k) AS keys RETURN total - keys AS nodes")
+                         f"WITH total, count(k) AS keys OPTIONAL MATCH (a:{AUDIT_LABEL}) "
+                         "WITH total - keys - count(a) AS nodes RETURN nodes")
 
 
 @renders(DeleteAllButAudit)
