@@ -141,8 +141,14 @@ async def test_only_admins_import(engine, tmp_path):
     async with served_backend(engine) as backend:
         async with in_process(backend, tmp_path, Grant(EDITOR, name="编辑")) as client:
             answer = await client.post("/import", files=parts(files(tmp_path / "f")))
-        assert answer.status_code == 403 and answer.json() == {"error": "only an admin may import", "code": "FORBIDDEN",
-                                                              "rule": "role"}
+        assert answer.status_code == 403 and answer.json() == {
+            "error": "importing needs an admin grant; this grant's role is editor", "code": "FORBIDDEN", "rule": "role"}
+        refusals = await backend.read(CompiledQuery("MATCH (a:AuditEntry {action: 'refused'}) RETURN a.actor AS actor, "
+                                                    "a.targetType AS type"))
+        assert refusals == [{"actor": "编辑", "type": "Import"}]  # recorded, like every refused write
+        async with in_process(backend, tmp_path, Grant("admin", name="南庄管理员", towns=("town-nanzhuang",))) as client:
+            answer = await client.post("/import", files=parts(files(tmp_path / "f")))
+        assert answer.status_code == 403 and answer.json()["rule"] == "scope:district"
         async with in_process(backend, tmp_path, Grant("admin", name="管理员")) as client:
             answer = await client.post("/import", files=parts(files(tmp_path / "f")))
         assert answer.status_code == 200 and answer.json()["written"], answer.text

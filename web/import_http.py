@@ -25,7 +25,9 @@ which runs `import_undoer` (seed/import_undo.py) with this server's journal dire
 """
 from __future__ import annotations
 
+import json
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +35,13 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from graph.errors import DatabaseUnavailable
-from graph.grants import ADMIN, OPEN, Grant
+from graph.authorise import check_admin
+from graph.bulk import RecordAudit
+from graph.errors import DatabaseUnavailable, Forbidden
+from graph.grants import OPEN, Grant
 from graph.limits import MAX_IMPORT_BYTES, MAX_IMPORT_FILES
 from graph.validation import text_problem
+from graph.write_plan import Audit, utc_now
 from resolvers.actor import actor_of
 from resolvers.errors import conflict, not_found
 from resolvers.undo import UndoOutcome
@@ -66,11 +71,11 @@ class _Refused(Exception):
 async def import_files(request: Request) -> JSONResponse:
     grant = grant_for(request)
     try:
-        if not grant.at_least(ADMIN):
-            raise _Refused(403, "FORBIDDEN", "only an admin may import", rule="role")
-        if grant.towns:  # an import is not limited by town: its rows may be anywhere
-            raise _Refused(403, "FORBIDDEN", "importing needs an admin grant for the whole district",
-                           rule="scope:district")
+        try:
+            check_admin(grant, "importing")
+        except Forbidden as refused:  # recorded like every refused write (resolvers/writes.py)
+            await _record_refusal(request, grant, refused)
+            raise _Refused(403, "FORBIDDEN", str(refused), rule=refused.rule) from None
         actor = grant.name or _actor(request)
         with tempfile.TemporaryDirectory(prefix="dangjian-import-") as directory:
             paths, options = await _files(request, Path(directory))
@@ -79,6 +84,15 @@ async def import_files(request: Request) -> JSONResponse:
         return JSONResponse(refused.body, status_code=refused.status)
     body = _report(report, options["dryRun"])
     return JSONResponse(body, status_code=422 if report.problems else 200)
+
+
+async def _record_refusal(request: Request, grant: Grant, refused: Forbidden) -> None:
+    """The audit entry of a refused import: who, and the rule that refused it."""
+    at, _ = utc_now()
+    changes = json.dumps({"refused": "import", "rule": refused.rule, "reason": str(refused)}, ensure_ascii=False,
+                         sort_keys=True)
+    audit = Audit(grant.name or "anonymous", at, "refused", "Import", None, changes)
+    await request.app.state.backend.write(RecordAudit(audit.properties(f"audit-{uuid.uuid4().hex}")))
 
 
 def _actor(request: Request) -> str:

@@ -95,7 +95,7 @@ def count_nodes(plan: CountNodes, dialect=None) -> CompiledQuery:
     # null for `total - count(k)` in a RETURN.
     return CompiledQuery(f"MATCH (n) WITH count(n) AS total OPTIONAL MATCH (k:{_API_KEY}) "
                          f"WITH total, count(k) AS keys OPTIONAL MATCH (a:{AUDIT_LABEL}) "
-                         "WITH total - keys - count(a) AS nodes RETURN nodes")
+                         "WITH total, keys, count(a) AS audits RETURN total - keys - audits AS nodes")
 
 
 @renders(DeleteAllButAudit)
