@@ -27,8 +27,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Each scalar and the Python type its values have (graph/validation.py checks values against
-# these; Strawberry's inputs and the seed loader use them too).
+# Each scalar's Python type (checked by graph/validation.py; used by Strawberry and the seed loader).
 PYTHON_TYPES: dict[str, type] = {"String": str, "Int": int, "Float": float, "Boolean": bool}
 SCALARS = tuple(PYTHON_TYPES)
 # The Python values a scalar accepts: an Int is a Float too.
@@ -52,13 +51,12 @@ class Prop:
     # Inclusive bounds of a number (money and counts are never negative; rates are shares).
     minimum: float | None = None
     maximum: float | None = None
-    # Filters and sorts hit it often: every engine keeps a range index on it (graph/dialects/).
+    # Hit often by filters and sorts: every engine keeps a range index on it (graph/dialects/).
     indexed: bool = False
     # How few nodes an equality on it picks out: 2 one (uid), 1 a few (names, numbers), 0 a
     # large share (enums, Booleans). The planner anchors a MATCH on the most identifying test.
     identifying: int = 0
-    # Personal information (graph/authorise.py): "name" is shown to grants that may not see it
-    # as the surname and stars (李**); "hidden" as null. Filters on it match only where it is shown.
+    # Personal (graph/authorise.py): "name" shows as 李** where masked, "hidden" as null.
     personal: str | None = None
 
     @property
@@ -97,16 +95,11 @@ class NodeType:
     props: tuple[Prop, ...] = ()
     rels: tuple[Rel, ...] = ()
     writable: bool = True  # generic create/update/delete/connect mutations exist
-    # Properties whose values, where present, never decrease in this order (a demand is raised
-    # before it is assigned, and assigned before it is resolved). Checked on every write.
+    # Properties whose values never decrease in this order (raised ≤ assigned ≤ resolved), checked on writes.
     orderings: tuple[tuple[str, ...], ...] = ()
-    # How a node belongs to a town, for grants limited to towns (graph/authorise.py): the
-    # relationship fields that lead towards one; the town of each node reached that way is the
-    # node's town too (a member belongs to the towns of their organisations). A node reached by
-    # none belongs to no town (the district, its departments). A Town belongs to itself.
+    # Fields leading to the node's towns, as a member's organisations (graph/authorise.py); none: no town.
     town_via: tuple[str, ...] = ()
-    # Read and written only by admins (the audit trail).
-    admin_only: bool = False
+    admin_only: bool = False  # read only by admins of the whole district (the audit trail)
 
     @property
     def label(self) -> str:
