@@ -62,6 +62,10 @@ def kind_of(*indexes: int) -> str:
     return KINDS[sum(indexes) % 2]
 
 
+def credential(case) -> str:
+    return case.kind if case.grant.role else "no-token"
+
+
 # -- what a grant sees (docs/security.md, "Who may see and change what") -----------------------
 
 class Oracle:
@@ -209,7 +213,7 @@ class ReadCase:
 
     @property
     def id(self) -> str:
-        return f"{self.op}:{self.grant.id}:{self.type}:{self.kind}->{sight(self.grant, self.type)}"
+        return f"{self.op}:{self.grant.id}:{self.type}:{credential(self)}->{sight(self.grant, self.type)}"
 
 
 # No relationship field lists audit entries: there is no nested read of them.
@@ -334,7 +338,7 @@ class WriteCase:
 
     @property
     def id(self) -> str:
-        return f"{self.op}:{self.grant.id}:{self.type}:{self.placement}:{self.kind}->{self.expect}"
+        return f"{self.op}:{self.grant.id}:{self.type}:{self.placement}:{credential(self)}->{self.expect}"
 
 
 def _write_cases() -> list[WriteCase]:
@@ -389,14 +393,14 @@ def create_input(type_name: str, uid: str, anchor: str | None) -> dict:
     return given
 
 
-def probe_query(type_name: str) -> str:
-    """What the admin reads before and after each write: the count of the type written (no write
-    of one type creates or deletes another), the audit trail's size and this actor's entries of
-    this action, the node written with all its links, and the node a create would make."""
+def probe_query(type_name: str, op: str) -> str:
+    """What the admin reads before and after each write: the audit trail's size and this actor's
+    entries of this action, the node written with all its links and, for a create or delete, the
+    type's count (no write of one type creates or deletes another) and the node a create makes."""
     rels = " ".join(f"{r.name}{'(first: 1000)' if r.many else ''} {{ uid }}" for r in TYPES[type_name].rels)
-    return ("query($sid: ID!, $cid: ID!, $actor: String!, $type: String!, $action: String!) { "
+    counted = op in ("create", "delete")
+    return (f"query($sid: ID!, {'$cid: ID!, ' * counted}$actor: String!, $type: String!, $action: String!) {{ "
             "audit: auditEntries { totalCount } "
             "mine: auditEntries(where: {actor: {eq: $actor}, targetType: {eq: $type}, action: {eq: $action}}) "
-            f"{{ totalCount }} count: {PLURAL[type_name]} {{ totalCount }} "
-            f"subject: node(id: $sid) {{ ... on {type_name} {{ uid description {rels} }} }} "
-            "created: node(id: $cid) { id } }")
+            f"{{ totalCount }} subject: node(id: $sid) {{ ... on {type_name} {{ uid description {rels} }} }} "
+            + (f"count: {PLURAL[type_name]} {{ totalCount }} created: node(id: $cid) {{ id }} " * counted) + "}")
