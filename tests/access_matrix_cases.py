@@ -40,6 +40,11 @@ class G:
         return bool(self.towns) and not self.district_reads
 
     @property
+    def district_admin(self) -> bool:
+        """An admin for the whole district: the audit trail, undo and import are theirs alone."""
+        return self.role == "admin" and not self.towns
+
+    @property
     def writer(self) -> bool:
         return self.role in ("editor", "admin")
 
@@ -80,10 +85,10 @@ class Oracle:
         self.undirected.add_edges_from(p for pairs in self.pairs.values() for p in pairs)
 
     def sees(self, g: G, uid: str, label: str | None = None) -> bool:
-        """Does the grant read this node? The audit trail is the admins' alone; a grant whose reads
+        """Does the grant read this node? The audit trail is the district admins' alone; a grant whose reads
         are limited sees nodes of its towns and of no town."""
         if (label or self.seed.label.get(uid)) == "AuditEntry":
-            return g.role == "admin"
+            return g.district_admin
         return not g.reads_limited or self.seed.visible(uid, g.towns)
 
     def of(self, label: str) -> list[str]:
@@ -154,7 +159,7 @@ def sight(g: G, label: str) -> str:
     if g.role is None:
         return "401"
     if label == "AuditEntry":
-        return "all" if g.role == "admin" else "none"
+        return "all" if g.district_admin else "none"
     return "towns" if g.reads_limited else "all"
 
 
@@ -360,11 +365,10 @@ IMPORT_CASES = [ReadCase("import", g, "Organisation", kind_of(gi)) for gi, g in 
 
 
 def import_outcome(g: G) -> int:
-    """POST /import: admins only; a town-limited admin only within its towns (the case imports an
-    organisation of Zumiao), as every write of a town-limited grant (docs/security.md)."""
+    """POST /import: admins of the whole district only (graph/authorise.check_admin)."""
     if g.role is None:
         return 401
-    return 200 if g.role == "admin" and not g.towns else 403
+    return 200 if g.district_admin else 403
 
 
 # -- the documents the write cases send --------------------------------------------------------------
