@@ -8,6 +8,8 @@ from seed.illustrative_common import DEPARTMENTS, TOWN, TOWN_CENTRE, Counters, D
 NANZHUANG_VILLAGES = 18
 NOT_ENTREPRENEUR = (4, 11, 17)  # the 3 of 18 village secretaries who run no enterprise
 DEMANDS_PER_VILLAGE = 14  # 18 * 14 = 252
+# Households registered in the 18 villages: 30,000 visited of 31,780 is the article's 94.4%.
+HOUSEHOLDS_REGISTERED = 31_780
 CATEGORIES = {  # category: (Chinese, English, weight)
     "TRANSPORT": ("交通", "Transport", 3), "UTILITIES": ("水电", "Utilities", 3),
     "PUBLIC_SAFETY": ("治安", "Public Safety", 2), "ENVIRONMENT": ("环境", "Environment", 3),
@@ -90,7 +92,8 @@ def nanzhuang() -> tuple[Doc, list[str], list[str]]:
     villages, orgs, e = [], [], 0
     for v in range(1, NANZHUANG_VILLAGES + 1):
         village = doc.node("Community", f"community-nanzhuang-village-{v:02d}", f"示例南庄村{v:02d}",
-                           f"Illustrative Nanzhuang Village {v:02d}", NOTE_VILLAGE, kind="VILLAGE")
+                           f"Illustrative Nanzhuang Village {v:02d}", NOTE_VILLAGE, kind="VILLAGE",
+                           householdsRegistered=village_households(v))
         doc.rel("IN_TOWN", village, TOWN["nanzhuang"])
         org = doc.node("Organisation", f"org-nanzhuang-village-{v:02d}", f"示例南庄村{v:02d}党委",
                        f"Illustrative Nanzhuang Village {v:02d} Party Committee", NOTE_VORG, kind="COMMUNITY")
@@ -113,6 +116,13 @@ def nanzhuang() -> tuple[Doc, list[str], list[str]]:
     return doc, villages, orgs
 
 
+def village_households(v: int) -> int:
+    """Village v's registered households (1-based): 1,500 to 2,099, the last making up the total."""
+    if v < NANZHUANG_VILLAGES:
+        return 1500 + pick(600, "households", v)
+    return HOUSEHOLDS_REGISTERED - sum(village_households(k) for k in range(1, NANZHUANG_VILLAGES))
+
+
 def demands(villages: list[str], orgs: list[str]) -> Doc:
     doc = Doc("demands", "The 252 problems Nanzhuang's stationed teams collected in 2015, all resolved.")
     weighted = [c for c, (_, _, w) in CATEGORIES.items() for _ in range(w)]
@@ -130,7 +140,9 @@ def demands(villages: list[str], orgs: list[str]) -> Doc:
             uid = doc.node("Demand", f"demand-nanzhuang-{n:03d}", f"示例{zh}诉求{n:03d}",
                            f"Illustrative {en} Demand {n:03d}",
                            NOTE_DEMAND + (NOTE_ESCALATED if escalated else ()),
-                           category=category, status="RESOLVED", raisedOn=raised.isoformat(),
+                           category=category, kind="PROBLEM", status="RESOLVED",
+                           level="X" if escalated else "LEAD", resolvedLevel="X" if escalated else "LEAD",
+                           raisedOn=raised.isoformat(),
                            assignedOn=assigned.isoformat(), resolvedOn=resolved.isoformat())
             doc.rel("RAISED_IN", uid, village)
             doc.rel("ASSIGNED_TO", uid, resolver)
