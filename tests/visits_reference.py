@@ -91,3 +91,68 @@ def month_bounds(month: str) -> tuple[str, str]:
     first = dt.date.fromisoformat(month + "-01")
     following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first.isoformat(), (following - dt.timedelta(days=1)).isoformat()
+
+
+def seed_world(sv: SeedVisits) -> dict:
+    """The seed's demands, visits and escalations as plain records, for expected_review; a test
+    adds its own records to a copy."""
+    escalates = {}
+    for (_, rel_type, _), pairs in sv.relationships.items():
+        if rel_type == "ESCALATES":
+            escalates.update(pairs)
+    return {
+        "demands": {d: {**n, "community": sv.demand_community[d]} for d, n in sv.demands.items()},
+        "visits": {v: {**n, "community": sv.community_of[v]} for v, n in sv.visits.items()},
+        "raised_during": dict(sv.raised_during),
+        "escalations": {e["uid"]: {**e, "demand": escalates.get(e["uid"])} for e in sv.seed.nodes.get("Escalation", [])},
+        "registered": {c: sv.registered(c) for c in sv.town_of_community},
+        "town_of_community": dict(sv.town_of_community),
+    }
+
+
+def expected_review(world: dict, town: str, month: str, first: int = 100) -> dict:
+    """monthlyReview's answer, by the definitions in docs/visits.md, over `world`."""
+    first_day, last_day = month_bounds(month)
+    cutoff = (dt.date.fromisoformat(last_day) - dt.timedelta(days=30)).isoformat()
+    communities = {c for c, t in world["town_of_community"].items() if t == town}
+    demands = {u: d for u, d in world["demands"].items() if d["community"] in communities}
+
+    def closed(d: dict) -> bool:
+        return d.get("resolvedOn") is not None and d["resolvedOn"] <= last_day or (
+            d.get("resolvedOn") is None and d.get("status") == "RESOLVED")
+
+    open_ = {u: d for u, d in demands.items() if d.get("raisedOn") and d["raisedOn"] <= last_day and not closed(d)}
+    overdue = sorted((d["raisedOn"], u) for u, d in open_.items() if d["raisedOn"] < cutoff)
+    visits = [v for v, n in world["visits"].items() if n["community"] in communities
+              and first_day <= n["visitedOn"] <= last_day]
+    collected = [d for d, v in world["raised_during"].items() if v in set(visits)]
+    known = [world["registered"][c] for c in communities if world["registered"].get(c) is not None]
+    registered = sum(known) if known else None
+    households = sum(world["visits"][v]["householdsVisited"] for v in visits)
+    resolved_on_visits = sum(1 for d in collected if world["demands"][d]["status"] == "RESOLVED")
+    escalations = sorted((e["escalatedOn"], u) for u, e in world["escalations"].items()
+                         if e["demand"] in demands and first_day <= e["escalatedOn"] <= last_day)
+    levels: dict[str, int] = defaultdict(int)
+    for _, u in escalations:
+        levels[world["escalations"][u]["toLevel"]] += 1
+    return {
+        "town": {"uid": town}, "month": month, "from": first_day, "to": last_day,
+        "demandsRaised": sum(1 for d in demands.values() if first_day <= (d.get("raisedOn") or "") <= last_day),
+        "demandsResolved": sum(1 for d in demands.values() if first_day <= (d.get("resolvedOn") or "") <= last_day),
+        "demandsOpen": len(open_), "overdueCount": len(overdue),
+        "overdue": [{"demand": {"uid": u}, "raisedOn": on,
+                     "daysOpen": (dt.date.fromisoformat(last_day) - dt.date.fromisoformat(on)).days,
+                     "status": demands[u]["status"], "level": demands[u].get("level")} for on, u in overdue[:first]],
+        "coverage": {"visits": len(visits), "householdsRegistered": registered, "householdsVisited": households,
+                     "visitRate": rate(households, registered),
+                     "residentsReceived": sum(world["visits"][v]["residentsReceived"] for v in visits),
+                     "demandsCollected": len(collected), "demandsResolved": resolved_on_visits,
+                     "resolutionRate": rate(resolved_on_visits, len(collected)), "suppressed": []},
+        "escalationCount": len(escalations),
+        "escalationsByLevel": sorted(({"level": k, "count": n} for k, n in levels.items()),
+                                     key=lambda g: (-g["count"], g["level"])),
+        "escalations": [{"escalation": {"uid": u}, "demand": {"uid": world["escalations"][u]["demand"]},
+                         "fromLevel": world["escalations"][u]["fromLevel"], "toLevel": world["escalations"][u]["toLevel"],
+                         "escalatedOn": on} for on, u in escalations[:first]],
+        "suppressed": [],
+    }
