@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from graph import limits
 from graph.grants import Grant
+from resolvers.ids import from_global_id
 from tests.authorisation import run
+from tests.test_research_ids import ENTRY, check_identity, objects
 from tests.visits_reference import expected_coverage, seed_visits
 
 SV = seed_visits()
@@ -133,3 +135,18 @@ async def test_a_town_limited_grant_sees_its_towns_visits_only(backend):
     assert everywhere["visits"] == 0 and everywhere["byCommunity"] == [] and everywhere["householdsRegistered"] is None
     mine = await coverage(backend, None, None, None, Grant("editor", "e", towns=("town-nanzhuang",)))
     assert mine["visits"] == 432 and mine["householdsVisited"] == 30000
+
+
+@pytest.mark.parametrize("query", [
+    '{ visitCoverage(from: "2015-11-01", to: "2015-11-30") { byCommunity { group { %s } } byTeam { group { %s } } } }',
+    '{ monthlyReview(town: "town-nanzhuang", month: "2015-11") { town { %s } overdue { demand { %s } } '
+    'escalations { demand { %s } } } }',
+])
+def test_entries_are_graph_nodes_with_ids_of_their_own(data, query):
+    response = data(query.replace("%s", ENTRY))
+    entries = [o for o in objects(response) if o.get("__typename") == "GraphNode"]
+    assert entries
+    for entry in entries:
+        assert from_global_id(entry["nodeId"]) == (entry["label"], entry["uid"]) and entry["id"] != entry["nodeId"]
+        assert entry["node"] == {"__typename": entry["label"], "id": entry["nodeId"]}
+    check_identity(response)
