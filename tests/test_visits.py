@@ -4,6 +4,7 @@ argument; Hypothesis over periods and filters."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -13,7 +14,7 @@ from graph.grants import Grant
 from resolvers.ids import from_global_id
 from tests.authorisation import run
 from tests.test_research_ids import ENTRY, check_identity, objects
-from tests.visits_reference import expected_coverage, seed_visits
+from tests.visits_reference import expected_coverage, expected_review, seed_visits, seed_world
 
 SV = seed_visits()
 FIGURES = ("visits householdsRegistered householdsVisited visitRate residentsReceived demandsCollected "
@@ -150,3 +151,26 @@ def test_entries_are_graph_nodes_with_ids_of_their_own(data, query):
         assert from_global_id(entry["nodeId"]) == (entry["label"], entry["uid"]) and entry["id"] != entry["nodeId"]
         assert entry["node"] == {"__typename": entry["label"], "id": entry["nodeId"]}
     check_identity(response)
+
+
+def test_the_docs_worked_examples_quote_the_reference():
+    """docs/visits.md quotes answers over the seed: they are the reference's."""
+    text = " ".join(Path(__file__).resolve().parents[1].joinpath("docs", "visits.md").read_text().split())
+    nanzhuang = matched(lambda v: SV.town_of_visit(v) == "town-nanzhuang")
+    december = expected_coverage(SV, nanzhuang, "2015-12-01", "2015-12-31")
+    first, second = december["byCommunity"][:2]
+    assert (f'"visits": {december["visits"]}, "householdsRegistered": 31780, "householdsVisited": '
+            f'{december["householdsVisited"]}, "visitRate": {december["visitRate"]},') in text
+    for g in (first, second):
+        assert (f'"householdsRegistered": {g["householdsRegistered"]}, "householdsVisited": {g["householdsVisited"]}, '
+                f'"visitRate": {g["visitRate"]} }}') in text
+    team = expected_coverage(SV, nanzhuang, "2015-01-01", "2015-12-31")["byTeam"][0]
+    assert (f'"householdsRegistered": {team["householdsRegistered"]}, "householdsVisited": {team["householdsVisited"]}, '
+            f'"visitRate": {team["visitRate"]} }}') in text
+    november = expected_review(seed_world(SV), "town-nanzhuang", "2015-11")
+    cov = november["coverage"]
+    assert (f'"demandsRaised": {november["demandsRaised"]}, "demandsResolved": {november["demandsResolved"]}, '
+            f'"demandsOpen": {november["demandsOpen"]}, "overdueCount": {november["overdueCount"]}, "coverage": {{ '
+            f'"visits": {cov["visits"]}, "householdsVisited": {cov["householdsVisited"]}, "visitRate": '
+            f'{cov["visitRate"]}, "residentsReceived": {cov["residentsReceived"]}, "demandsCollected": '
+            f'{cov["demandsCollected"]} }}') in text
