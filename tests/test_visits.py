@@ -174,3 +174,21 @@ def test_the_docs_worked_examples_quote_the_reference():
             f'"visits": {cov["visits"]}, "householdsVisited": {cov["householdsVisited"]}, "visitRate": '
             f'{cov["visitRate"]}, "residentsReceived": {cov["residentsReceived"]}, "demandsCollected": '
             f'{cov["demandsCollected"]} }}') in text
+
+
+async def test_random_community_sets_and_periods(backend):
+    """Any set of communities (where: community uid in …) over any period: the reference's answer."""
+    communities = sorted({c for c in SV.community_of.values() if c})
+    cases = []
+
+    @settings(max_examples=25, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(chosen=st.lists(st.sampled_from(communities), max_size=6, unique=True),
+           a=st.one_of(st.none(), DAYS), b=st.one_of(st.none(), DAYS))
+    def collect(chosen, a, b):
+        cases.append((chosen, a, b) if a is None or b is None or a <= b else (chosen, b, a))
+
+    collect()
+    for chosen, a, b in cases:
+        report = await coverage(backend, {"community": {"uid": {"in": chosen}}}, a, b)
+        assert flattened(report) == expected_coverage(SV, matched(lambda v: SV.community_of[v] in chosen), a, b)

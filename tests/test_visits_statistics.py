@@ -153,3 +153,39 @@ async def test_the_four_lists_count_through_the_town_links(engine):
             "resources": district["resources"] + 4, "serviceTeams": district["serviceTeams"] + 1,
             "actionProjects": district["actionProjects"] + 1, "needs": district["needs"] + 1,
             "problems": district["problems"] + 1}
+
+
+CREATE_VISIT = ("mutation($input: VisitCreateInput!) { createVisit(input: $input) { uid visitedOn householdsVisited } }")
+GOOD_VISIT = {"uid": "visit-api-1", "name": "示例走访API", "source": "ILLUSTRATIVE", "visitedOn": "2016-01-05",
+              "householdsVisited": 25, "residentsReceived": 4, "team": "stationed-team-nanzhuang-03",
+              "community": "community-nanzhuang-village-08"}
+
+
+BAD_VISITS = [
+    ({"visitedOn": "2016-02-30"}, "BAD_USER_INPUT", "input.visitedOn"),
+    ({"visitedOn": "2016/01/05"}, "BAD_USER_INPUT", "input.visitedOn"),
+    ({"householdsVisited": -1}, "BAD_USER_INPUT", "input.householdsVisited"),
+    ({"residentsReceived": -3}, "BAD_USER_INPUT", "input.residentsReceived"),
+    ({"community": "community-nowhere"}, "NOT_FOUND", "input.community"),
+]
+
+
+async def test_visits_written_through_the_api(engine):
+    """A visit created through the API counts at once; a bad one is refused naming the field, and
+    nothing is written."""
+    editor = Grant("editor", "示例编辑", towns=("town-nanzhuang",))
+    query = ('{ r: visitCoverage(from: "2016-01-01", to: "2016-01-31") { visits householdsVisited '
+             'residentsReceived } }')
+    async with scratch_graph(engine, "visits_api_test") as backend:
+        for bad, code, field in BAD_VISITS:
+            refused = await run(backend, editor, CREATE_VISIT, {"input": {**GOOD_VISIT, **bad}})
+            (error,) = refused["errors"]
+            assert (error["code"], error["field"]) == (code, field), error
+            assert (await run(backend, ADMIN, query))["data"]["r"] == {
+                "visits": 0, "householdsVisited": 0, "residentsReceived": 0}
+        created = await run(backend, editor, CREATE_VISIT, {"input": GOOD_VISIT})
+        assert "errors" not in created, created
+        assert (await run(backend, ADMIN, query))["data"]["r"] == {
+            "visits": 1, "householdsVisited": 25, "residentsReceived": 4}
+        town = (await run(backend, ADMIN, '{ townStatistics(uid: "town-nanzhuang") { householdsVisited } }'))
+        assert town["data"]["townStatistics"] == [{"householdsVisited": 30025}]
