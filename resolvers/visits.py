@@ -25,7 +25,7 @@ from resolvers.suppression import Cells
 from resolvers.values import check_prop_value
 
 VISITED_ON = TYPES["Visit"].prop("visitedOn")
-FIGURES = ("visits", "householdsVisited", "residentsReceived", "demandsCollected", "demandsResolved")
+# Each figure and the key of the statement's groups that holds it.
 _ROW_NAMES = {"visits": "visits", "householdsVisited": "households", "residentsReceived": "residents",
               "demandsCollected": "demands", "demandsResolved": "resolved"}
 
@@ -40,7 +40,7 @@ def check_period(date_from: str | None, date_to: str | None) -> None:
 
 
 def figures(group: dict[str, Any] | None, registered: int | None) -> dict[str, Any]:
-    """One group's figures (zeros for no visits in the period), with its base and rates."""
+    """One group's figures (zeros for no visits in the period) and its base; `release` adds the rates."""
     row = {name: (group or {}).get(key) or 0 for name, key in _ROW_NAMES.items()}
     return {**row, "householdsRegistered": registered}
 

@@ -9,9 +9,9 @@ from strawberry.types import Info
 from graph.grants import grant_of
 from resolvers import visits
 from resolvers.read import reader_for
+from resolvers.selection import SelectionReader
 from resolvers.suppression import Cells
 from schema.research import GraphNode, graph_node
-from resolvers.selection import SelectionReader
 
 _SUPPRESSED = ("(suppressed under k for viewers and researchers, and rounded to a multiple of k: "
                "docs/security.md)")

@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from graph.grants import Grant
 from graph.plan import CompiledQuery
-from schema.schema import build_schema
 from tests.authorisation import run
 from tests.conftest import scratch_graph
 from tests.visits_reference import expected_review, seed_visits, seed_world

@@ -189,3 +189,15 @@ async def test_visits_written_through_the_api(engine):
             "visits": 1, "householdsVisited": 25, "residentsReceived": 4}
         town = (await run(backend, ADMIN, '{ townStatistics(uid: "town-nanzhuang") { householdsVisited } }'))
         assert town["data"]["townStatistics"] == [{"householdsVisited": 30025}]
+        # A visit with no community: in the totals, and named as the group null, last.
+        alone = {k: v for k, v in GOOD_VISIT.items() if k != "community"}
+        created = await run(backend, ADMIN, CREATE_VISIT, {"input": {**alone, "uid": "visit-api-2"}})
+        assert "errors" not in created, created
+        groups = ('{ r: visitCoverage(from: "2016-01-01", to: "2016-01-31") { visits householdsVisited '
+                  'byCommunity { group { uid } visits householdsVisited householdsRegistered visitRate } } }')
+        report = (await run(backend, ADMIN, groups))["data"]["r"]
+        assert (report["visits"], report["householdsVisited"]) == (2, 50)
+        assert report["byCommunity"][-1] == {"group": None, "visits": 1, "householdsVisited": 25,
+                                             "householdsRegistered": None, "visitRate": None}
+        assert [g["group"]["uid"] for g in report["byCommunity"][:-1]] == sorted(
+            c for c, t in SV.town_of_community.items() if t == "town-nanzhuang")
