@@ -40,12 +40,12 @@ from graph.plan import (
     And, Compare, ConnectionQuery, Filter, LabelAccess, Mask, Not, NodeByUidQuery, Or, Projection, ReachesTown,
     RelFilter, SortKey,
 )
+from graph.review import MonthlyReview
 from graph.search import Search
 from graph.statistics import (
     AreaStatistics, CoverageGaps, DemandStatistics, DistrictTotals, OrganisationsByZones, ZoneComposition, ZoneLinks,
 )
 from graph.traversal import Expand, NodesByUid, OutgoingLinks, StartNode
-from graph.review import MonthlyReview
 from graph.undo_plan import AuditEntryLookup
 from graph.visits import VisitCoverage
 from graph.write_plan import Precheck
@@ -315,12 +315,6 @@ def _visit_coverage(plan: VisitCoverage, grant: Grant) -> VisitCoverage:
     return replace(plan, where=and_filters(restrict_filter(visit, plan.where, grant), visible(visit, grant)))
 
 
-def _town_limited(plan: Any, grant: Grant) -> Any:
-    """A plan of one or all towns (its `towns` field) limited to the grant's towns when it reads
-    only them: another town is as if it did not exist."""
-    return replace(plan, towns=grant.towns) if grant.towns and grant.reads_scoped else plan
-
-
 def _area_statistics(plan: AreaStatistics, grant: Grant) -> AreaStatistics:
     return replace(plan, towns=grant.towns) if grant.towns and grant.reads_scoped else plan
 
@@ -353,7 +347,8 @@ _READS.update({
     ZoneComposition: _zone_composition, DemandStatistics: _demand_statistics, AreaStatistics: _area_statistics,
     DistrictTotals: _district_wide, CoverageGaps: _district_wide, ZoneLinks: _district_wide,
     OrganisationsByZones: _district_wide,
-    VisitCoverage: _visit_coverage, MonthlyReview: _town_limited,
+    # A monthly review is of one town, limited to the grant's towns as townStatistics is.
+    VisitCoverage: _visit_coverage, MonthlyReview: _area_statistics,
 })
 
 
