@@ -26,8 +26,10 @@ from schema.guards import TextGuard
 from schema.operation_shape import OperationShapeRule
 from schema.mutations import build_mutation_type
 from schema.research import ResearchQuery
+from schema.review import ReviewQuery
 from schema.statistics import StatisticsQuery, statistics_fields
 from schema.types import GeneratedTypes, Node, lookup
+from schema.visits import visit_fields
 
 
 
@@ -58,7 +60,8 @@ def build_query_type(types: GeneratedTypes) -> type:
     }
     namespace["node"] = strawberry.field(resolver=node, description="Any node by its global id.")
     namespace.update(statistics_fields(types.wheres["Zone"], types.wheres["Demand"]))
-    return strawberry.type(type("Query", (ResearchQuery, StatisticsQuery), namespace))
+    namespace.update(visit_fields(types.wheres["Visit"]))
+    return strawberry.type(type("Query", (ResearchQuery, StatisticsQuery, ReviewQuery), namespace))
 
 
 class CypherInExtensions(SchemaExtension):
