@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from seed.illustrative_common import Counters, Doc, render
+from seed.illustrative_escalations import escalations
 from seed.illustrative_towns import ZHANGCHA_COMMUNITIES, demands, grids, nanzhuang, parks, programmes, shiwan
 from seed.illustrative_zumiao import zumiao
 
@@ -28,8 +29,9 @@ def build() -> list[Doc]:
     nanzhuang_doc, villages, village_orgs = nanzhuang()
     communities = {"zumiao": zumiao_communities, "shiwan": shiwan_communities,
                    "zhangcha": list(ZHANGCHA_COMMUNITIES), "nanzhuang": villages}
-    return [zumiao_doc, shiwan_doc, parks(counters), nanzhuang_doc, demands(villages, village_orgs),
+    docs = [zumiao_doc, shiwan_doc, parks(counters), nanzhuang_doc, demands(villages, village_orgs),
             grids(communities), programmes()]
+    return docs + [escalations(*docs)]  # every generated demand above LEAD gets its escalation
 
 
 def generate(out_dir: Path = OUT_DIR) -> list[Path]:
