@@ -106,3 +106,26 @@ async def test_a_town_limited_reader_sees_only_its_demands(backend, server):
     own = await run(backend, Grant("viewer", towns=("town-nanzhuang",)), PATH, {"d": nanzhuang})
     assert "errors" not in own
     check_path(own["data"]["escalationPath"], walk.demand_levels(nanzhuang), "LEAD")
+
+
+def test_seed_escalations(data):
+    """One Escalation per seed demand above LEAD (LEAD → its level), dated between raisedOn and
+    resolvedOn, and none for the others: in the seed files and as served."""
+    walk = seed_walk()
+    escalated = {}
+    for uid in walk.of("Escalation"):
+        (demand,) = walk.out(uid, "ESCALATES")
+        assert demand not in escalated
+        escalated[demand] = walk.props[uid]
+    above = {d for d in walk.of("Demand") if walk.props[d].get("level") not in (None, "LEAD")}
+    assert set(escalated) == above and len(above) > 0
+    for demand, escalation in escalated.items():
+        props = walk.props[demand]
+        assert (escalation["fromLevel"], escalation["toLevel"]) == ("LEAD", props["level"])
+        assert props["raisedOn"] <= escalation["escalatedOn"] <= props.get("resolvedOn", "9999")
+        assert escalation["source"] == "ILLUSTRATIVE" and "示例" in escalation["name"] and escalation["reason"]
+    served = data("{ escalations(first: 1000) { totalCount nodes { uid fromLevel toLevel escalatedOn demand { uid } } } }"
+                  )["escalations"]
+    assert served["totalCount"] == len(escalated)
+    assert {(n["demand"]["uid"], n["toLevel"], n["escalatedOn"]) for n in served["nodes"]} == {
+        (d, e["toLevel"], e["escalatedOn"]) for d, e in escalated.items()}
