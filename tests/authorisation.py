@@ -23,12 +23,12 @@ BELONGS_THROUGH = {
     "Zone": {"IN_TOWN"}, "Community": {"IN_TOWN", "IN_ZONE"}, "Grid": {"IN_TOWN"}, "Park": {"IN_TOWN"},
     "Enterprise": {"IN_PARK"}, "Organisation": {"IN_TOWN", "BASED_IN", "COMMITTEE_OF", "ORGANISATION_OF"},
     "Member": {"MEMBER_OF", "SECRETARY_OF", "RUNS"}, "CommandCentre": {"IN_TOWN"}, "Demand": {"RAISED_IN"},
-    "Programme": {"IN_TOWN", "IN_ZONE"},
+    "Programme": {"IN_TOWN", "IN_ZONE"}, "Escalation": {"ESCALATES"},
 }
 PLURALS = {"District": "districts", "Town": "towns", "Zone": "zones", "Community": "communities", "Grid": "grids",
            "Park": "parks", "Enterprise": "enterprises", "Organisation": "organisations", "Member": "members",
            "Department": "departments", "CommandCentre": "commandCentres", "Demand": "demands",
-           "Programme": "programmes"}
+           "Programme": "programmes", "Escalation": "escalations"}
 
 
 class SeedTowns:
