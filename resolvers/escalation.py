@@ -102,7 +102,10 @@ async def escalate_demand(info: Any, uid: str, to: str, reason: str) -> dict[str
     if RANK[to] <= RANK[here]:
         raise bad_input("to", f"demand {uid!r} is at {here}; it can only move up, to "
                               f"{', '.join(ESCALATION_LEVELS[RANK[here]:]) or 'no higher level'}")
-    path = path_from((await run_read(writer.context, EscalationPath(uid)))[0])
+    rows = await run_read(writer.context, EscalationPath(uid))
+    if not rows:  # deleted since the precheck read it
+        raise not_found("uid", f"no Demand with uid {uid!r}")
+    path = path_from(rows[0])
     if not path["levels"][RANK[to] - 1]["reachable"]:
         holders = [f"{lv['level']}" for lv in path["levels"][RANK[here]:] if lv["reachable"]]
         raise bad_input("to", f"nobody holds {to} for demand {uid!r} (see escalationPath); levels above "
