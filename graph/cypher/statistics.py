@@ -165,10 +165,12 @@ def demand_statistics(plan: DemandStatistics, dialect=None) -> CompiledQuery:
     demand = TYPES["Demand"]
     pattern, group, key, name = DEMAND_GROUPS[plan.group_by]
     tests = []
+    first = b.param(plan.from_date) if plan.from_date is not None else None
+    last = b.param(plan.to_date) if plan.to_date is not None else None
     for prop in ("raisedOn", "resolvedOn"):
         ref = b.range_ref("d", demand.prop(prop))
-        bounds = [f"{ref} >= {b.param(plan.from_date)}"] if plan.from_date is not None else []
-        bounds += [f"{ref} <= {b.param(plan.to_date)}"] if plan.to_date is not None else []
+        bounds = [f"{ref} >= {first}"] if first is not None else []
+        bounds += [f"{ref} <= {last}"] if last is not None else []
         if bounds:
             tests.append("(" + " AND ".join(bounds) + ")")
     lines = b.filtered_match("d", demand, plan.where, extra="(" + " OR ".join(tests) + ")" if tests else None)
