@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import Any
 
 from graph.errors import Forbidden
+from graph.escalation import EscalationPath
 from graph.filters import MATCH_ALL, MATCH_NONE, normalise
 from graph.grants import ADMIN, EDITOR, RESEARCHER, VIEWER, Grant
 from graph.model import NODE_TYPES, TYPES, NodeType, Rel
@@ -341,7 +342,7 @@ _READS.update({
     Precheck: _unchanged,
     # The undo's read of the entry it reverses (the audit trail: admins only).
     AuditEntryLookup: _admin_only,
-    StartNode: _with_access, Expand: _with_access, NodesByUid: _nodes_by_uid, Search: _search,
+    StartNode: _with_access, Expand: _with_access, EscalationPath: _with_access, NodesByUid: _nodes_by_uid, Search: _search,
     # Links between nodes the caller already holds (each seen through the pass when found).
     OutgoingLinks: _unchanged,
     ZoneComposition: _zone_composition, DemandStatistics: _demand_statistics, AreaStatistics: _area_statistics,

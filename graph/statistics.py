@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from graph.plan import Filter
 
 # How demandStatistics can group: by the town or community raised in, the resolver (node or
-# its type), or a value of the demand itself.
-DEMAND_GROUPS = ("TOWN", "COMMUNITY", "CATEGORY", "RESOLVER", "RESOLVER_TYPE", "STATUS")
+# its type), a value of the demand itself (LEVEL: the level it was resolved at), or the period
+# of its dates (MONTH, WEEK: series, raised by raisedOn and resolved by resolvedOn).
+DEMAND_GROUPS = ("TOWN", "COMMUNITY", "CATEGORY", "RESOLVER", "RESOLVER_TYPE", "STATUS", "LEVEL", "MONTH", "WEEK")
+PERIOD_GROUPS = ("MONTH", "WEEK")
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,18 @@ class DistrictTotals:
 
 @dataclass(frozen=True)
 class DemandStatistics:
-    """Rows {key, name, collected, resolved} per group (`group_by`, one of DEMAND_GROUPS) of the
-    demands matching `where`; a demand without a group counts under a null key and name."""
+    """Rows {key, name, raisedOn, resolvedOn, done, level, n}: the demands matching `where`, counted (`n`)
+    per group (`group_by`, one of DEMAND_GROUPS; a demand without a group under a null key and
+    name; PERIOD_GROUPS: no group, the dates are the group) and per pair of their raisedOn and
+    resolvedOn date strings (null when absent), `done` telling RESOLVED ones apart, `level` their
+    resolvedLevel. With
+    `from_date`/`to_date` (ISO dates, inclusive), only demands raised or resolved in that range.
+    The caller sums the rows and computes days from the dates (no temporal functions in Cypher)."""
 
     group_by: str
     where: Filter | None = None
+    from_date: str | None = None
+    to_date: str | None = None
 
 
 @dataclass(frozen=True)

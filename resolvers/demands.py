@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from graph.model import TYPES
+from graph.model_work import ESCALATION_LEVELS
 from resolvers.errors import bad_input, conflict
 from graph.write_plan import utc_now
 from resolvers.writes import create_node, link_change, update_node
 
 DEMAND = TYPES["Demand"]
+FIRST_LEVEL = ESCALATION_LEVELS[0]  # LEAD: a demand is raised with its community (resolvers/escalation.py)
 NEXT_STEP = {"RAISED": "assign", "ASSIGNED": "resolve", "RESOLVED": None}
 PAST = {"assign": "assigned", "resolve": "resolved"}
 
@@ -21,7 +23,7 @@ async def raise_demand(info: Any, given: dict[str, Any]) -> dict[str, Any]:
     at, today = utc_now()
     given = {"raisedOn": today, **given}
     return await create_node(info, DEMAND, given, action="raise",
-                             managed={"status": "RAISED", "raisedAt": at})
+                             managed={"status": "RAISED", "raisedAt": at, "level": FIRST_LEVEL})
 
 
 async def assign_demand(info: Any, uid: str, organisation: str | None, department: str | None) -> dict[str, Any]:
@@ -46,8 +48,14 @@ async def _step(info: Any, uid: str, organisation: str | None, department: str |
             hint = f"; its next step is {step}Demand" if step else "; it is closed"
             raise conflict("uid", f"demand {uid!r} is {current.get('status')}, so it cannot be {PAST[action]}{hint}")
 
+    def resolved_level(current: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        # Resolved at the level it is at (escalateDemand moves it; none yet: LEAD), provided
+        # that level still holds when the write runs.
+        return {"resolvedLevel": current.get("level") or FIRST_LEVEL}, {"level": current.get("level")}
+
     at, today = utc_now()
     stamp = "assigned" if to_status == "ASSIGNED" else "resolved"
     return await update_node(info, DEMAND, uid, {}, action=action,
                              managed={"status": to_status, f"{stamp}At": at, f"{stamp}On": today},
-                             connect={link: argument}, expect={"status": from_status}, current_check=check)
+                             connect={link: argument}, expect={"status": from_status}, current_check=check,
+                             derive=resolved_level if to_status == "RESOLVED" else None)

@@ -14,11 +14,13 @@ from typing import Any
 
 import networkx as nx
 
+from graph.statistics import PERIOD_GROUPS
 from graph.statistics import (
     AreaStatistics, CoverageGaps, DemandStatistics, DistrictTotals, OrganisationsByZones, ZoneComposition, ZoneLinks,
 )
 from graph.model import TYPES
 from graph.plan import SortKey
+from resolvers import demand_series
 from resolvers.errors import bad_input
 from resolvers.ids import decode_cursor, encode_cursor, order_signature, to_global_id
 from resolvers.plans import build_filter, check_limit, cursor_after
@@ -131,24 +133,32 @@ async def district_statistics(read) -> dict[str, Any]:
     return _area(rows[0])
 
 
-def demand_group(key: str | None, name: str | None, collected: int, resolved: int) -> dict[str, Any]:
+def demand_group(key: str | None, name: str | None, figures: dict[str, Any], group_by: str = "") -> dict[str, Any]:
     """A group as returned: demands with no group (no town, community or resolver, no value)
-    are the group UNASSIGNED_KEY, named UNASSIGNED_NAME, with `unassigned` true."""
+    are the group UNASSIGNED_KEY, named UNASSIGNED_NAME, with `unassigned` true. `figures`:
+    collected, resolved and the days to resolve (resolvers/demand_series.py figures)."""
     unassigned = key is None
+    period = (None, None) if unassigned or group_by not in PERIOD_GROUPS else demand_series.period_bounds(group_by, key)
     return {"key": UNASSIGNED_KEY if unassigned else key, "name": UNASSIGNED_NAME if unassigned else (name or key),
-            "unassigned": unassigned, "collected": collected, "resolved": resolved,
-            "resolutionRate": _share(resolved, collected)}
+            "unassigned": unassigned, **figures, "resolutionRate": _share(figures["resolved"], figures["collected"]),
+            "periodStart": period[0] and period[0].isoformat(), "periodEnd": period[1] and period[1].isoformat()}
 
 
-async def demand_statistics(read, group_by: str, where: dict | None) -> dict[str, Any]:
-    """Totals over every demand matching `where`, and per group (most collected first, then
-    by key). Not paged: the groups always sum to the totals."""
-    rows = await read(DemandStatistics(group_by, build_filter(TYPES["Demand"], where, "where")))
-    groups = [demand_group(r["key"], r["name"], r["collected"], r["resolved"]) for r in rows]
-    groups.sort(key=lambda g: (-g["collected"], g["key"], g["unassigned"]))
-    collected, resolved = sum(g["collected"] for g in groups), sum(g["resolved"] for g in groups)
-    return {"groupBy": group_by, "collected": collected, "resolved": resolved,
-            "resolutionRate": _share(resolved, collected), "groups": groups}
+async def demand_statistics(read, group_by: str, where: dict | None, from_date: str | None = None,
+                            to_date: str | None = None) -> dict[str, Any]:
+    """Totals over every demand matching `where` (and raised or resolved between `from_date` and
+    `to_date`, ISO dates, inclusive: resolvers/demand_series.py says which count where), and per
+    group (demand_series.group_order). Not paged: the groups always sum to the totals. One read;
+    days and percentiles are computed here from the date strings."""
+    from_date, to_date = demand_series.check_range(from_date, to_date)
+    rows = await read(DemandStatistics(group_by, build_filter(TYPES["Demand"], where, "where"), from_date, to_date))
+    tallies, whole, levels = demand_series.tally(rows, group_by, from_date, to_date)
+    groups = [demand_group(key, t.name, demand_series.figures(t), group_by) for key, t in tallies.items()]
+    groups.sort(key=demand_series.group_order(group_by))
+    totals = demand_series.figures(whole)
+    return {"groupBy": group_by, **totals, "resolutionRate": _share(totals["resolved"], totals["collected"]),
+            **levels, "absorbedAtGrassroots": _share(levels["resolvedAtGrassroots"], levels["resolvedWithLevel"]),
+            "groups": groups}
 
 
 async def coverage_gaps(read, first: int | None, after: str | None = None) -> dict[str, Any]:

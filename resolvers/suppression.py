@@ -26,7 +26,10 @@ SUPPRESSED_ROLES = (VIEWER, RESEARCHER)
 AREA_COUNTS = ("members", "villageSecretaries", "entrepreneurSecretaries", "householdsVisited", "residentsReceived",
                "demandsCollectedOnVisits", "demandsResolvedOnVisits", "needs", "problems")
 ZONE_COUNTS = ("membersReachable",)
-DEMAND_COUNTS = ("collected", "resolved")
+DEMAND_COUNTS = ("collected", "resolved", "timedCount")
+DEMAND_TOTAL_COUNTS = DEMAND_COUNTS + ("resolvedAtGrassroots", "resolvedWithLevel")
+# Days to resolve, withheld with their base (timedCount): a median of two demands is theirs.
+DEMAND_DAYS = ("medianDaysToResolve", "p90DaysToResolve")
 
 
 class Cells:
@@ -68,9 +71,21 @@ def zone_report(report: dict[str, Any], cells: Cells) -> dict[str, Any]:
 
 
 def demand_report(report: dict[str, Any], cells: Cells) -> dict[str, Any]:
-    def rated(row: dict[str, Any]) -> dict[str, Any]:
-        released = cells.release(row, DEMAND_COUNTS)
+    """The counts released, the shares made from the released counts (each group's
+    `shareOfResolved`: its resolved ÷ all resolved), and the days to resolve withheld where
+    their base (timedCount) is."""
+    def rated(row: dict[str, Any], counts: tuple[str, ...]) -> dict[str, Any]:
+        released = cells.release(row, counts)
         released["resolutionRate"] = cells.share(released["resolved"], released["collected"])
+        if released["timedCount"] is None:
+            withheld = [name for name in DEMAND_DAYS if row[name] is not None]
+            released.update(dict.fromkeys(withheld))
+            released["suppressed"] = released["suppressed"] + withheld
         return released
 
-    return {**rated(report), "groups": [rated(g) for g in report["groups"]]}
+    top = rated(report, DEMAND_TOTAL_COUNTS)
+    top["absorbedAtGrassroots"] = cells.share(top["resolvedAtGrassroots"], top["resolvedWithLevel"])
+    groups = [rated(g, DEMAND_COUNTS) for g in report["groups"]]
+    for group in groups:
+        group["shareOfResolved"] = cells.share(group["resolved"], top["resolved"])
+    return {**top, "groups": groups}

@@ -240,10 +240,11 @@ def _link_delta(links: tuple[LinkChange, ...], linked: list[set[str]], adding: b
 
 async def update_node(info: Any, node_type: NodeType, uid: str, given: dict[str, Any], action: str = "update",
                       managed: dict[str, Any] | None = None, connect: dict[LinkChange, str] | None = None,
-                      expect: dict[str, Any] | None = None, current_check=None) -> dict[str, Any]:
+                      expect: dict[str, Any] | None = None, current_check=None, derive=None) -> dict[str, Any]:
     """Set or remove properties (null removes an optional one); workflows also pass
     system-set values, links to connect (with the argument each came from), the state that
-    must still hold, and a check on the current node."""
+    must still hold, a check on the current node, and `derive(current)`: system-set values
+    that depend on the node as read, with the state they were read from (both dicts)."""
     writer = await Writer.start(info, action, node_type, uid=uid)
     props = _props_from(node_type, given, "input", creating=False)
     props.update(managed or {})
@@ -256,6 +257,10 @@ async def update_node(info: Any, node_type: NodeType, uid: str, given: dict[str,
         raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
     if current_check:
         current_check(current)
+    if derive:
+        derived, read_from = derive(current)
+        props.update(derived)
+        expect = {**(expect or {}), **read_from}
     changed = {k: v for k, v in props.items() if current.get(k) != v}
     after = {k: v for k, v in {**current, **changed}.items() if v is not None}
     check_record(node_type, after, given)

@@ -24,6 +24,7 @@ from schema.execution import ShapedExecutionContext
 from schema.cost import CostGuard
 from schema.guards import TextGuard
 from schema.operation_shape import OperationShapeRule
+from schema.escalation import EscalationQuery
 from schema.mutations import build_mutation_type
 from schema.research import ResearchQuery
 from schema.review import ReviewQuery
@@ -61,7 +62,7 @@ def build_query_type(types: GeneratedTypes) -> type:
     namespace["node"] = strawberry.field(resolver=node, description="Any node by its global id.")
     namespace.update(statistics_fields(types.wheres["Zone"], types.wheres["Demand"]))
     namespace.update(visit_fields(types.wheres["Visit"]))
-    return strawberry.type(type("Query", (ResearchQuery, StatisticsQuery, ReviewQuery), namespace))
+    return strawberry.type(type("Query", (ResearchQuery, StatisticsQuery, ReviewQuery, EscalationQuery), namespace))
 
 
 class CypherInExtensions(SchemaExtension):

@@ -5,7 +5,7 @@ which are per page. Paged lists come with a Relay `pageInfo`; `after` takes its 
 from __future__ import annotations
 
 import enum
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import strawberry
 from strawberry.types import Info
@@ -121,17 +121,43 @@ class DemandGroup:
                                                             "researchers, and rounded to a multiple of k).")
     resolved: Optional[int] = strawberry.field(description="Of those, resolved (suppressed like collected).")
     resolutionRate: Optional[float] = strawberry.field(description="resolved / collected (0–1), of the released counts.")
+    shareOfResolved: Optional[float] = strawberry.field(
+        description="resolved / all resolved (0–1), of the released counts: by LEVEL, the share resolved at "
+                    "each level.")
+    timedCount: Optional[int] = strawberry.field(
+        description="Resolved demands counted here with both raisedOn and resolvedOn: the base of the days to "
+                    "resolve (suppressed like collected).")
+    medianDaysToResolve: Optional[int] = strawberry.field(
+        description="Median days from raisedOn to resolvedOn, nearest-rank (the lower middle of an even count); "
+                    "null with no timed demand, or withheld with timedCount.")
+    p90DaysToResolve: Optional[int] = strawberry.field(
+        description="90th percentile of those days, nearest-rank (the ⌈0.9·n⌉-th smallest).")
+    periodStart: Optional[str] = strawberry.field(description="MONTH, WEEK: the period's first day (ISO date).")
+    periodEnd: Optional[str] = strawberry.field(description="MONTH, WEEK: the period's last day (ISO date).")
     suppressed: list[str] = strawberry.field(description="The counts here withheld by small-cell suppression (viewer and researcher grants: under k, see docs/security.md); empty otherwise.")
 
 
 @strawberry.type(description="Every demand matching `where` (not paged): the totals, and the groups, which "
-                             "sum to them, most collected first, then by key.")
+                             "sum to them: most collected first, then by key; by LEVEL lowest level first; by "
+                             "MONTH or WEEK in time order (every period from the first to the last). With `from` "
+                             "and `to`, collected counts demands raised in the range and resolved those resolved "
+                             "in it (docs/escalation.md).")
 class DemandStatistics:
     groupBy: DemandGroupBy
     collected: Optional[int] = strawberry.field(description="Demands matched, all of them (suppressed under k for "
                                                             "viewers and researchers, and rounded to a multiple of k).")
     resolved: Optional[int] = strawberry.field(description="Of those, resolved (suppressed like collected).")
     resolutionRate: Optional[float] = strawberry.field(description="resolved / collected (0–1); null for none.")
+    timedCount: Optional[int] = strawberry.field(description="Resolved demands with both dates (suppressed like "
+                                                             "collected).")
+    medianDaysToResolve: Optional[int] = strawberry.field(description="Median days to resolve, nearest-rank.")
+    p90DaysToResolve: Optional[int] = strawberry.field(description="90th percentile of days to resolve, nearest-rank.")
+    resolvedAtGrassroots: Optional[int] = strawberry.field(
+        description="Resolved at LEAD or N: inside the community and its zone (suppressed like collected).")
+    resolvedWithLevel: Optional[int] = strawberry.field(description="Resolved with a recorded resolvedLevel "
+                                                                    "(suppressed like collected).")
+    absorbedAtGrassroots: Optional[float] = strawberry.field(
+        description="消化在基层: resolvedAtGrassroots / resolvedWithLevel (0–1), of the released counts.")
     groups: list[DemandGroup]
     suppressed: list[str] = strawberry.field(description="The counts here withheld by small-cell suppression (viewer and researcher grants: under k, see docs/security.md); empty otherwise.")
 
@@ -240,8 +266,15 @@ def statistics_fields(zone_where: type, demand_where: type) -> dict[str, Any]:
             totalCount=report["totalCount"], absorbedOrganisations=report["absorbedOrganisations"],
             pageInfo=_page_info(report["pageInfo"]))
 
-    async def demand_statistics(info: Info, groupBy: DemandGroupBy, where=None) -> DemandStatistics:
-        result = await statistics.demand_statistics(reader_for(info.context), groupBy.value, _where(info))
+    async def demand_statistics(
+            info: Info, groupBy: DemandGroupBy, where=None,
+            from_: Annotated[Optional[str], strawberry.argument(
+                name="from", description="ISO date (YYYY-MM-DD): demands raised or resolved on or after it.")] = None,
+            to: Annotated[Optional[str], strawberry.argument(
+                description="ISO date (YYYY-MM-DD): demands raised or resolved on or before it.")] = None,
+    ) -> DemandStatistics:
+        result = await statistics.demand_statistics(reader_for(info.context), groupBy.value, _where(info),
+                                                    from_, to)
         result = suppression.demand_report(result, Cells(grant_of(info.context)))
         return DemandStatistics(**{**result, "groupBy": groupBy, "groups": _objects(DemandGroup, result["groups"])})
 
@@ -255,9 +288,11 @@ def statistics_fields(zone_where: type, demand_where: type) -> dict[str, Any]:
                         "`after` (a pageInfo.endCursor, or a `zones` cursor in uid order) page only `zones`."),
         "demandStatistics": strawberry.field(
             resolver=demand_statistics,
-            description="Demands collected and resolved, and the resolution rate, in total and per group, over "
-                        "every demand matching `where` (not paged). Demands with no group are the group "
-                        "`unassigned`."),
+            description="Demands collected and resolved, the resolution rate and the days to resolve (median, "
+                        "p90), in total and per group, over every demand matching `where` (not paged), raised or "
+                        "resolved between `from` and `to` (inclusive). Demands with no group are the group "
+                        "`unassigned`. groupBy LEVEL gives the share resolved at each level, MONTH and WEEK "
+                        "(ISO weeks) series by raisedOn and resolvedOn."),
     }
 
 

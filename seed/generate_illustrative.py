@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from seed.illustrative_common import Counters, Doc, render
+from seed.illustrative_escalations import escalations
 from seed.illustrative_towns import ZHANGCHA_COMMUNITIES, demands, grids, nanzhuang, parks, programmes, shiwan
 from seed.illustrative_visits import visits
 from seed.illustrative_zumiao import zumiao
@@ -30,8 +31,10 @@ def build() -> list[Doc]:
     communities = {"zumiao": zumiao_communities, "shiwan": shiwan_communities,
                    "zhangcha": list(ZHANGCHA_COMMUNITIES), "nanzhuang": villages}
     nanzhuang_demands = demands(villages, village_orgs)
-    return [zumiao_doc, shiwan_doc, parks(counters), nanzhuang_doc, nanzhuang_demands,
-            grids(communities), programmes(), visits(villages, nanzhuang_demands)]
+    docs = [zumiao_doc, shiwan_doc, parks(counters), nanzhuang_doc, nanzhuang_demands,
+            grids(communities), programmes()]
+    # Every generated demand above LEAD gets its escalation; visits take Nanzhuang's demands.
+    return docs + [escalations(*docs), visits(villages, nanzhuang_demands)]
 
 
 def generate(out_dir: Path = OUT_DIR) -> list[Path]:

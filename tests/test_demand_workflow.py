@@ -116,8 +116,10 @@ def test_raise_assign_resolve(gql, made, assigned_to, resolved_by):
     assert changes["assign"]["after"]["status"] == "ASSIGNED"
     assert changes["assign"]["links"] == {f"assignedTo{assigned_to.capitalize()}": [linked(assigned_to)["uid"]]}
     assert changes["resolve"]["before"]["status"] == "ASSIGNED"
+    # Resolved at the level it was at: never escalated, LEAD (resolvers/escalation.py).
     assert changes["resolve"]["after"] == {"status": "RESOLVED", "resolvedAt": resolved["resolvedAt"],
-                                           "resolvedOn": resolved["resolvedOn"]}
+                                           "resolvedOn": resolved["resolvedOn"], "resolvedLevel": "LEAD"}
+    assert changes["raise"]["after"]["level"] == "LEAD"
 
     result = ok(gql, 'mutation { deleteDemand(uid: "%s") { deleted relationshipsDeleted } }' % DEMAND)
     assert result["deleteDemand"] == {"deleted": True, "relationshipsDeleted": 3}

@@ -213,22 +213,39 @@ DEMAND_GROUPS = {
     "RESOLVER": (f"OPTIONAL MATCH (d)-[:{RESOLVED_BY}]->(g)", "g", "grp.uid", "grp.name"),
     "RESOLVER_TYPE": (f"OPTIONAL MATCH (d)-[:{RESOLVED_BY}]->(g)", "labels(g)[0]", "grp", "grp"),
     "STATUS": (None, "d.status", "grp", "grp"),
+    "LEVEL": (None, "d.resolvedLevel", "grp", "grp"),
+    # Periods: the date strings are the group; the caller reads the month or week from them.
+    "MONTH": (None, "null", "grp", "grp"),
+    "WEEK": (None, "null", "grp", "grp"),
 }
 
 
 @renders(DemandStatistics)
 def demand_statistics(plan: DemandStatistics, dialect=None) -> CompiledQuery:
-    """Demands collected and resolved per group. A demand with no group (no town, community or
-    resolver; no value) falls in a group whose key and name are null: the resolver names it."""
+    """Demands per group and per (raisedOn, resolvedOn, RESOLVED or not, resolvedLevel): grouped by the
+    date strings, so the caller gets at most a row per distinct pair, not per demand. A demand
+    with no group (no town, community or resolver; no value) falls in a group whose key and name
+    are null: the resolver names it. A date range keeps the demands raised or resolved in it
+    (ISO date strings compare as text)."""
     b = CypherBuilder(dialect)
+    demand = TYPES["Demand"]
     pattern, group, key, name = DEMAND_GROUPS[plan.group_by]
-    lines = b.filtered_match("d", TYPES["Demand"], plan.where)
+    tests = []
+    first = b.param(plan.from_date) if plan.from_date is not None else None
+    last = b.param(plan.to_date) if plan.to_date is not None else None
+    for prop in ("raisedOn", "resolvedOn"):
+        ref = b.range_ref("d", demand.prop(prop))
+        bounds = [f"{ref} >= {first}"] if first is not None else []
+        bounds += [f"{ref} <= {last}"] if last is not None else []
+        if bounds:
+            tests.append("(" + " AND ".join(bounds) + ")")
+    lines = b.filtered_match("d", demand, plan.where, extra="(" + " OR ".join(tests) + ")" if tests else None)
     if pattern:
         lines += ["WITH d", pattern]
     lines += [
-        f"WITH {group} AS grp, count(d) AS collected, "
-        f"count(CASE WHEN d.status = {b.param(RESOLVED)} THEN 1 END) AS resolved",
-        f"RETURN {key} AS key, {name} AS name, collected, resolved",
+        f"WITH {group} AS grp, d.raisedOn AS raisedOn, d.resolvedOn AS resolvedOn, "
+        f"d.status = {b.param(RESOLVED)} AS done, d.resolvedLevel AS level, count(d) AS n",
+        f"RETURN {key} AS key, {name} AS name, raisedOn, resolvedOn, done, level, n",
     ]
     return CompiledQuery("\n".join(lines), b.params)
 
