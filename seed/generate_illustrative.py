@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from seed.illustrative_common import Counters, Doc, render
+from seed.illustrative_lists import lists
 from seed.illustrative_towns import ZHANGCHA_COMMUNITIES, demands, grids, nanzhuang, parks, programmes, shiwan
 from seed.illustrative_zumiao import zumiao
 
@@ -29,7 +30,7 @@ def build() -> list[Doc]:
     communities = {"zumiao": zumiao_communities, "shiwan": shiwan_communities,
                    "zhangcha": list(ZHANGCHA_COMMUNITIES), "nanzhuang": villages}
     return [zumiao_doc, shiwan_doc, parks(counters), nanzhuang_doc, demands(villages, village_orgs),
-            grids(communities), programmes()]
+            grids(communities), programmes(), lists(shiwan_communities)]
 
 
 def generate(out_dir: Path = OUT_DIR) -> list[Path]:
