@@ -12,6 +12,8 @@ from typing import Any, Union
 from graph.model import NodeType, Prop, Rel
 
 SCALAR_OPERATORS = ("eq", "in", "contains", "startsWith", "endsWith", "lt", "lte", "gt", "gte", "isNull")
+# On a list-valued property (Prop.many): it holds this value, one of these, all of these.
+LIST_OPERATORS = ("includes", "includesAny", "includesAll", "isNull")
 LIST_QUANTIFIERS = ("some", "all", "none", "single")
 # Projected relationship results live under "@<response key>", so an alias can never
 # shadow a property (or the uid that ids are made from).

@@ -108,10 +108,35 @@ def type_problem(prop: Prop, value: Any) -> str | None:
     return None
 
 
+MAX_LIST = 50  # items in a list-valued property: a resource serves at most the ten categories
+
+
+def list_problem(prop: Prop, value: Any) -> str | None:
+    """Why a list-valued property's value is not a list of distinct values of its type."""
+    if not isinstance(value, list):
+        return f"must be a list, got {value!r}"
+    if prop.required and not value:
+        return "must hold at least one value"
+    if len(value) > MAX_LIST:
+        return f"must hold at most {MAX_LIST} values, got {len(value)}"
+    if len(set(map(repr, value))) != len(value):
+        return "must not hold the same value twice"
+    single = Prop(prop.name, prop.type, True, minimum=prop.minimum, maximum=prop.maximum, format=prop.format)
+    for i, item in enumerate(value):
+        problem = value_problem(single, item)
+        if problem is None and isinstance(item, str) and "|" in item:
+            problem = "must not contain | (it separates a list's items in a CSV cell)"
+        if problem:
+            return f"item {i}: {problem}"
+    return None
+
+
 def value_problem(prop: Prop, value: Any) -> str | None:
     """Why `value` does not fit `prop`, or None when it does."""
     if value is None:
         return "is required and cannot be null" if prop.required else None
+    if prop.many:
+        return list_problem(prop, value)
     problem = type_problem(prop, value) or text_problem(value)
     if problem:
         return problem

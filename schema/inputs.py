@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import enum
-from typing import Optional
+from typing import Any, Optional
 
 import strawberry
 
-from graph.model import ENUMS, PYTHON_TYPES
+from graph.model import ENUMS, NODE_TYPES, PYTHON_TYPES, Prop
 
 
 @strawberry.enum(description="Sort order.")
@@ -29,6 +29,9 @@ _DOCS = {
     "endsWith": "Ends with this text.",
     "lt": "Less than.", "lte": "Less than or equal.", "gt": "Greater than.", "gte": "Greater than or equal.",
     "isNull": "true: the field is absent; false: present.",
+    "includes": "The list holds this value.",
+    "includesAny": "The list holds at least one of these; [] matches nothing.",
+    "includesAll": "The list holds every one of these; [] matches every node where the list is present.",
 }
 _NULL_NOTE = " An absent field makes every operator but isNull false; null is refused except in eq (docs/filters.md)."
 
@@ -95,6 +98,15 @@ def _enum_filter(enum_name: str) -> type:
     return strawberry.input(_documented(cls), description=f"Operators on a {enum_name} field." + _NULL_NOTE)
 
 
+def _list_filter(type_name: str) -> type:
+    item = ENUM_TYPES.get(type_name) or PYTHON_TYPES[type_name]
+    cls = type(f"{type_name}ListFilter", (), {"__annotations__": {
+        "includes": Optional[item], "includesAny": Optional[list[item]], "includesAll": Optional[list[item]],
+        "isNull": Optional[bool],
+    }})
+    return strawberry.input(_documented(cls), description=f"Operators on a list of {type_name} values." + _NULL_NOTE)
+
+
 SCALAR_FILTERS: dict[str, type] = {
     "String": StringFilter, "Int": IntFilter, "Float": FloatFilter, "Boolean": BooleanFilter,
     **{name: _enum_filter(name) for name in ENUMS},
@@ -103,3 +115,17 @@ SCALAR_FILTERS: dict[str, type] = {
 SCALAR_TYPES: dict[str, type] = {
     **PYTHON_TYPES, **ENUM_TYPES,
 }
+# Only the types some list-valued property has, so the schema holds no unused inputs.
+LIST_FILTERS: dict[str, type] = {
+    name: _list_filter(name) for name in sorted({p.type for t in NODE_TYPES for p in t.props if p.many})
+}
+
+
+def filter_input(prop: Prop) -> type:
+    """The `where` operators of a property."""
+    return LIST_FILTERS[prop.type] if prop.many else SCALAR_FILTERS[prop.type]
+
+
+def value_type(prop: Prop) -> Any:
+    """The GraphQL type of a property's value (without nullability): [T!] for a list."""
+    return list[SCALAR_TYPES[prop.type]] if prop.many else SCALAR_TYPES[prop.type]

@@ -12,7 +12,7 @@ from graph.model import TYPES, WRITABLE_TYPES, NodeType, is_managed
 from resolvers.demands import assign_demand, raise_demand, resolve_demand
 from resolvers.selection import SelectionReader
 from resolvers.writes import change_links, create_node, delete_node, update_node
-from schema.inputs import SCALAR_TYPES
+from schema.inputs import value_type
 from schema.types import GeneratedTypes
 from schema.undo import undo_fields
 
@@ -40,7 +40,7 @@ def create_input(t: NodeType, name: str | None = None) -> type:
     for prop in t.stored_props:
         if prop.managed:
             continue
-        python_type = SCALAR_TYPES[prop.type]
+        python_type = value_type(prop)
         ann[prop.name] = python_type if prop.required and prop.name != "source" else Optional[python_type]
     for rel in t.rels:
         if not is_managed(t, rel):
@@ -53,7 +53,7 @@ def create_input(t: NodeType, name: str | None = None) -> type:
 
 
 def update_input(t: NodeType) -> type:
-    ann = {p.name: Optional[SCALAR_TYPES[p.type]] for p in t.stored_props if not p.managed and p.name != "uid"}
+    ann = {p.name: Optional[value_type(p)] for p in t.stored_props if not p.managed and p.name != "uid"}
     return _input_class(f"{t.name}UpdateInput", ann,
                         f"Fields of a {t.name} to change; null removes an optional field.")
 

@@ -16,7 +16,7 @@ from strawberry.types import Info
 from graph.model import NODE_TYPES, NodeType, Prop, Rel
 from graph.plan import REL_KEY_PREFIX
 from resolvers.ids import to_global_id
-from schema.inputs import SCALAR_FILTERS, SCALAR_TYPES, SortDirection
+from schema.inputs import SortDirection, filter_input, value_type
 
 
 def lookup(obj: Any, name: str) -> Any:
@@ -91,7 +91,7 @@ class GeneratedTypes:
         cls = self.wheres[t.name]
         ann: dict[str, Any] = {}
         for prop in t.all_props:
-            ann[prop.name] = Optional[SCALAR_FILTERS[prop.type]]
+            ann[prop.name] = Optional[filter_input(prop)]
         for rel in t.rels:
             ann[rel.name] = Optional[self.list_filters[rel.target] if rel.many else self.wheres[rel.target]]
         ann.update({"AND": Optional[list[cls]], "OR": Optional[list[cls]], "NOT": Optional[cls]})
@@ -115,7 +115,7 @@ class GeneratedTypes:
         cls = self.objects[t.name]
         ann: dict[str, Any] = {}
         for prop in t.all_props:
-            python_type = SCALAR_TYPES[prop.type]
+            python_type = value_type(prop)
             ann[prop.name] = python_type if prop.required else Optional[python_type]
             if prop.description:
                 setattr(cls, prop.name, strawberry.field(description=prop.description))
@@ -158,7 +158,7 @@ class GeneratedTypes:
 
 
 def sortable_props(t: NodeType) -> tuple[Prop, ...]:
-    return tuple(p for p in t.all_props if p.pattern is None)
+    return tuple(p for p in t.all_props if p.pattern is None and not p.many)
 
 
 def _id_resolver(type_name: str):

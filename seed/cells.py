@@ -21,8 +21,14 @@ BOOLEANS = {"true": True, "false": False}
 LONGEST_NUMBER = 100  # digits; int() refuses past 4,300, and no count needs more than ten
 
 
+LIST_SEPARATOR = "|"  # a list-valued cell: TRANSPORT|HEALTH (export writes it so)
+
+
 def parse_cell(prop: Prop, text: str) -> tuple[Any, str | None]:
-    """(value, None), or (None, the reason the text is no value of the property's type)."""
+    """(value, None), or (None, the reason the text is no value of the property's type). A
+    list-valued property's cell holds its items separated by `|`."""
+    if prop.many:
+        return _each(prop, [item.strip() for item in text.split(LIST_SEPARATOR)], parse_cell)
     if prop.type == "Int":
         if not INT.fullmatch(text):
             return None, f"must be a whole number written with the digits 0-9, got {text!r}"
@@ -46,6 +52,8 @@ def parse_cell(prop: Prop, text: str) -> tuple[Any, str | None]:
 
 def json_value(prop: Prop, value: Any) -> tuple[Any, str | None]:
     """(value, None), or (None, the reason) for a JSON value, coerced as a GraphQL variable."""
+    if prop.many:  # GraphQL coerces one value given for a list to a list of that value
+        return _each(prop, value if isinstance(value, list) else [value], json_value)
     if isinstance(value, bool):
         return value, None  # true is no number, even though Python's bool is an int
     if prop.type == "Int" and isinstance(value, float) and value.is_integer():
@@ -56,3 +64,15 @@ def json_value(prop: Prop, value: Any) -> tuple[Any, str | None]:
         except OverflowError:
             return None, f"must be a finite number, got {value}"
     return value, None
+
+
+def _each(prop: Prop, items: list[Any], parse) -> tuple[Any, str | None]:
+    """Each item of a list-valued property, parsed as a value of the single property."""
+    single = Prop(prop.name, prop.type, True)
+    values = []
+    for i, item in enumerate(items):
+        value, problem = parse(single, item)
+        if problem:
+            return None, f"item {i}: {problem}"
+        values.append(value)
+    return values, None

@@ -65,7 +65,7 @@ def _build_validators() -> dict[str, type[BaseModel]]:
     for node_type in NODE_TYPES:
         fields: dict[str, Any] = {}
         for prop in node_type.stored_props:
-            py_type = _prop_type(prop.type)
+            py_type = list[_prop_type(prop.type)] if prop.many else _prop_type(prop.type)
             fields[prop.name] = (py_type, ...) if prop.required else (py_type | None, None)
         # strict: YAML `yes`, `1` or an unquoted date must not slip into a Boolean or String.
         config = ConfigDict(extra="forbid", strict=True)

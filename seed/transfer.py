@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from graph.model import NODE_TYPES, TYPES, NodeType, Prop, relationship_endpoints
 from graph.validation import record_problems, value_problem
-from seed.cells import json_value, parse_cell
+from seed.cells import LIST_SEPARATOR, json_value, parse_cell
 from seed.reading import FORMATS, Problem, RawFile, read_raw
 
 __all__ = ["FORMATS", "Problem", "NodeFile", "RelationshipFile", "read_file", "write_rows", "file_name",
@@ -236,4 +236,6 @@ def write_rows(path: Path, columns: list[str], rows: list[dict[str, Any]], bom: 
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):  # a list-valued property, as seed/cells.parse_cell reads it back
+        return LIST_SEPARATOR.join(str(_csv_cell(item)) for item in value)
     return "" if value is None else value
