@@ -1,13 +1,14 @@
 """Matching plans rendered (graph/matching.py): one statement each.
 
-The statement first gathers every candidate (Resource, ServiceTeam) with what scoring needs of
-it: categories, coverage and SERVES_AREA places, capacity and open action projects, and for each
-provider (OFFERS, or a team's TEAM_OF organisation) its 1+N+X ties (BASED_IN communities, zones
-it LEADS, is PART_OF or SERVES, communities covered by grids it is SUNK_TO) and the categories of
-the demands it resolved. Then, per demand, the candidates that serve its category and reach its
-place are scored with integer points (graph/matching.py `numerator`) and ranked in the statement,
-ties by uid. Lists of a candidate's provider are uids and categories: scoring is list tests, not
-further matches per demand.
+The statement groups the demands matched by what their ranking depends on (category, community,
+zone, town: demands alike share a ranking), then gathers, once, every candidate (Resource,
+ServiceTeam) that serves one of their categories: categories, coverage and SERVES_AREA places,
+capacity and open action projects, its providers' uids; and every provider (OFFERS, or a team's
+TEAM_OF organisation) with its 1+N+X ties (BASED_IN communities, zones it LEADS, is PART_OF or
+SERVES, communities covered by grids it is SUNK_TO) and its resolved demands per category. The
+scoring is then list expressions over that one row (FalkorDB copies every list a row carries, so
+the candidates are never carried per demand): integer points (graph/matching.py `numerator`),
+ranked highest first, ties by uid.
 """
 from __future__ import annotations
 
@@ -45,85 +46,102 @@ def node_map(var: str) -> str:
     return f"{var} {{.uid, .name, .nameEn, .source, label: labels({var})[0]}}"
 
 
-def _offers(b: CypherBuilder, label: str, alias: str) -> str:
-    """Every candidate of one label, with its facts and its providers' facts: one list."""
+DEMAND_MAP = "d {.uid, .name, .nameEn, .source, .category, .kind, .status, label: labels(d)[0]}"
+
+
+def _groups(b: CypherBuilder, where) -> list[str]:
+    """One row: `groups`, the demands matching `where` grouped by {cat, cu, zu, tu, tn, ds}
+    (category, community, zone and town uids, town name, the demands); `resolvedByCategory`,
+    [category, resolved demands] pairs over the whole graph."""
+    resolved = b.param("RESOLVED")
+    return b.filtered_match("d", TYPES["Demand"], where) + [
+        f"OPTIONAL MATCH (d)-[:{RAISED_IN}]->(c:{COMMUNITY})",
+        f"OPTIONAL MATCH (c)-[:{IN_ZONE}]->(z:{ZONE})",
+        f"OPTIONAL MATCH (c)-[:{IN_TOWN}]->(t1:{TOWN})",
+        f"OPTIONAL MATCH (z)-[:{IN_TOWN}]->(t2:{TOWN})",
+        "WITH d, c.uid AS cu, z.uid AS zu, coalesce(t1, t2) AS t",
+        "WITH d.category AS cat, cu, zu, t.uid AS tu, t.name AS tn, collect(d) AS ds",
+        "WITH collect({cat: cat, cu: cu, zu: zu, tu: tu, tn: tn, ds: ds}) AS groups",
+        f"CALL {{ OPTIONAL MATCH (x:{DEMAND} {{status: {resolved}}}) WITH x.category AS cat, count(x) AS n "
+        "RETURN collect([cat, n]) AS resolvedByCategory }",
+    ]
+
+
+def _candidates(b: CypherBuilder) -> list[str]:
+    """`candidates` (resources, then teams) serving a category of `groups`, and `providers`."""
     resolved, open_ = b.param("RESOLVED"), b.param(list(OPEN_STATUSES))
-    provider = (
-        f"{{node: {node_map('p')}, "
-        f"based: [(p)-[:{BASED_IN}]->(x:{COMMUNITY}) | x.uid], leads: [(p)-[:{LEADS}]->(x:{ZONE}) | x.uid], "
-        f"partOf: [(p)-[:{PART_OF}]->(x:{ZONE}) | x.uid], serves: [(p)-[:{SERVES}]->(x:{ZONE}) | x.uid], "
-        f"sunk: [(p)-[:{SUNK_TO}]->(:{GRID})-[:{COVERS}]->(x:{COMMUNITY}) | x.uid], "
-        f"resolved: [(p)<-[:{RESOLVED_BY}]-(y:{DEMAND}) WHERE y.status = {resolved} | y.category]}}")
-    return (
-        f"CALL {{ MATCH (r:{label}) "
-        f"CALL {{ WITH r MATCH (r)-[:{OFFERS}|{TEAM_OF}]-(p) WITH p ORDER BY p.uid "
-        f"RETURN collect({provider}) AS providers }} "
-        f"RETURN collect({{node: {node_map('r')}, uid: r.uid, categories: r.categories, coverage: r.coverage, "
-        f"capacity: r.capacity, areas: [(r)-[:{SERVES_AREA}]->(a) | a.uid], "
-        f"open: size([(r)<-[:{USES}]-(ap:{PROJECT}) WHERE ap.status IN {open_} | 1]), "
-        f"providers: providers}}) AS {alias} }}")
+
+    def offers(label: str, providers: str, alias: str) -> str:
+        return (f"CALL {{ WITH groups MATCH (r:{label}) WHERE any(c IN r.categories WHERE c IN [g IN groups | g.cat]) "
+                f"RETURN collect({{node: {node_map('r')}, uid: r.uid, categories: r.categories, "
+                f"coverage: r.coverage, capacity: r.capacity, areas: [(r)-[:{SERVES_AREA}]->(a) | a.uid], "
+                f"open: size([(r)<-[:{USES}]-(ap:{PROJECT}) WHERE ap.status IN {open_} | 1]), "
+                f"providers: {providers}}}) AS {alias} }}")
+
+    return [
+        offers(RESOURCE, f"[(r)<-[:{OFFERS}]-(p) | p.uid]", "resources"),
+        offers(TEAM, f"[(r)-[:{TEAM_OF}]->(p) | p.uid]", "teams"),
+        f"CALL {{ MATCH (p)-[:{OFFERS}]->(:{RESOURCE}) WITH DISTINCT p RETURN collect(p) AS offering }}",
+        f"CALL {{ MATCH (:{TEAM})-[:{TEAM_OF}]->(p) WITH DISTINCT p RETURN collect(p) AS teamOrganisations }}",
+        "CALL { WITH offering, teamOrganisations UNWIND offering + teamOrganisations AS p WITH DISTINCT p",
+        f"CALL {{ WITH p OPTIONAL MATCH (p)<-[:{RESOLVED_BY}]-(y:{DEMAND} {{status: {resolved}}}) "
+        "WITH y.category AS cat, count(y) AS n RETURN collect([cat, n]) AS resolved }",
+        f"CALL {{ WITH p OPTIONAL MATCH (p)-[:{SUNK_TO}]->(:{GRID})-[:{COVERS}]->(x:{COMMUNITY}) WITH DISTINCT x "
+        "RETURN collect(x.uid) AS sunk }",
+        # MATCH, not pattern comprehensions: FalkorDB finds no pattern from a node taken out of a list.
+        f"CALL {{ WITH p OPTIONAL MATCH (p)-[tie:{BASED_IN}|{LEADS}|{PART_OF}|{SERVES}]->(x) "
+        "RETURN collect([type(tie), x.uid]) AS ties }",
+        f"RETURN collect({{uid: p.uid, node: {node_map('p')}, "
+        + ", ".join(f"{name}: [e IN ties WHERE e[0] = {b.param(TYPES[t].rel(f).type)} | e[1]]"
+                    for name, t, f in (("based", "Organisation", "community"), ("leads", "Zone", "lead"),
+                                       ("partOf", "Zone", "internalOrganisations"),
+                                       ("serves", "Zone", "externalOrganisations")))
+        + ", sunk: sunk, resolved: resolved}) AS providers }",
+    ]
 
 
 def _max(items: str) -> str:
     return f"reduce(m = 0, v IN {items} | CASE WHEN v > m THEN v ELSE m END)"
 
 
-def _ranked(b: CypherBuilder) -> list[str]:
-    """Per demand row (d, cu, zu, tu, resolvedAll, candidates): `ranked`, its candidates best
-    first, each with its points (graph/matching.py)."""
-    district = b.param("DISTRICT")
+def _numerator(b: CypherBuilder, s: str, ra: str) -> str:
+    """The score's numerator (graph/matching.py `numerator`) of the scored candidate `s`."""
     c = {name: b.param(value) for name, value in COEFFICIENTS.items()}
+    return (f"(({c['category']} * {s}.category + {c['place']} * {s}.place + {c['network']} * {s}.network + "
+            f"{c['capacity']} * {s}.capacityPoints) * (CASE WHEN {ra} > 0 THEN {ra} ELSE 1 END) + "
+            f"{c['record']} * {s}.resolvedBy)")
+
+
+def _scored(b: CypherBuilder) -> list[str]:
+    """`scored`: per group {g, ra (resolved demands of its category), scored: its candidates, each
+    {k, place, network, resolvedBy, category, capacityPoints} (points, graph/matching.py)}."""
+    district, top = b.param("DISTRICT"), b.param(CAPACITY_TOP)
     category = " ".join(f"WHEN {n} THEN {b.param(p)}" for n, p in CATEGORY_POINTS.items())
-    top = b.param(CAPACITY_TOP)
-    network = _max("[p IN k.providers | CASE WHEN cu IN p.based OR zu IN p.leads THEN 3 WHEN zu IN p.partOf "
-                   "THEN 2 WHEN zu IN p.serves OR cu IN p.sunk THEN 1 ELSE 0 END]")
-    resolved_by = _max("[p IN k.providers | size([y IN p.resolved WHERE y = d.category])]")
+    mine = "[p IN providers WHERE p.uid IN k.providers"
+    network = _max(f"{mine} | CASE WHEN g.cu IN p.based OR g.zu IN p.leads THEN 3 WHEN g.zu IN p.partOf THEN 2 "
+                   "WHEN g.zu IN p.serves OR g.cu IN p.sunk THEN 1 ELSE 0 END]")
+    resolved_by = _max(f"{mine} | coalesce(head([e IN p.resolved WHERE e[0] = g.cat | e[1]]), 0)]")
+    left = "(k.capacity - k.open)"
     return [
-        "CALL { WITH d, cu, zu, tu, resolvedAll, candidates",
-        f"UNWIND [k IN candidates WHERE d.category IN k.categories AND (k.coverage = {district} OR "
-        "any(a IN k.areas WHERE a = cu OR a = zu OR a = tu))] AS k",
-        "WITH d, resolvedAll, k, k.capacity - k.open AS left, "
-        "CASE WHEN cu IN k.areas THEN 3 WHEN zu IN k.areas THEN 2 WHEN tu IN k.areas THEN 1 ELSE 0 END AS place, "
-        f"{network} AS network, {resolved_by} AS resolvedBy, "
-        f"CASE size(k.categories) {category} ELSE 1 END AS category",
-        f"WITH resolvedAll, k, place, network, resolvedBy, category, "
-        f"CASE WHEN left >= {top} THEN {top} WHEN left <= 0 THEN 0 ELSE left END AS capacityPoints",
-        f"WITH k, place, network, resolvedBy, category, capacityPoints, "
-        f"({c['category']} * category + {c['place']} * place + {c['network']} * network + "
-        f"{c['capacity']} * capacityPoints) * (CASE WHEN resolvedAll > 0 THEN resolvedAll ELSE 1 END) + "
-        f"{c['record']} * resolvedBy AS numerator",
-        "WITH k, place, network, resolvedBy, category, capacityPoints, numerator ORDER BY numerator DESC, k.uid",
-        "RETURN collect({candidate: k.node, uid: k.uid, categories: k.categories, coverage: k.coverage, "
-        "capacity: k.capacity, open: k.open, providers: [p IN k.providers | p.node], place: place, "
-        "network: network, resolvedBy: resolvedBy, category: category, capacityPoints: capacityPoints, "
-        "numerator: numerator}) AS ranked }",
+        "WITH groups, resolvedByCategory, resources + teams AS candidates, providers",
+        "WITH providers, [g IN groups | {g: g, ra: coalesce(head([e IN resolvedByCategory WHERE e[0] = g.cat | e[1]]), 0), "
+        f"scored: [k IN candidates WHERE g.cat IN k.categories AND (k.coverage = {district} OR "
+        "any(a IN k.areas WHERE a = g.cu OR a = g.zu OR a = g.tu)) | {k: k, "
+        "place: CASE WHEN g.cu IN k.areas THEN 3 WHEN g.zu IN k.areas THEN 2 WHEN g.tu IN k.areas THEN 1 ELSE 0 END, "
+        f"network: {network}, resolvedBy: {resolved_by}, category: CASE size(k.categories) {category} ELSE 1 END, "
+        f"capacityPoints: CASE WHEN {left} >= {top} THEN {top} WHEN {left} <= 0 THEN 0 ELSE {left} END}}]}}] "
+        "AS scored",
     ]
 
 
-def _demands(b: CypherBuilder, where) -> list[str]:
-    """Candidates gathered once, then each demand matching `where` with its place and record base."""
-    resolved = b.param("RESOLVED")
-    lines = [
-        f"OPTIONAL MATCH (x:{DEMAND} {{status: {resolved}}}) WITH x.category AS cat, count(x) AS n",
-        "WITH collect([cat, n]) AS resolvedByCategory",
-        _offers(b, RESOURCE, "resources"),
-        _offers(b, TEAM, "teams"),
-        "WITH resolvedByCategory, resources + teams AS candidates",
-    ]
-    lines += b.filtered_match("d", TYPES["Demand"], where, carry=("resolvedByCategory", "candidates"))
-    lines += [
-        f"OPTIONAL MATCH (d)-[:{RAISED_IN}]->(c:{COMMUNITY})",
-        f"OPTIONAL MATCH (c)-[:{IN_ZONE}]->(z:{ZONE})",
-        f"OPTIONAL MATCH (c)-[:{IN_TOWN}]->(t1:{TOWN})",
-        f"OPTIONAL MATCH (z)-[:{IN_TOWN}]->(t2:{TOWN})",
-        "WITH resolvedByCategory, candidates, d, c.uid AS cu, z.uid AS zu, coalesce(t1, t2) AS t",
-        "WITH candidates, d, cu, zu, t, t.uid AS tu, "
-        "coalesce(head([e IN resolvedByCategory WHERE e[0] = d.category | e[1]]), 0) AS resolvedAll",
-    ]
-    return lines
+def _statement(b: CypherBuilder, where) -> list[str]:
+    return _groups(b, where) + _candidates(b) + _scored(b)
 
 
-DEMAND_MAP = "d {.uid, .name, .nameEn, .source, .category, .kind, .status, label: labels(d)[0]}"
+CANDIDATE = ("{candidate: s.k.node, uid: s.k.uid, categories: s.k.categories, coverage: s.k.coverage, "
+             "capacity: s.k.capacity, open: s.k.open, providers: [p IN providers WHERE p.uid IN s.k.providers | "
+             "p.node], place: s.place, network: s.network, resolvedBy: s.resolvedBy, category: s.category, "
+             "capacityPoints: s.capacityPoints, numerator: numerator}")
 
 
 @renders(MatchDemand)
@@ -131,9 +149,14 @@ def match_demand(plan: MatchDemand, dialect=None) -> CompiledQuery:
     """One row per demand matched (one: the plan's where names a uid): {demand, resolvedAll,
     total, page}, page the first `limit` of the ranked candidates."""
     b = CypherBuilder(dialect)
-    lines = _demands(b, plan.where) + _ranked(b)
-    lines.append(f"RETURN {DEMAND_MAP} AS demand, resolvedAll, size(ranked) AS total, "
-                 f"ranked[0..{b.param(plan.limit)}] AS page")
+    lines = _statement(b, plan.where) + [
+        "UNWIND scored AS sg UNWIND sg.g.ds AS d",
+        "WITH d, sg.ra AS resolvedAll, sg.scored AS candidates, providers",
+        "CALL { WITH resolvedAll, candidates, providers UNWIND candidates AS s",
+        f"WITH s, providers, {_numerator(b, 's', 'resolvedAll')} AS numerator, s.k.uid AS uid",
+        f"WITH s, providers, numerator ORDER BY numerator DESC, uid RETURN collect({CANDIDATE}) AS ranked }}",
+        f"RETURN {DEMAND_MAP} AS demand, resolvedAll, size(ranked) AS total, ranked[0..{b.param(plan.limit)}] AS page",
+    ]
     return CompiledQuery("\n".join(lines), b.params)
 
 
@@ -143,15 +166,20 @@ def matching_report(plan: MatchingReport, dialect=None) -> CompiledQuery:
     b = CypherBuilder(dialect)
     resolved, threshold, limit = b.param("RESOLVED"), b.param(float(plan.threshold)), b.param(plan.limit)
     den = b.param(SCALE * TOTAL_WEIGHT)
-    lines = _demands(b, plan.where) + _ranked(b)
-    lines += [
-        "WITH d, t, resolvedAll, ranked[0] AS best",
-        f"WITH d, t, best, toFloat({den} * (CASE WHEN resolvedAll > 0 THEN resolvedAll ELSE 1 END)) AS den",
-        "WITH d, t, best, den, best IS NOT NULL AND toFloat(best.numerator) >= "
-        f"{threshold} * den AS covered ORDER BY d.uid",
-        f"WITH collect({{demand: {DEMAND_MAP}, town: t.uid, townName: t.name, category: d.category, "
-        "status: d.status, best: best, bestScore: CASE WHEN best IS NULL THEN 0.0 ELSE "
-        "toFloat(best.numerator) / den END, covered: covered}) AS rows",
+    n_s, n_best = _numerator(b, "s", "sg.ra"), _numerator(b, "best", "sg.ra")
+    better = f"best IS NULL OR {n_s} > {n_best} OR ({n_s} = {n_best} AND s.k.uid < best.k.uid)"
+    lines = _statement(b, plan.where) + [
+        f"UNWIND scored AS sg WITH sg, providers, reduce(best = null, s IN sg.scored | CASE WHEN {better} THEN s ELSE best END)"
+        " AS best",
+        f"WITH sg.g AS g, sg.ra AS ra, best, CASE WHEN best IS NULL THEN null ELSE {n_best} END AS numerator",
+        f"WITH g, best, numerator, toFloat({den} * (CASE WHEN ra > 0 THEN ra ELSE 1 END)) AS den",
+        "UNWIND g.ds AS d",
+        f"WITH d, g, best, numerator, den, numerator IS NOT NULL AND toFloat(numerator) >= {threshold} * den AS covered "
+        "ORDER BY d.uid",
+        f"WITH collect({{demand: {DEMAND_MAP}, town: g.tu, townName: g.tn, category: d.category, status: d.status, "
+        "best: CASE WHEN best IS NULL THEN null ELSE {candidate: best.k.node, uid: best.k.uid, "
+        "capacity: best.k.capacity, open: best.k.open} END, "
+        "bestScore: CASE WHEN numerator IS NULL THEN 0.0 ELSE toFloat(numerator) / den END, covered: covered}) AS rows",
         "CALL { WITH rows UNWIND rows AS x WITH x.category AS key, count(x) AS demands, "
         "count(CASE WHEN x.covered THEN 1 END) AS covered "
         "RETURN collect({key: key, name: key, demands: demands, covered: covered}) AS byCategory }",
@@ -160,9 +188,9 @@ def matching_report(plan: MatchingReport, dialect=None) -> CompiledQuery:
         "RETURN collect({key: key, name: name, demands: demands, covered: covered}) AS byTown }",
         f"CALL {{ WITH rows UNWIND rows AS x WITH x WHERE x.status <> {resolved} AND x.best IS NOT NULL "
         "WITH x.best.uid AS uid, collect(x.best) AS bests, count(x) AS asked "
-        "WITH bests[0] AS best, asked WITH best, asked, best.capacity - best.open AS left "
-        "WITH best, asked WHERE asked > (CASE WHEN left > 0 THEN left ELSE 0 END) "
-        "WITH best, asked ORDER BY best.uid "
+        "WITH uid, bests[0] AS best, asked WITH uid, best, asked, best.capacity - best.open AS left "
+        "WITH uid, best, asked WHERE asked > (CASE WHEN left > 0 THEN left ELSE 0 END) "
+        "WITH uid, best, asked ORDER BY uid "
         "RETURN collect({candidate: best.candidate, capacity: best.capacity, open: best.open, asked: asked}) "
         "AS overAskedAll }",
         "WITH rows, byCategory, byTown, overAskedAll, [x IN rows WHERE NOT x.covered] AS uncoveredAll",
