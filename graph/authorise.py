@@ -35,6 +35,7 @@ from typing import Any
 from graph.errors import Forbidden
 from graph.filters import MATCH_ALL, MATCH_NONE, normalise
 from graph.grants import ADMIN, EDITOR, RESEARCHER, VIEWER, Grant
+from graph.matching import MatchDemand, MatchingReport
 from graph.model import NODE_TYPES, TYPES, NodeType, Rel
 from graph.plan import (
     And, Compare, ConnectionQuery, Filter, LabelAccess, Mask, Not, NodeByUidQuery, Or, Projection, ReachesTown,
@@ -340,6 +341,9 @@ _READS.update({
     ZoneComposition: _zone_composition, DemandStatistics: _demand_statistics, AreaStatistics: _area_statistics,
     DistrictTotals: _district_wide, CoverageGaps: _district_wide, ZoneLinks: _district_wide,
     OrganisationsByZones: _district_wide,
+    # Matching: over the demands the grant sees (a demand's candidates reach its place: its town's or
+    # the district's).
+    MatchDemand: _demand_statistics, MatchingReport: _demand_statistics,
 })
 
 
