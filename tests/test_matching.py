@@ -32,7 +32,7 @@ MATCH = """query($u: String!, $f: Int) { r: matchDemand(uid: $u, first: $f) { de
       resolvedInCategory } providers { uid } } } }""" % NODE
 REPORT = """query($w: DemandWhere, $t: Float, $f: Int) { r: matchingReport(where: $w, threshold: $t, first: $f) {
   threshold demands uncoveredCount uncovered { demand { uid } category bestScore best { uid } }
-  byCategory { key name demands covered coverage } byTown { key name demands covered coverage }
+  byCategory { key name demands covered coverage suppressed } byTown { key name demands covered coverage }
   overAskedCount overAsked { candidate { uid } capacity openProjects capacityLeft asked } } }"""
 
 
@@ -224,3 +224,42 @@ def test_report_errors(gql, variables, field):
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT", error
     assert error["extensions"]["field"].startswith(field), error
+
+
+# --------------------------------------------------------------------------- grants
+
+NANZHUANG = ("town-nanzhuang",)
+NANZHUANG_DEMANDS = [d for d in DEMANDS if place_of(d)[2] == "town-nanzhuang"]
+# What a grant limited to Nanzhuang sees: its demands, and those that belong to no town.
+NANZHUANG_VISIBLE = [d for d in DEMANDS if place_of(d)[2] in ("town-nanzhuang", None)]
+
+
+async def test_a_grant_limited_to_towns_matches_only_its_demands(backend):
+    from graph.grants import Grant
+    from tests.authorisation import run
+    grant = Grant("editor", "e", NANZHUANG, reads_scoped=True)
+    body = await run(backend, grant, MATCH, {"u": SHIWAN_DEMANDS[0], "f": 5})
+    assert body["errors"][0]["code"] == "NOT_FOUND" and body["errors"][0]["field"] == "uid", body
+    body = await run(backend, grant, MATCH, {"u": NANZHUANG_DEMANDS[0], "f": 1000})
+    assert [m["candidate"]["uid"] for m in body["data"]["r"]["matches"]] == \
+        [e["uid"] for e in expected_ranking(NANZHUANG_DEMANDS[0])]
+    report = (await run(backend, grant, REPORT, {"w": None, "t": 0.3, "f": 1000}))["data"]["r"]
+    expected = expected_report(NANZHUANG_VISIBLE, 0.3)
+    assert report["demands"] == len(NANZHUANG_VISIBLE) and len(NANZHUANG_DEMANDS) == 252
+    assert {g["key"]: (g["demands"], g["covered"]) for g in report["byTown"]} == expected["byTown"]
+    assert [u["demand"]["uid"] for u in report["uncovered"]] == expected["uncovered"]
+
+
+async def test_viewers_get_demand_counts_suppressed_and_rounded(backend):
+    from graph.grants import Grant
+    from resolvers.suppression import Cells
+    from tests.authorisation import run
+    grant = Grant("viewer", "v")
+    cells = Cells(grant)
+    report = (await run(backend, grant, REPORT, {"w": None, "t": 0.5, "f": 5}))["data"]["r"]
+    expected = expected_report(DEMANDS, 0.5)
+    assert report["demands"] == cells.count(len(DEMANDS)) and report["demands"] % cells.k == 0
+    for group in report["byCategory"]:
+        demands, covered = expected["byCategory"][group["key"]]
+        assert (group["demands"], group["covered"]) == (cells.count(demands), cells.count(covered))
+        assert ("covered" in group["suppressed"]) == (covered < cells.k)
