@@ -91,13 +91,15 @@ def components(category: int, place: int, network: int, capacity: int, resolved_
 @dataclass(frozen=True)
 class MatchDemand:
     """Candidates for the demands matching `where` (a uid equality, plus the grant's visibility):
-    one row per demand {demand, resolvedAll, total, page}; `page` holds the first `limit`
+    one row per demand {demand, resolvedAll, total, remaining, page}; `page` holds the first `limit`
     candidates, best first, each {candidate, label, categories, coverage, capacity, open,
     provider, place, network, category, capacityPoints, resolvedBy, numerator} (points as in
-    the module docstring). No row: no such demand (or not visible)."""
+    the module docstring), after the ranking position `after` (numerator, uid) when given.
+    No row: no such demand (or not visible)."""
 
     where: Filter
     limit: int
+    after: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,9 @@ class MatchingReport:
     `uncovered` lists up to `limit` uncovered demands by uid ({demand, best, bestScore});
     byCategory and byTown: [{key, name, demands, covered}]; overAsked: candidates that are the best
     of more open (not RESOLVED) demands of the set than their capacity left, {candidate, label,
-    capacity, open, asked}, by uid, up to `limit`."""
+    capacity, open, asked}, by uid, up to `limit`. With `after` (a uid), both lists start after it."""
 
     where: Filter | None
     threshold: float
     limit: int
+    after: str | None = None

@@ -16,8 +16,9 @@ from graph import matching
 from graph.model import TYPES
 from graph.plan import Compare
 from resolvers.errors import bad_input, not_found
+from resolvers.ids import decode_cursor, encode_cursor
 from resolvers.plans import build_filter, check_limit
-from resolvers.statistics import graph_node, one_row
+from resolvers.statistics import after_uid, graph_node, one_row, page_info, uid_cursor
 from resolvers.suppression import Cells
 from resolvers.values import check_text
 from resolvers.writes import create_node
@@ -56,21 +57,40 @@ def scored_match(rank: int, row: dict[str, Any], resolved_all: int) -> dict[str,
     }
 
 
-async def match_demand(read, uid: str, first: int | None) -> dict[str, Any]:
+def _match_order(uid: str) -> str:
+    """The order a matchDemand cursor belongs to: one demand's ranking (not replayable on another)."""
+    return f"matchDemand:{uid}"
+
+
+def _match_after(uid: str, after: str | None) -> tuple[int, str] | None:
+    if after is None:
+        return None
+    values = decode_cursor(after, _match_order(uid), 2)  # signed, plain values only
+    if isinstance(values[0], bool) or not isinstance(values[0], int) or not isinstance(values[1], str):
+        raise bad_input("after", "invalid cursor: its values do not fit the ranking")
+    return values[0], values[1]
+
+
+async def match_demand(read, uid: str, first: int | None, after: str | None = None) -> dict[str, Any]:
     """The candidates for the demand `uid`, best first (ties by uid): `totalCount` of them all,
-    `matches` the first `first` (default 10, ≤ 1000). NOT_FOUND when there is no such demand
-    (or the grant does not see it). One read."""
+    `matches` the first `first` (default 10, ≤ 1000) after the cursor `after` (a
+    pageInfo.endCursor), with `pageInfo`. NOT_FOUND when there is no such demand (or the grant
+    does not see it); BAD_USER_INPUT naming `first` or `after`. One read."""
     check_text(uid, "uid")
     limit = check_limit(first, "first", DEFAULT_MATCHES)
-    rows = await read(matching.MatchDemand(Compare(DEMAND.prop("uid"), "eq", uid), limit))
+    position = _match_after(uid, after)
+    rows = await read(matching.MatchDemand(Compare(DEMAND.prop("uid"), "eq", uid), limit + 1, position))
     if not rows:
         raise not_found("uid", f"no Demand with uid {uid!r}")
     row = rows[0]
-    demand = row["demand"]
+    demand, page = row["demand"], row["page"][:limit]
+    before = row["total"] - row["remaining"]  # ranked before the cursor: ranks count on from them
+    matches = [scored_match(before + i, r, row["resolvedAll"]) for i, r in enumerate(page, 1)]
     return {
         "demand": graph_node(demand), "category": demand["category"], "kind": demand.get("kind"),
-        "status": demand["status"], "totalCount": row["total"],
-        "matches": [scored_match(i, r, row["resolvedAll"]) for i, r in enumerate(row["page"], 1)],
+        "status": demand["status"], "totalCount": row["total"], "matches": matches,
+        "pageInfo": page_info(page, len(row["page"]) > limit, after,
+                              lambda r: encode_cursor(_match_order(uid), [r["numerator"], r["uid"]])),
     }
 
 
@@ -82,34 +102,41 @@ def _group(row: dict[str, Any], cells: Cells, unnamed: str) -> dict[str, Any]:
 
 
 async def matching_report(read, where: dict | None, threshold: float | None, first: int | None,
-                          cells: Cells) -> dict[str, Any]:
+                          cells: Cells, after: str | None = None) -> dict[str, Any]:
     """Over the demands matching `where`: those with no candidate scoring at least `threshold`
     (default 0.5, in [0, 1]), the candidates asked for more than their capacity left, and coverage
-    by category and by town. Counts of demands are released through `cells` (small-cell
-    suppression for viewers and researchers). One read."""
+    by category and by town. The two lists are in uid order, `first` (default 20, ≤ 1000) at a
+    time after the cursor `after` (applied to each), each with its pageInfo. Counts of demands are
+    released through `cells` (small-cell suppression for viewers and researchers). One read."""
     if threshold is None:
         threshold = matching.DEFAULT_THRESHOLD
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold) \
             or not 0 <= threshold <= 1:
         raise bad_input("threshold", f"must be a number from 0 to 1, got {threshold!r}")
     limit = check_limit(first, "first", DEFAULT_REPORT_ROWS)
-    plan = matching.MatchingReport(build_filter(DEMAND, where, "where"), float(threshold), limit)
+    start = after_uid(after)
+    plan = matching.MatchingReport(build_filter(DEMAND, where, "where"), float(threshold), limit + 1, start)
     row = one_row(await read(plan), total=0, uncoveredCount=0, uncovered=[], byCategory=[], byTown=[],
                   overAskedCount=0, overAsked=[])
     counts = cells.release({"demands": row["total"], "uncovered": row["uncoveredCount"]}, ("demands", "uncovered"))
     unassigned = "unassigned"
+    uncovered, over = row["uncovered"][:limit], row["overAsked"][:limit]
     return {
         "threshold": float(threshold), "demands": counts["demands"], "uncoveredCount": counts["uncovered"],
         "suppressed": counts["suppressed"],
         "uncovered": [{"demand": graph_node(x["demand"]), "category": x["category"],
                        "bestScore": _decimal(x["bestScore"]),
-                       "best": graph_node(x["best"]["candidate"]) if x["best"] else None} for x in row["uncovered"]],
+                       "best": graph_node(x["best"]["candidate"]) if x["best"] else None} for x in uncovered],
+        "uncoveredPageInfo": page_info(uncovered, len(row["uncovered"]) > limit, after,
+                                       lambda x: uid_cursor(x["demand"]["uid"])),
         "byCategory": sorted((_group(g, cells, unassigned) for g in row["byCategory"]), key=lambda g: g["key"]),
         "byTown": sorted((_group(g, cells, unassigned) for g in row["byTown"]), key=lambda g: g["key"]),
         "overAskedCount": row["overAskedCount"],
         "overAsked": [{**cells.release({"asked": o["asked"]}, ("asked",)), "candidate": graph_node(o["candidate"]),
                        "capacity": o["capacity"], "openProjects": o["open"],
-                       "capacityLeft": max(o["capacity"] - o["open"], 0)} for o in row["overAsked"]],
+                       "capacityLeft": max(o["capacity"] - o["open"], 0)} for o in over],
+        "overAskedPageInfo": page_info(over, len(row["overAsked"]) > limit, after,
+                                       lambda o: uid_cursor(o["candidate"]["uid"])),
     }
 
 

@@ -14,7 +14,7 @@ from resolvers.selection import SelectionReader
 from resolvers.suppression import Cells
 from schema.inputs import ENUM_TYPES
 from schema.research import GraphNode, graph_node
-from schema.types import GeneratedTypes
+from schema.types import GeneratedTypes, PageInfo
 
 DemandCategory, Coverage = ENUM_TYPES["DemandCategory"], ENUM_TYPES["Coverage"]
 DemandStatus, ProjectStatus = ENUM_TYPES["DemandStatus"], ENUM_TYPES["ProjectStatus"]
@@ -74,8 +74,10 @@ class DemandMatches:
     category: DemandCategory
     kind: Optional[str]
     status: DemandStatus
-    totalCount: int = strawberry.field(description="Every candidate, whatever `first` says.")
-    matches: list[DemandMatch] = strawberry.field(description="The best `first`, best first.")
+    totalCount: int = strawberry.field(description="Every candidate, whatever `first` and `after` say.")
+    matches: list[DemandMatch] = strawberry.field(description="The page: `first` candidates, best first, after "
+                                                              "`after`.")
+    pageInfo: PageInfo
 
 
 @strawberry.type(description="Demands of one category or town, and how many are covered (a candidate at or above "
@@ -116,11 +118,14 @@ class MatchingReport:
                                                           "counts for viewers and researchers).")
     uncoveredCount: Optional[int] = strawberry.field(description="Of those, with no candidate at or above the "
                                                                  "threshold (all of them, not only the list).")
-    uncovered: list[UncoveredDemand] = strawberry.field(description="The first `first` of them, by uid.")
+    uncovered: list[UncoveredDemand] = strawberry.field(description="The page: `first` of them by uid after `after`.")
+    uncoveredPageInfo: PageInfo
     byCategory: list[MatchingGroup] = strawberry.field(description="Coverage per demand category, by key.")
     byTown: list[MatchingGroup] = strawberry.field(description="Coverage per town, by key.")
     overAskedCount: int = strawberry.field(description="Candidates asked for more than their capacity left (all).")
-    overAsked: list[OverAskedCandidate] = strawberry.field(description="The first `first` of them, by uid.")
+    overAsked: list[OverAskedCandidate] = strawberry.field(description="The page: `first` of them by uid after "
+                                                                       "`after`.")
+    overAskedPageInfo: PageInfo
     suppressed: list[str]
 
 
@@ -134,6 +139,7 @@ def _report(r: dict[str, Any]) -> MatchingReport:
     return MatchingReport(
         threshold=r["threshold"], demands=r["demands"], uncoveredCount=r["uncoveredCount"],
         suppressed=r["suppressed"], overAskedCount=r["overAskedCount"],
+        uncoveredPageInfo=PageInfo(**r["uncoveredPageInfo"]), overAskedPageInfo=PageInfo(**r["overAskedPageInfo"]),
         uncovered=[UncoveredDemand(demand=graph_node(u["demand"]), category=u["category"], bestScore=u["bestScore"],
                                    best=graph_node(u["best"]) if u["best"] else None) for u in r["uncovered"]],
         byCategory=[MatchingGroup(**g) for g in r["byCategory"]],
@@ -144,17 +150,18 @@ def _report(r: dict[str, Any]) -> MatchingReport:
 def matching_fields(demand_where: type) -> dict[str, Any]:
     """matchDemand and matchingReport, for the Query type (`where` is the generated DemandWhere)."""
 
-    async def match_demand(info: Info, uid: str, first: Optional[int] = None) -> DemandMatches:
-        result = await matching.match_demand(reader_for(info.context), uid, first)
+    async def match_demand(info: Info, uid: str, first: Optional[int] = None,
+                           after: Optional[str] = None) -> DemandMatches:
+        result = await matching.match_demand(reader_for(info.context), uid, first, after)
         return DemandMatches(demand=graph_node(result["demand"]), category=result["category"], kind=result["kind"],
                              status=result["status"], totalCount=result["totalCount"],
-                             matches=[_match(m) for m in result["matches"]])
+                             matches=[_match(m) for m in result["matches"]], pageInfo=PageInfo(**result["pageInfo"]))
 
     async def matching_report(info: Info, where=None, threshold: Optional[float] = None,
-                              first: Optional[int] = None) -> MatchingReport:
+                              first: Optional[int] = None, after: Optional[str] = None) -> MatchingReport:
         args = SelectionReader(info).root(info).args
         report = await matching.matching_report(reader_for(info.context), args.get("where"), threshold, first,
-                                                Cells(grant_of(info.context)))
+                                                Cells(grant_of(info.context)), after)
         return _report(report)
 
     matching_report.__annotations__["where"] = Optional[demand_where]
@@ -163,12 +170,14 @@ def matching_fields(demand_where: type) -> dict[str, Any]:
             resolver=match_demand,
             description="Who can help with this demand, and why (谁能帮助解决这个诉求，为什么？): the resources and "
                         "service teams that serve its category and reach its place, ranked by score (ties by uid), "
-                        "each with the components of its score. `first`: default 10, ≤ 1000. One read."),
+                        "each with the components of its score. `first` (default 10, ≤ 1000) and `after` (a "
+                        "pageInfo.endCursor) page the ranking; totalCount counts it all. One read."),
         "matchingReport": strawberry.field(
             resolver=matching_report,
             description="Over the demands matching `where` (default: all): those with no candidate scoring at "
                         "least `threshold` (default 0.5), the candidates asked for more than their capacity, and "
-                        "coverage by category and by town. `first` (default 20, ≤ 1000) cuts the two lists. One read."),
+                        "coverage by category and by town. `first` (default 20, ≤ 1000) and `after` (an endCursor "
+                        "of either list, applied to each) page the two lists; every count covers them all. One read."),
     }
 
 

@@ -263,3 +263,62 @@ async def test_viewers_get_demand_counts_suppressed_and_rounded(backend):
         demands, covered = expected["byCategory"][group["key"]]
         assert (group["demands"], group["covered"]) == (cells.count(demands), cells.count(covered))
         assert ("covered" in group["suppressed"]) == (covered < cells.k)
+
+
+# --------------------------------------------------------------------------- paging
+
+PAGE = """query($u: String!, $f: Int, $a: String) { r: matchDemand(uid: $u, first: $f, after: $a) { totalCount
+  matches { rank score candidate { uid } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+REPORT_PAGE = """query($w: DemandWhere, $t: Float, $f: Int, $a: String) {
+  r: matchingReport(where: $w, threshold: $t, first: $f, after: $a) { uncoveredCount overAskedCount
+    uncovered { demand { uid } } uncoveredPageInfo { hasNextPage hasPreviousPage endCursor }
+    overAsked { candidate { uid } } overAskedPageInfo { hasNextPage hasPreviousPage endCursor } } }"""
+
+
+@pytest.mark.parametrize("size", [1, 3, 7])
+def test_walking_the_ranking_visits_every_candidate_once(data, size):
+    demand = SHIWAN_DEMANDS[11]
+    expected = expected_ranking(demand)
+    seen, after = [], None
+    while True:
+        result = data(PAGE, {"u": demand, "f": size, "a": after})["r"]
+        assert result["totalCount"] == len(expected)
+        info = result["pageInfo"]
+        assert info["hasPreviousPage"] is (after is not None) and len(result["matches"]) <= size
+        seen += result["matches"]
+        if not info["hasNextPage"]:
+            break
+        after = info["endCursor"]
+    assert [m["candidate"]["uid"] for m in seen] == [e["uid"] for e in expected]
+    assert [m["rank"] for m in seen] == list(range(1, len(expected) + 1))
+
+
+@pytest.mark.parametrize("items, info, key", [("uncovered", "uncoveredPageInfo", "demand"),
+                                               ("overAsked", "overAskedPageInfo", "candidate")])
+def test_walking_the_report_lists(data, items, info, key):
+    """Each list pages by uid with its own endCursor; the counts never depend on the page."""
+    where, threshold = {"community": {"town": {"uid": {"eq": "town-shiwan"}}}}, 0.7
+    expected = expected_report([d for d in DEMANDS if place_of(d)[2] == "town-shiwan"], threshold)
+    walked, after = [], None
+    while True:
+        result = data(REPORT_PAGE, {"w": where, "t": threshold, "f": 4, "a": after})["r"]
+        assert (result["uncoveredCount"], result["overAskedCount"]) == (len(expected["uncovered"]),
+                                                                        len(expected["over"]))
+        assert result[info]["hasPreviousPage"] is (after is not None) and len(result[items]) <= 4
+        walked += [x[key]["uid"] for x in result[items]]
+        if not result[info]["hasNextPage"]:
+            break
+        after = result[info]["endCursor"]
+    assert walked == expected["uncovered" if items == "uncovered" else "over"]
+
+
+def test_cursors_belong_to_their_demand(gql, data):
+    first_page = data(PAGE, {"u": SHIWAN_DEMANDS[0], "f": 2})["r"]
+    body = gql(PAGE, {"u": SHIWAN_DEMANDS[1], "f": 2, "a": first_page["pageInfo"]["endCursor"]})
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["errors"][0]["extensions"]["field"] == "after"
+    for query, variables in ((PAGE, {"u": SHIWAN_DEMANDS[0], "a": "not a cursor"}),
+                             (REPORT_PAGE, {"a": "@@@"})):
+        body = gql(query, variables)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+        assert body["errors"][0]["extensions"]["field"] == "after", body

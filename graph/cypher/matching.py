@@ -144,10 +144,23 @@ CANDIDATE = ("{candidate: s.k.node, uid: s.k.uid, categories: s.k.categories, co
              "capacityPoints: s.capacityPoints, numerator: numerator}")
 
 
+def _after_position(b: CypherBuilder, after: tuple[int, str] | None) -> str:
+    """`ranked`, or the part of it after the ranking position (numerator, uid) `after`."""
+    if after is None:
+        return "ranked"
+    n, uid = b.param(after[0]), b.param(after[1])
+    return f"[m IN ranked WHERE m.numerator < {n} OR (m.numerator = {n} AND m.uid > {uid})]"
+
+
+def _after_uid(b: CypherBuilder, items: str, key: str, after: str | None) -> str:
+    return items if after is None else f"[x IN {items} WHERE x.{key} > {b.param(after)}]"
+
+
 @renders(MatchDemand)
 def match_demand(plan: MatchDemand, dialect=None) -> CompiledQuery:
     """One row per demand matched (one: the plan's where names a uid): {demand, resolvedAll,
-    total, page}, page the first `limit` of the ranked candidates."""
+    total, remaining, page}: page the first `limit` of the ranked candidates after `after`,
+    remaining how many come after it."""
     b = CypherBuilder(dialect)
     lines = _statement(b, plan.where) + [
         "UNWIND scored AS sg UNWIND sg.g.ds AS d",
@@ -155,7 +168,9 @@ def match_demand(plan: MatchDemand, dialect=None) -> CompiledQuery:
         "CALL { WITH resolvedAll, candidates, providers UNWIND candidates AS s",
         f"WITH s, providers, {_numerator(b, 's', 'resolvedAll')} AS numerator, s.k.uid AS uid",
         f"WITH s, providers, numerator ORDER BY numerator DESC, uid RETURN collect({CANDIDATE}) AS ranked }}",
-        f"RETURN {DEMAND_MAP} AS demand, resolvedAll, size(ranked) AS total, ranked[0..{b.param(plan.limit)}] AS page",
+        f"WITH d, resolvedAll, size(ranked) AS total, {_after_position(b, plan.after)} AS rest",
+        f"RETURN {DEMAND_MAP} AS demand, resolvedAll, total, size(rest) AS remaining, "
+        f"rest[0..{b.param(plan.limit)}] AS page",
     ]
     return CompiledQuery("\n".join(lines), b.params)
 
@@ -194,7 +209,9 @@ def matching_report(plan: MatchingReport, dialect=None) -> CompiledQuery:
         "RETURN collect({candidate: best.candidate, capacity: best.capacity, open: best.open, asked: asked}) "
         "AS overAskedAll }",
         "WITH rows, byCategory, byTown, overAskedAll, [x IN rows WHERE NOT x.covered] AS uncoveredAll",
-        f"RETURN size(rows) AS total, size(uncoveredAll) AS uncoveredCount, uncoveredAll[0..{limit}] AS uncovered, "
-        f"byCategory, byTown, size(overAskedAll) AS overAskedCount, overAskedAll[0..{limit}] AS overAsked",
+        f"RETURN size(rows) AS total, size(uncoveredAll) AS uncoveredCount, "
+        f"{_after_uid(b, 'uncoveredAll', 'demand.uid', plan.after)}[0..{limit}] AS uncovered, byCategory, byTown, "
+        f"size(overAskedAll) AS overAskedCount, {_after_uid(b, 'overAskedAll', 'candidate.uid', plan.after)}"
+        f"[0..{limit}] AS overAsked",
     ]
     return CompiledQuery("\n".join(lines), b.params)
