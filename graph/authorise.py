@@ -41,12 +41,14 @@ from graph.plan import (
     And, Compare, ConnectionQuery, Filter, LabelAccess, Mask, Not, NodeByUidQuery, Or, Projection, ReachesTown,
     RelFilter, SortKey,
 )
+from graph.review import MonthlyReview
 from graph.search import Search
 from graph.statistics import (
     AreaStatistics, CoverageGaps, DemandStatistics, DistrictTotals, OrganisationsByZones, ZoneComposition, ZoneLinks,
 )
 from graph.traversal import Expand, NodesByUid, OutgoingLinks, StartNode
 from graph.undo_plan import AuditEntryLookup
+from graph.visits import VisitCoverage
 from graph.write_plan import Precheck
 
 TOWN = TYPES["Town"]
@@ -309,6 +311,11 @@ def _demand_statistics(plan: DemandStatistics, grant: Grant) -> DemandStatistics
     return replace(plan, where=and_filters(restrict_filter(demand, plan.where, grant), visible(demand, grant)))
 
 
+def _visit_coverage(plan: VisitCoverage, grant: Grant) -> VisitCoverage:
+    visit = TYPES["Visit"]
+    return replace(plan, where=and_filters(restrict_filter(visit, plan.where, grant), visible(visit, grant)))
+
+
 def _area_statistics(plan: AreaStatistics, grant: Grant) -> AreaStatistics:
     return replace(plan, towns=grant.towns) if grant.towns and grant.reads_scoped else plan
 
@@ -341,6 +348,8 @@ _READS.update({
     ZoneComposition: _zone_composition, DemandStatistics: _demand_statistics, AreaStatistics: _area_statistics,
     DistrictTotals: _district_wide, CoverageGaps: _district_wide, ZoneLinks: _district_wide,
     OrganisationsByZones: _district_wide,
+    # A monthly review is of one town, limited to the grant's towns as townStatistics is.
+    VisitCoverage: _visit_coverage, MonthlyReview: _area_statistics,
     # Matching: over the demands the grant sees (a demand's candidates reach its place: its town's or
     # the district's).
     MatchDemand: _demand_statistics, MatchingReport: _demand_statistics,

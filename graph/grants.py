@@ -73,3 +73,10 @@ def grant_of(context: object) -> Grant:
     tools that build a context by hand)."""
     grant = context.get("grant") if isinstance(context, dict) else None
     return grant if isinstance(grant, Grant) else OPEN
+
+
+def grant_of_state(state: object) -> Grant:
+    """The grant the authentication middleware (web/auth.py) put on a request's `state`; the
+    open grant when none did (an app built without the middleware)."""
+    grant = getattr(state, "grant", None)
+    return grant if isinstance(grant, Grant) else OPEN

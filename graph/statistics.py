@@ -25,7 +25,13 @@ class ZoneComposition:
 @dataclass(frozen=True)
 class AreaStatistics:
     """Per town (or the one with `town_uid`), by uid: {area, zones, villages, urbanCommunities,
-    grids, organisations: [{kind, count}], members, villageSecretaries, entrepreneurSecretaries}."""
+    grids, organisations: [{kind, count}], members, villageSecretaries, entrepreneurSecretaries}
+    and the network's work: {householdsRegistered, registeredCommunities (how many communities
+    have the figure), visits, householdsVisited, residentsReceived (summed over the Visit nodes to
+    the town's communities), visitDemands, visitDemandsResolved (distinct demands RAISED_DURING
+    them; RESOLVED now), needs, problems (Demand.kind of the demands raised in its communities),
+    resources, serviceTeams (distinct, serving the town or a community or zone in it), actionProjects
+    (IN_TOWN)}."""
 
     town_uid: str | None = None
     towns: tuple[str, ...] | None = None  # only these towns (a grant whose reads are limited to them)

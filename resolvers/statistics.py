@@ -100,6 +100,23 @@ def _area(row: dict[str, Any]) -> dict[str, Any]:
         "organisations": sum(r["count"] for r in row["organisations"]), "members": row["members"],
         "villageSecretaries": row["villageSecretaries"], "entrepreneurSecretaries": row["entrepreneurSecretaries"],
         "entrepreneurSecretaryShare": _share(row["entrepreneurSecretaries"], row["villageSecretaries"]),
+        **_work(row),
+    }
+
+
+def _work(row: dict[str, Any]) -> dict[str, Any]:
+    """The area's stationed-contact visits (from the Visit nodes, never the Town's own figures: the
+    article's statement, kept as given), four lists and action projects. The visit rate's base is
+    the households registered in the area's communities; null when none of them has the figure."""
+    registered = row["householdsRegistered"] if row["registeredCommunities"] else None
+    return {
+        "visits": row["visits"], "householdsRegistered": registered, "householdsVisited": row["householdsVisited"],
+        "householdVisitRate": _share(row["householdsVisited"], registered),
+        "residentsReceived": row["residentsReceived"], "demandsCollectedOnVisits": row["visitDemands"],
+        "demandsResolvedOnVisits": row["visitDemandsResolved"],
+        "visitResolutionRate": _share(row["visitDemandsResolved"], row["visitDemands"]),
+        "needs": row["needs"], "problems": row["problems"], "resources": row["resources"],
+        "serviceTeams": row["serviceTeams"], "actionProjects": row["actionProjects"],
     }
 
 

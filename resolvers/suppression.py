@@ -23,7 +23,8 @@ from graph.grants import RESEARCHER, VIEWER, Grant
 SUPPRESSED_ROLES = (VIEWER, RESEARCHER)
 
 # The counts of people or demands in each statistics object, and the shares made from them.
-AREA_COUNTS = ("members", "villageSecretaries", "entrepreneurSecretaries")
+AREA_COUNTS = ("members", "villageSecretaries", "entrepreneurSecretaries", "householdsVisited", "residentsReceived",
+               "demandsCollectedOnVisits", "demandsResolvedOnVisits", "needs", "problems")
 ZONE_COUNTS = ("membersReachable",)
 DEMAND_COUNTS = ("collected", "resolved")
 
@@ -56,6 +57,9 @@ def area(row: dict[str, Any], cells: Cells) -> dict[str, Any]:
     released = cells.release(row, AREA_COUNTS)
     released["entrepreneurSecretaryShare"] = cells.share(released["entrepreneurSecretaries"],
                                                          released["villageSecretaries"])
+    released["householdVisitRate"] = cells.share(released["householdsVisited"], released["householdsRegistered"])
+    released["visitResolutionRate"] = cells.share(released["demandsResolvedOnVisits"],
+                                                  released["demandsCollectedOnVisits"])
     return released
 
 

@@ -27,8 +27,10 @@ from schema.operation_shape import OperationShapeRule
 from schema.matching import matching_fields
 from schema.mutations import build_mutation_type
 from schema.research import ResearchQuery
+from schema.review import ReviewQuery
 from schema.statistics import StatisticsQuery, statistics_fields
 from schema.types import GeneratedTypes, Node, lookup
+from schema.visits import visit_fields
 
 
 
@@ -59,8 +61,9 @@ def build_query_type(types: GeneratedTypes) -> type:
     }
     namespace["node"] = strawberry.field(resolver=node, description="Any node by its global id.")
     namespace.update(statistics_fields(types.wheres["Zone"], types.wheres["Demand"]))
+    namespace.update(visit_fields(types.wheres["Visit"]))
     namespace.update(matching_fields(types.wheres["Demand"]))
-    return strawberry.type(type("Query", (ResearchQuery, StatisticsQuery), namespace))
+    return strawberry.type(type("Query", (ResearchQuery, StatisticsQuery, ReviewQuery), namespace))
 
 
 class CypherInExtensions(SchemaExtension):

@@ -73,6 +73,33 @@ class AreaStatistics:
         description="Village secretaries who run an enterprise (suppressed like members).")
     entrepreneurSecretaryShare: Optional[float] = strawberry.field(
         description="Village secretaries who run an enterprise, as a share (0–1), of the released counts.")
+    visits: int = strawberry.field(description="Stationed-contact visits to the area's communities (all recorded; "
+                                               "the seed's are Nanzhuang's in 2015).")
+    householdsRegistered: Optional[int] = strawberry.field(
+        description="Households registered in the area's communities, the base of the visit rate; null when none "
+                    "has the figure.")
+    householdsVisited: Optional[int] = strawberry.field(
+        description="Households visited, summed over the visits (suppressed like members). Read from the Visit "
+                    "nodes, not from the town's own figure (the article's).")
+    householdVisitRate: Optional[float] = strawberry.field(
+        description="householdsVisited / householdsRegistered (0–1), of the released counts.")
+    residentsReceived: Optional[int] = strawberry.field(
+        description="Residents received on the visits (suppressed like members).")
+    demandsCollectedOnVisits: Optional[int] = strawberry.field(
+        description="Demands RAISED_DURING the visits (suppressed like members).")
+    demandsResolvedOnVisits: Optional[int] = strawberry.field(
+        description="Of those, RESOLVED now (suppressed like members).")
+    visitResolutionRate: Optional[float] = strawberry.field(
+        description="demandsResolvedOnVisits / demandsCollectedOnVisits (0–1), of the released counts.")
+    needs: Optional[int] = strawberry.field(
+        description="Demands of kind NEED (需求) raised in the area's communities (suppressed like members).")
+    problems: Optional[int] = strawberry.field(
+        description="Demands of kind PROBLEM (问题) raised in the area's communities (suppressed like members).")
+    resources: int = strawberry.field(description="Resources (资源) serving the area: the town itself, or a "
+                                                  "community or zone in it (distinct).")
+    serviceTeams: int = strawberry.field(description="Service teams (服务团队) serving the area, counted like "
+                                                     "resources.")
+    actionProjects: int = strawberry.field(description="Action projects (行动项目) IN_TOWN the area.")
     suppressed: list[str] = strawberry.field(description="The counts here withheld by small-cell suppression (viewer and researcher grants: under k, see docs/security.md); empty otherwise.")
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from seed.illustrative_common import Counters, Doc, render
 from seed.illustrative_lists import lists
 from seed.illustrative_towns import ZHANGCHA_COMMUNITIES, demands, grids, nanzhuang, parks, programmes, shiwan
+from seed.illustrative_visits import visits
 from seed.illustrative_zumiao import zumiao
 
 OUT_DIR = Path(__file__).resolve().parent / "data"
@@ -29,8 +30,9 @@ def build() -> list[Doc]:
     nanzhuang_doc, villages, village_orgs = nanzhuang()
     communities = {"zumiao": zumiao_communities, "shiwan": shiwan_communities,
                    "zhangcha": list(ZHANGCHA_COMMUNITIES), "nanzhuang": villages}
-    return [zumiao_doc, shiwan_doc, parks(counters), nanzhuang_doc, demands(villages, village_orgs),
-            grids(communities), programmes(), lists(shiwan_communities)]
+    nanzhuang_demands = demands(villages, village_orgs)
+    return [zumiao_doc, shiwan_doc, parks(counters), nanzhuang_doc, nanzhuang_demands,
+            grids(communities), programmes(), visits(villages, nanzhuang_demands), lists(shiwan_communities)]
 
 
 def generate(out_dir: Path = OUT_DIR) -> list[Path]:

@@ -22,7 +22,12 @@ from tests.authorisation import PLURALS, seed_towns
 NZ, ZM = "town-nanzhuang", "town-zumiao"
 K = 5  # DANGJIAN_SUPPRESSION_K's default: the server runs without the setting
 TYPE_NAMES = tuple(t.name for t in NODE_TYPES)  # AuditEntry last
-WRITABLE = tuple(t.name for t in NODE_TYPES if t.writable)
+# The write cases' subjects are chosen by hand per type (SUBJECTS, CREATE, LINKS below). The work
+# types of issue 13 (same rules: graph/authorise_writes.py through town_via) have none yet: their
+# reads are in the matrix, their writes not.
+WRITABLE = tuple(t.name for t in NODE_TYPES if t.writable and t.name in ("District", "Town", "Zone", "Community",
+                 "Grid", "Park", "Enterprise", "Organisation", "Member", "Department", "CommandCentre",
+                 "Demand", "Programme"))
 PLURAL = {**PLURALS, "AuditEntry": "auditEntries"}
 
 

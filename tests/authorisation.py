@@ -24,11 +24,17 @@ BELONGS_THROUGH = {
     "Enterprise": {"IN_PARK"}, "Organisation": {"IN_TOWN", "BASED_IN", "COMMITTEE_OF", "ORGANISATION_OF"},
     "Member": {"MEMBER_OF", "SECRETARY_OF", "RUNS"}, "CommandCentre": {"IN_TOWN"}, "Demand": {"RAISED_IN"},
     "Programme": {"IN_TOWN", "IN_ZONE"},
+    # The network's work: a resource or team through the place it serves, a project through its
+    # town, an escalation through its demand, a visit through its community and its team.
+    "Resource": {"SERVES_AREA"}, "ServiceTeam": {"SERVES_AREA"}, "ActionProject": {"IN_TOWN"},
+    "Escalation": {"ESCALATES"}, "StationedTeam": {"IN_TOWN"}, "Visit": {"VISITED", "MADE_BY"},
 }
 PLURALS = {"District": "districts", "Town": "towns", "Zone": "zones", "Community": "communities", "Grid": "grids",
            "Park": "parks", "Enterprise": "enterprises", "Organisation": "organisations", "Member": "members",
            "Department": "departments", "CommandCentre": "commandCentres", "Demand": "demands",
-           "Programme": "programmes"}
+           "Programme": "programmes", "Resource": "resources", "ServiceTeam": "serviceTeams",
+           "ActionProject": "actionProjects", "Escalation": "escalations", "StationedTeam": "stationedTeams",
+           "Visit": "visits"}
 
 
 class SeedTowns:

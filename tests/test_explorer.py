@@ -161,3 +161,16 @@ def test_explorer_assets_are_served_locally(server):
         response = httpx.get(server + path)
         assert response.status_code == 200, path
     assert httpx.get(f"{server}/static/graphiql.html").status_code == 404
+
+
+def test_every_type_of_the_model_has_a_colour_and_a_legend_row():
+    """A new type in graph/model.py is drawn in its own colour and listed in the legend, which
+    lists only the types of TYPE_COLOURS."""
+    import re
+
+    from graph.model import NODE_TYPES
+
+    script = (REPO / "web" / "static" / "explore.js").read_text(encoding="utf-8")
+    colours = re.search(r"const TYPE_COLOURS = \{(.*?)\};", script, re.S).group(1)
+    named = set(re.findall(r"(\w+): \"#[0-9a-f]{6}\"", colours))
+    assert {t.name for t in NODE_TYPES} <= named, {t.name for t in NODE_TYPES} - named

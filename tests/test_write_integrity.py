@@ -74,6 +74,8 @@ def test_nulling_two_town_fields_keeps_households_visited(gql):
 
 
 def _value(prop: Prop, uid: str):
+    if prop.many:
+        return [_value(Prop(prop.name, prop.type), uid)]
     if prop.name == "uid":
         return uid
     if prop.is_enum:

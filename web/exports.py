@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from graph.errors import DatabaseUnavailable
-from graph.grants import OPEN
+from graph.grants import grant_of_state
 from graph.validation import xml_safe
 from resolvers.ids import to_global_id
 from resolvers.network import DEFAULT_NODES, MAX_NODES, neighbourhood
@@ -168,7 +168,7 @@ PARAMETER_NAMES = {"relationshipTypes": "types"}
 
 async def export_subgraph(request: Request, global_id: str, depth: int, limit: int) -> dict[str, Any]:
     # The grant web/auth.py put on the request: the reads are the grant's (graph/authorise.py).
-    read = reader_for({"backend": request.app.state.backend, "grant": getattr(request.state, "grant", OPEN)})
+    read = reader_for({"backend": request.app.state.backend, "grant": grant_of_state(request.state)})
     try:
         return await neighbourhood(read, global_id, depth, types_param(request), limit)
     except DatabaseUnavailable as error:  # down or restarting (the backend logs it): retry later

@@ -39,7 +39,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.unset import UNSET
 
 from graph.backend import QueryLog
-from graph.grants import OPEN
+from graph.grants import grant_of_state
 from schema.access import UNAUTHENTICATED
 from schema.schema import (INTERNAL, INTERNAL_MESSAGE, SERVICE_UNAVAILABLE, internal_error_extensions, one_line,
                            report_internal)
@@ -213,7 +213,7 @@ class GraphQLView(GraphQL):
             "request": request,
             "response": response,
             "backend": request.app.state.backend,
-            "grant": getattr(request.state, "grant", OPEN),
+            "grant": grant_of_state(request.state),
             "query_log": QueryLog() if self.dev_mode else None,
         }
 

@@ -38,7 +38,7 @@ from starlette.responses import JSONResponse
 from graph.authorise import check_admin
 from graph.bulk import RecordAudit
 from graph.errors import DatabaseUnavailable, Forbidden
-from graph.grants import OPEN, Grant
+from graph.grants import Grant, grant_of_state
 from graph.limits import MAX_IMPORT_BYTES, MAX_IMPORT_FILES
 from graph.validation import text_problem
 from graph.write_plan import Audit, utc_now
@@ -55,13 +55,6 @@ from seed.recovery import pending, recover
 MAX_NAME = 255
 
 
-def grant_for(request: Request) -> Grant:
-    """The request's grant, as the authentication middleware (web/auth.py) set it in the request's
-    state; the open grant when none did (an app built without the middleware)."""
-    grant = getattr(request.state, "grant", None)
-    return grant if isinstance(grant, Grant) else OPEN
-
-
 class _Refused(Exception):
     def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
         super().__init__(message)
@@ -69,7 +62,7 @@ class _Refused(Exception):
 
 
 async def import_files(request: Request) -> JSONResponse:
-    grant = grant_for(request)
+    grant = grant_of_state(request.state)
     try:
         try:
             check_admin(grant, "importing")

@@ -3,7 +3,9 @@ dialects (graph/dialects/) call `render`; everything else hands plans to Backend
 from __future__ import annotations
 
 # Each renderer module registers the plans it renders when imported.
-from graph.cypher import api_keys, bulk, import_undo, matching, reads, search, statistics, traversal, undo, writes  # noqa: F401
+from graph.cypher import (  # noqa: F401
+    api_keys, bulk, import_undo, matching, reads, review, search, statistics, traversal, undo, visits, writes,
+)
 from graph.cypher.builder import CypherBuilder, quote
 from graph.cypher.registry import RENDERERS, render
 

@@ -41,6 +41,11 @@ SUNK_TO, RAISED_IN = _type("Grid", "departments"), _type("Demand", "community")
 RESOLVED_BY = _type("Demand", "resolvedByOrganisation")
 VILLAGE, URBAN = _enum("CommunityKind", "VILLAGE"), _enum("CommunityKind", "URBAN_COMMUNITY")
 RESOLVED = _enum("DemandStatus", "RESOLVED")
+NEED, PROBLEM = _enum("DemandKind", "NEED"), _enum("DemandKind", "PROBLEM")
+VISIT, RESOURCE, SERVICE_TEAM, ACTION_PROJECT = (_label("Visit"), _label("Resource"), _label("ServiceTeam"),
+                                                 _label("ActionProject"))
+VISITED, RAISED_DURING = _type("Visit", "community"), _type("Visit", "demands")
+SERVES_AREA = _type("Resource", "town")
 # An organisation's role in a zone: its "1", an "N" or an "X".
 ONE_N_X = f"{LEADS}|{PART_OF}|{SERVES}"
 N_X = f"{PART_OF}|{SERVES}"
@@ -85,6 +90,65 @@ def zone_composition(plan: ZoneComposition, dialect=None) -> CompiledQuery:
     return CompiledQuery("\n".join(lines), b.params)
 
 
+# The network's work per area (issue 13): the stationed-contact visits, Shiwan's four lists and the
+# action projects. Households registered: summed over the communities that have the figure
+# (registeredCommunities says how many do, so "unknown" is not read as 0).
+REGISTERED = "sum(c.householdsRegistered) AS householdsRegistered, count(c.householdsRegistered) AS registeredCommunities"
+WORK_COLUMNS = ("householdsRegistered, registeredCommunities, visits, householdsVisited, residentsReceived, "
+                "visitDemands, visitDemandsResolved, needs, problems, resources, serviceTeams, actionProjects")
+
+
+def _visit_figures(visits: str, demands: str, b: CypherBuilder) -> list[str]:
+    """Visits (matched by `visits`, var v) summed; the distinct demands raised during them (`demands`, var d)."""
+    return [
+        f"CALL {{ {visits} RETURN count(v) AS visits, sum(v.householdsVisited) AS householdsVisited, "
+        "sum(v.residentsReceived) AS residentsReceived }",
+        f"CALL {{ {demands} WITH DISTINCT d RETURN count(d) AS visitDemands, "
+        f"count(CASE WHEN d.status = {b.param(RESOLVED)} THEN 1 END) AS visitDemandsResolved }}",
+    ]
+
+
+def _kinds_of_demand(match: str, b: CypherBuilder) -> str:
+    return (f"CALL {{ {match} RETURN count(CASE WHEN d.kind = {b.param(NEED)} THEN 1 END) AS needs, "
+            f"count(CASE WHEN d.kind = {b.param(PROBLEM)} THEN 1 END) AS problems }}")
+
+
+def _served(label: str, alias: str) -> str:
+    """Distinct nodes of `label` serving the town t: SERVES_AREA it, or a community or zone in it.
+    Collected one place at a time (anchored on t), then added up after a WITH: FalkorDB refuses
+    an aggregate inside an expression."""
+    return (f"CALL {{ WITH t OPTIONAL MATCH (t)<-[:{SERVES_AREA}]-(x:{label}) WITH t, collect(x) AS xs "
+            f"OPTIONAL MATCH (t)<-[:{IN_TOWN}]-(:{COMMUNITY})<-[:{SERVES_AREA}]-(x:{label}) "
+            "WITH t, xs, collect(x) AS more WITH t, xs + more AS xs "
+            f"OPTIONAL MATCH (t)<-[:{IN_TOWN}]-(:{ZONE})<-[:{SERVES_AREA}]-(x:{label}) "
+            "WITH xs, collect(x) AS more UNWIND xs + more AS x "
+            f"RETURN count(DISTINCT x) AS {alias} }}")
+
+
+def _town_work(b: CypherBuilder) -> list[str]:
+    """The town t's visits (to its communities), four lists and action projects."""
+    to_town = f"(t)<-[:{IN_TOWN}]-(:{COMMUNITY})"
+    return [
+        *_visit_figures(f"WITH t MATCH {to_town}<-[:{VISITED}]-(v:{VISIT})",
+                        f"WITH t MATCH {to_town}<-[:{VISITED}]-(:{VISIT})<-[:{RAISED_DURING}]-(d:{DEMAND})", b),
+        _kinds_of_demand(f"WITH t MATCH {to_town}<-[:{RAISED_IN}]-(d:{DEMAND})", b),
+        _served(RESOURCE, "resources"),
+        _served(SERVICE_TEAM, "serviceTeams"),
+        f"CALL {{ WITH t MATCH (t)<-[:{IN_TOWN}]-(a:{ACTION_PROJECT}) RETURN count(a) AS actionProjects }}",
+    ]
+
+
+def _district_work(b: CypherBuilder) -> list[str]:
+    """The same for the whole graph: every visit, demand, resource, team and project."""
+    return [
+        *_visit_figures(f"MATCH (v:{VISIT})", f"MATCH (:{VISIT})<-[:{RAISED_DURING}]-(d:{DEMAND})", b),
+        _kinds_of_demand(f"MATCH (d:{DEMAND})", b),
+        f"CALL {{ MATCH (x:{RESOURCE}) RETURN count(x) AS resources }}",
+        f"CALL {{ MATCH (x:{SERVICE_TEAM}) RETURN count(x) AS serviceTeams }}",
+        f"CALL {{ MATCH (a:{ACTION_PROJECT}) RETURN count(a) AS actionProjects }}",
+    ]
+
+
 @renders(AreaStatistics)
 def area_statistics(plan: AreaStatistics, dialect=None) -> CompiledQuery:
     """Counts for each town (or one): zones, villages and communities, grids, organisations by
@@ -99,8 +163,9 @@ def area_statistics(plan: AreaStatistics, dialect=None) -> CompiledQuery:
         f"MATCH (t:{TOWN}){where}",
         f"CALL {{ WITH t MATCH (t)<-[:{IN_TOWN}]-(z:{ZONE}) RETURN count(z) AS zones }}",
         f"CALL {{ WITH t MATCH (t)<-[:{IN_TOWN}]-(c:{COMMUNITY}) RETURN count(CASE WHEN c.kind = {village} THEN 1 END)"
-        f" AS villages, count(CASE WHEN c.kind = {urban} THEN 1 END) AS urbanCommunities }}",
+        f" AS villages, count(CASE WHEN c.kind = {urban} THEN 1 END) AS urbanCommunities, {REGISTERED} }}",
         f"CALL {{ WITH t MATCH (t)<-[:{IN_TOWN}]-(g:{GRID}) RETURN count(g) AS grids }}",
+        *_town_work(b),
         _by_kind("t", f"(t)<-[:{IN_TOWN}]-(o:{ORGANISATION})", "organisations"),
         f"CALL {{ WITH t MATCH (t)<-[:{IN_TOWN}]-(:{ORGANISATION})<-[:{MEMBER_OF}|{SECRETARY_OF}]-(m:{MEMBER}) "
         "RETURN count(DISTINCT m) AS members }",
@@ -109,7 +174,7 @@ def area_statistics(plan: AreaStatistics, dialect=None) -> CompiledQuery:
         "RETURN count(s) AS villageSecretaries, "
         f"count(CASE WHEN size([(s)-[:{RUNS}]->(:{ENTERPRISE}) | 1]) > 0 THEN 1 END) AS entrepreneurSecretaries }}",
         f"RETURN {node_map('t')} AS area, zones, villages, urbanCommunities, grids, organisations, members, "
-        "villageSecretaries, entrepreneurSecretaries ORDER BY t.uid",
+        f"villageSecretaries, entrepreneurSecretaries, {WORK_COLUMNS} ORDER BY t.uid",
     ]
     return CompiledQuery("\n".join(lines), b.params)
 
@@ -123,8 +188,9 @@ def district_totals(plan: DistrictTotals, dialect=None) -> CompiledQuery:
         f"MATCH (d:{DISTRICT}) WITH head(collect(" + node_map("d") + ")) AS area",
         f"CALL {{ MATCH (z:{ZONE}) RETURN count(z) AS zones }}",
         f"CALL {{ MATCH (c:{COMMUNITY}) RETURN count(CASE WHEN c.kind = {village} THEN 1 END) AS villages, "
-        f"count(CASE WHEN c.kind = {urban} THEN 1 END) AS urbanCommunities }}",
+        f"count(CASE WHEN c.kind = {urban} THEN 1 END) AS urbanCommunities, {REGISTERED} }}",
         f"CALL {{ MATCH (g:{GRID}) RETURN count(g) AS grids }}",
+        *_district_work(b),
         f"CALL {{ MATCH (o:{ORGANISATION}) WITH o.kind AS kind, count(o) AS n RETURN collect({{kind: kind, count: n}}) "
         "AS organisations }",
         f"CALL {{ MATCH (m:{MEMBER}) RETURN count(m) AS members }}",
@@ -132,7 +198,7 @@ def district_totals(plan: DistrictTotals, dialect=None) -> CompiledQuery:
         "WITH DISTINCT s RETURN count(s) AS villageSecretaries, "
         f"count(CASE WHEN size([(s)-[:{RUNS}]->(:{ENTERPRISE}) | 1]) > 0 THEN 1 END) AS entrepreneurSecretaries }}",
         "RETURN area, zones, villages, urbanCommunities, grids, organisations, members, villageSecretaries, "
-        "entrepreneurSecretaries",
+        f"entrepreneurSecretaries, {WORK_COLUMNS}",
     ]
     return CompiledQuery("\n".join(lines), b.params)
 

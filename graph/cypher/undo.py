@@ -92,16 +92,8 @@ def _update(b: _WriteBuilder, plan: UndoChange) -> list[str]:
             among = f"WHERE NOT {x}.uid IN {b.param(leaving)} "
         lines.append(f"OPTIONAL MATCH {_link('n', link.rel, f'{x}:{quote(link.target.label)}')} "
                      f"{among}WITH n, count({x}) AS {c} WHERE {c} = 0")
-    b.carry.append("n")
-    target_lists = []
-    for link in plan.connect:
-        gathered, targets = b.gather_targets(link, plan.node_type, "n")
-        lines += gathered
-        target_lists.append(targets)
-    if plan.set_props:
-        lines.append(b.set_clause("n", plan.set_props))
-    # One REMOVE clause per property (FalkorDB 4.16: see compile_update).
-    lines += [f"{b.with_carry()} REMOVE n.{quote(k)}" for k in plan.remove_props]
+    changed, target_lists = b.change_node(plan.connect, plan.node_type, plan.set_props, plan.remove_props)
+    lines += changed
     regroup = "WITH DISTINCT " + ", ".join(b.carry)
     for link in plan.disconnect:
         edge, x = b.var("gone"), b.var("x")

@@ -76,6 +76,24 @@ class _WriteBuilder(CypherBuilder):
         assert all(v is not None for v in props.values()), "nulls are removed, not set"
         return "SET " + ", ".join(f"{var}.{quote(k)} = {self.param(v)}" for k, v in props.items())
 
+    def change_node(self, connect, node_type, set_props: dict[str, Any], remove_props) -> tuple[list[str], list[str]]:
+        """The clauses that gather each link's targets and set and remove `n`'s properties, and
+        the targets' list names, in `connect`'s order; `n` is carried."""
+        self.carry.append("n")
+        lines, target_lists = [], []
+        for link in connect:
+            gathered, targets = self.gather_targets(link, node_type, "n")
+            lines += gathered
+            target_lists.append(targets)
+        if set_props:
+            lines.append(self.set_clause("n", set_props))
+        # One REMOVE clause per property: FalkorDB 4.16 removes the wrong property when one clause
+        # (REMOVE a, b; SET a = null, b = null; SET n += {a: null, b: null}) removes several: it
+        # dropped isDemonstration when nameEn and isPilot were nulled. Separate clauses are exact
+        # (300 random property sets and removals, none wrong).
+        lines += [f"{self.with_carry()} REMOVE n.{quote(k)}" for k in remove_props]
+        return lines, target_lists
+
     def read_back(self, var: str, projection: Projection | None) -> list[str]:
         """Return the node as stored after the write, in the projection's column order, from
         the same statement (so the response is what the write left, not what was asked)."""
@@ -129,19 +147,8 @@ def compile_update(plan: UpdateNode, audit_uid: str, dialect=None) -> CompiledQu
     # (A MATCH may not follow SET directly: the guard lines begin with WITH.)
     lines = [" ".join([f"MATCH (n:{label}) WHERE n.uid = {b.param(plan.uid)} SET n.uid = n.uid",
                        *b.node_guard(plan.guard, guards)])]
-    b.carry.append("n")
-    target_lists = []
-    for link in plan.connect:
-        gathered, targets = b.gather_targets(link, plan.node_type, "n")
-        lines += gathered
-        target_lists.append(targets)
-    if plan.set_props:
-        lines.append(b.set_clause("n", plan.set_props))
-    # One REMOVE clause per property: FalkorDB 4.16 removes the wrong property when one clause
-    # (REMOVE a, b; SET a = null, b = null; SET n += {a: null, b: null}) removes several: it
-    # dropped isDemonstration when nameEn and isPilot were nulled. Separate clauses are exact
-    # (300 random property sets and removals, none wrong).
-    lines += [f"{b.with_carry()} REMOVE n.{quote(k)}" for k in plan.remove_props]
+    changed, target_lists = b.change_node(plan.connect, plan.node_type, plan.set_props, plan.remove_props)
+    lines += changed
     # After an updating clause, a MATCH must be introduced by WITH; DISTINCT folds the rows
     # an OPTIONAL MATCH + DELETE fanned out back to one.
     regroup = "WITH DISTINCT " + ", ".join(b.carry)

@@ -8,7 +8,8 @@ const TYPE_COLOURS = {
   District: "#6a1b9a", Town: "#c62828", Zone: "#ef6c00", Community: "#43a047",
   Grid: "#90a4ae", Park: "#8d6e63", Enterprise: "#37474f", Organisation: "#d81b60",
   Member: "#1e88e5", Department: "#00897b", CommandCentre: "#c0ca33", Demand: "#ffb300",
-  Programme: "#26c6da", AuditEntry: "#bdbdbd",
+  Programme: "#26c6da", Resource: "#7cb342", ServiceTeam: "#5e35b1", ActionProject: "#f4511e",
+  Escalation: "#e53935", StationedTeam: "#3949ab", Visit: "#8e24aa", AuditEntry: "#bdbdbd",
 };
 const TYPE_SIZES = { District: 54, Town: 48, Zone: 40, Park: 34, Department: 32, CommandCentre: 32 };
 const SOURCES = {
