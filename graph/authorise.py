@@ -36,6 +36,7 @@ from graph.errors import Forbidden
 from graph.escalation import EscalationPath
 from graph.filters import MATCH_ALL, MATCH_NONE, normalise
 from graph.grants import ADMIN, EDITOR, RESEARCHER, VIEWER, Grant
+from graph.matching import MatchDemand, MatchingReport
 from graph.model import NODE_TYPES, TYPES, NodeType, Rel
 from graph.plan import (
     And, Compare, ConnectionQuery, Filter, LabelAccess, Mask, Not, NodeByUidQuery, Or, Projection, ReachesTown,
@@ -350,6 +351,9 @@ _READS.update({
     OrganisationsByZones: _district_wide,
     # A monthly review is of one town, limited to the grant's towns as townStatistics is.
     VisitCoverage: _visit_coverage, MonthlyReview: _area_statistics,
+    # Matching: over the demands the grant sees (a demand's candidates reach its place: its town's or
+    # the district's).
+    MatchDemand: _demand_statistics, MatchingReport: _demand_statistics,
 })
 
 

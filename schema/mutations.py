@@ -14,6 +14,7 @@ from resolvers.selection import SelectionReader
 from resolvers.writes import change_links, create_node, delete_node, update_node
 from schema.escalation import escalation_fields
 from schema.inputs import value_type
+from schema.matching import plan_action_project_fields
 from schema.types import GeneratedTypes
 from schema.undo import undo_fields
 
@@ -133,5 +134,6 @@ def build_mutation_type(types: GeneratedTypes) -> type:
         namespace.update(_fields_for(types, t))
     namespace.update(_demand_workflow(types))
     namespace.update(escalation_fields(types))
+    namespace.update(plan_action_project_fields(types))
     namespace.update(undo_fields(types))
     return strawberry.type(type("Mutation", (), dict(sorted(namespace.items()))))

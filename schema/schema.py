@@ -25,6 +25,7 @@ from schema.cost import CostGuard
 from schema.guards import TextGuard
 from schema.operation_shape import OperationShapeRule
 from schema.escalation import EscalationQuery
+from schema.matching import matching_fields
 from schema.mutations import build_mutation_type
 from schema.research import ResearchQuery
 from schema.review import ReviewQuery
@@ -62,6 +63,7 @@ def build_query_type(types: GeneratedTypes) -> type:
     namespace["node"] = strawberry.field(resolver=node, description="Any node by its global id.")
     namespace.update(statistics_fields(types.wheres["Zone"], types.wheres["Demand"]))
     namespace.update(visit_fields(types.wheres["Visit"]))
+    namespace.update(matching_fields(types.wheres["Demand"]))
     return strawberry.type(type("Query", (ResearchQuery, StatisticsQuery, ReviewQuery, EscalationQuery), namespace))
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from seed.illustrative_common import Counters, Doc, render
 from seed.illustrative_escalations import escalations
+from seed.illustrative_lists import lists
 from seed.illustrative_towns import ZHANGCHA_COMMUNITIES, demands, grids, nanzhuang, parks, programmes, shiwan
 from seed.illustrative_visits import visits
 from seed.illustrative_zumiao import zumiao
@@ -32,7 +33,7 @@ def build() -> list[Doc]:
                    "zhangcha": list(ZHANGCHA_COMMUNITIES), "nanzhuang": villages}
     nanzhuang_demands = demands(villages, village_orgs)
     docs = [zumiao_doc, shiwan_doc, parks(counters), nanzhuang_doc, nanzhuang_demands,
-            grids(communities), programmes()]
+            grids(communities), programmes(), lists(shiwan_communities)]
     # Every generated demand above LEAD gets its escalation; visits take Nanzhuang's demands.
     return docs + [escalations(*docs), visits(villages, nanzhuang_demands)]
 

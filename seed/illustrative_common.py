@@ -67,6 +67,8 @@ def add_members(doc: Doc, counters: Counters, org: str, count: int, secretary_ro
 
 
 def scalar(value: object) -> str:
+    if isinstance(value, list):  # a list-valued property (Prop.many): a flow sequence
+        return "[" + ", ".join(scalar(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

@@ -53,8 +53,6 @@ NOTE_LIVELIHOOD = ("示例：文章称祖庙13个民生项目，只列医务社�
                    "Illustrative: the article counts 13 livelihood projects and names only two.")
 NOTE_ITEM = ("示例：文章称村居一门式可办77项自然人事项，未列事项",
              "Illustrative: the article counts 77 one-door natural-person service items without listing them.")
-NOTE_ACTION = ("示例：文章称石湾制定行动（活动）项目238项，未列名",
-               "Illustrative: the article counts 238 Shiwan action projects without naming them.")
 
 
 def shiwan() -> tuple[Doc, list[str]]:
@@ -173,11 +171,10 @@ def grids(communities: dict[str, list[str]]) -> Doc:
 
 
 def programmes() -> Doc:
-    doc = Doc("programmes", "Zumiao's 11 unnamed livelihood projects and 77 one-door service items; "
-                            "Shiwan's 238 action projects.")
+    # Shiwan's 238 action projects are ActionProject nodes (seed/illustrative_lists.py).
+    doc = Doc("programmes", "Zumiao's 11 unnamed livelihood projects and 77 one-door service items.")
     plan = (("LIVELIHOOD_PROJECT", "zumiao", 11, "示例民生项目", "Illustrative Livelihood Project", NOTE_LIVELIHOOD, 2),
-            ("SERVICE_ITEM", "zumiao", 77, "示例自然人事项", "Illustrative Service Item", NOTE_ITEM, 2),
-            ("ACTION_PROJECT", "shiwan", 238, "示例行动项目", "Illustrative Action Project", NOTE_ACTION, 3))
+            ("SERVICE_ITEM", "zumiao", 77, "示例自然人事项", "Illustrative Service Item", NOTE_ITEM, 2))
     for kind, town, count, zh, en, note, width in plan:
         for i in range(1, count + 1):
             uid = doc.node("Programme", f"programme-{town}-{kind.lower().replace('_', '-')}-{i:03d}",

@@ -44,7 +44,7 @@ def expect(label: str, pred) -> set[str]:
 
 
 def matching(data, label: str, where: dict) -> set[str]:
-    query = (f"query($w: {label}Where) {{ r: {ROOT[label]}(where: $w, first: 500)"
+    query = (f"query($w: {label}Where) {{ r: {ROOT[label]}(where: $w, first: 1000)"
              " { totalCount nodes { uid } } }")
     result = data(query, {"w": where})["r"]
     uids = [n["uid"] for n in result["nodes"]]

@@ -72,7 +72,7 @@ SORTS = {
 
 @pytest.mark.parametrize("label, sort", SORTS.values(), ids=SORTS.keys())
 def test_sort_orders_a_whole_type(data, label, sort):
-    page = connection(data, label, sort, 500)
+    page = connection(data, label, sort, 1000)  # every node of the type: 874 demands
     assert [edge["node"]["uid"] for edge in page["edges"]] == expected_order(label, sort)
     assert page["pageInfo"]["hasNextPage"] is False
 

@@ -172,7 +172,8 @@ def test_bridging_pages_cover_the_ranking_once(data, by):
 # --------------------------------------------------------------------------- every paged field is covered
 
 
-PAGED = {"zoneComposition", "coverageGaps", "bridgingOrganisations", "search"}
+# matchDemand and matchingReport are walked in tests/test_matching.py.
+PAGED = {"zoneComposition", "coverageGaps", "bridgingOrganisations", "search", "matchDemand", "matchingReport"}
 
 
 def test_every_paged_research_field_is_tested_here(data):

@@ -236,11 +236,29 @@ def test_article_demands(ix):
 
 
 @pytest.mark.parametrize("kind, town, count", [
-    ("LIVELIHOOD_PROJECT", "Zumiao", 13), ("SERVICE_ITEM", "Zumiao", 77), ("ACTION_PROJECT", "Shiwan", 238)])
+    ("LIVELIHOOD_PROJECT", "Zumiao", 13), ("SERVICE_ITEM", "Zumiao", 77), ("ACTION_PROJECT", "Shiwan", 0)])
 def test_programme_counts(ix, kind, town, count):
     programmes = ix.nodes("Programme", kind=kind)
     assert len(programmes) == count
     assert all(ix.town_of(p["uid"]) == town for p in programmes)
+
+
+def test_shiwan_four_lists(ix):
+    """600+ needs and problems, 400+ resources and service teams, 238 action projects (ActionProject
+    nodes; no Programme of kind ACTION_PROJECT is left in the seed)."""
+    shiwan_demands = [d for d in ix.nodes("Demand") if ix.town_of(ix.out(d["uid"], "RAISED_IN")[0]) == "Shiwan"]
+    assert len(shiwan_demands) >= 600 and {d.get("kind") for d in shiwan_demands} == {"NEED", "PROBLEM"}
+    assert len(ix.nodes("Resource")) + len(ix.nodes("ServiceTeam")) >= 400
+    projects = ix.nodes("ActionProject")
+    assert len(projects) == 238 and all(ix.town_of(p["uid"]) == "Shiwan" for p in projects)
+    assert all(ix.out(p["uid"], "ADDRESSES", "Demand") for p in projects)
+    for offer in ix.nodes("Resource") + ix.nodes("ServiceTeam"):
+        areas = ix.out(offer["uid"], "SERVES_AREA")
+        expected = {"COMMUNITY": ["Community"], "ZONE": ["Zone"], "TOWN": ["Town"], "DISTRICT": []}[offer["coverage"]]
+        assert [ix.graph.label_of(a) for a in areas] == expected, offer["uid"]
+    for community in ix.nodes("Community"):
+        if ix.town_of(community["uid"]) == "Shiwan":
+            assert ix.into(community["uid"], "BASED_IN", "Organisation"), community["uid"]
 
 
 def test_named_article_programmes(ix):

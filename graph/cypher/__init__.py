@@ -4,7 +4,8 @@ from __future__ import annotations
 
 # Each renderer module registers the plans it renders when imported.
 from graph.cypher import (  # noqa: F401
-    api_keys, bulk, escalation, import_undo, reads, review, search, statistics, traversal, undo, visits, writes,
+    api_keys, bulk, escalation, import_undo, matching, reads, review, search, statistics, traversal, undo,
+    visits, writes,
 )
 from graph.cypher.builder import CypherBuilder, quote
 from graph.cypher.registry import RENDERERS, render
