@@ -312,6 +312,14 @@ def _demand_statistics(plan: DemandStatistics, grant: Grant) -> DemandStatistics
     return replace(plan, where=and_filters(restrict_filter(demand, plan.where, grant), visible(demand, grant)))
 
 
+def _matching(plan: Any, grant: Grant) -> Any:
+    """Over the demands the grant sees; its candidates serve their places (their towns or the
+    district), and a provider of another town is scored but not named (`access`)."""
+    demand = TYPES["Demand"]
+    return replace(plan, where=and_filters(restrict_filter(demand, plan.where, grant), visible(demand, grant)),
+                   access=label_access(grant))
+
+
 def _visit_coverage(plan: VisitCoverage, grant: Grant) -> VisitCoverage:
     visit = TYPES["Visit"]
     return replace(plan, where=and_filters(restrict_filter(visit, plan.where, grant), visible(visit, grant)))
@@ -353,7 +361,7 @@ _READS.update({
     VisitCoverage: _visit_coverage, MonthlyReview: _area_statistics,
     # Matching: over the demands the grant sees (a demand's candidates reach its place: its town's or
     # the district's).
-    MatchDemand: _demand_statistics, MatchingReport: _demand_statistics,
+    MatchDemand: _matching, MatchingReport: _matching,
 })
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from graph.plan import Filter
+from graph.plan import Filter, LabelAccess
 
 WEIGHTS = {"category": 2, "place": 3, "network": 2, "capacity": 1, "record": 2}
 TOTAL_WEIGHT = sum(WEIGHTS.values())
@@ -100,6 +100,8 @@ class MatchDemand:
     where: Filter
     limit: int
     after: tuple[int, str] | None = None
+    # What the grant sees (graph/authorise.py): a provider it does not see is scored, never named.
+    access: LabelAccess | None = None
 
 
 @dataclass(frozen=True)
@@ -115,3 +117,4 @@ class MatchingReport:
     threshold: float
     limit: int
     after: str | None = None
+    access: LabelAccess | None = None  # as MatchDemand's

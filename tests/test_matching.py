@@ -250,6 +250,26 @@ async def test_a_grant_limited_to_towns_matches_only_its_demands(backend):
     assert [u["demand"]["uid"] for u in report["uncovered"]] == expected["uncovered"]
 
 
+async def test_a_grant_limited_to_towns_never_sees_another_towns_provider(backend):
+    """Nanzhuang's demands are matched with district-wide resources that Shiwan's organisations
+    offer: the score counts them, a Nanzhuang grant's answer never names them."""
+    from graph.grants import Grant
+    from tests.authorisation import run, seed_towns
+    towns = seed_towns()
+    query = ("query($u: String!) { r: matchDemand(uid: $u, first: 1000) { matches { score candidate { uid } "
+             "providers { uid } } } }")
+    demand = NANZHUANG_DEMANDS[0]
+    every = (await run(backend, Grant("admin", "a"), query, {"u": demand}))["data"]["r"]["matches"]
+    mine = (await run(backend, Grant("researcher", "r", NANZHUANG, reads_scoped=True), query, {"u": demand}))
+    mine = mine["data"]["r"]["matches"]
+    named = {p["uid"] for m in every for p in m["providers"]}
+    assert any(not towns.visible(p, NANZHUANG) for p in named), "the case needs another town's provider"
+    assert [(m["candidate"]["uid"], m["score"]) for m in mine] == [(m["candidate"]["uid"], m["score"]) for m in every]
+    for theirs, ours in zip(every, mine):
+        assert [p["uid"] for p in ours["providers"]] == \
+            [p["uid"] for p in theirs["providers"] if towns.visible(p["uid"], NANZHUANG)]
+
+
 async def test_viewers_get_demand_counts_suppressed_and_rounded(backend):
     from graph.grants import Grant
     from resolvers.suppression import Cells

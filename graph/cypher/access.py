@@ -6,16 +6,18 @@ from graph.cypher.builder import CypherBuilder, quote
 from graph.plan import LabelAccess
 
 
-def visible_test(b: CypherBuilder, var: str, access: LabelAccess | None, calls: list[str]) -> str | None:
-    """A WHERE test: `var` has a label the grant reads and passes that label's filter. Relationship
-    counts it needs go into `calls`. None: everything is visible."""
+def visible_test(b: CypherBuilder, var: str, access: LabelAccess | None, calls: list[str],
+                 in_value: bool = False) -> str | None:
+    """A WHERE test (`in_value`: a Boolean value, as in a map): `var` has a label the grant reads
+    and passes that label's filter. Relationship counts it needs go into `calls`. None: everything
+    is visible."""
     if access is None:
         return None
     parts = []
     for label, where in access.visible:
         test = f"labels({var})[0] = {b.param(label)}"
         if where is not None:
-            test = f"({test} AND {b.predicate(var, where, calls)})"
+            test = f"({test} AND {b.predicate(var, where, calls, in_value)})"
         parts.append(test)
     return "(" + " OR ".join(parts) + ")" if parts else "false"
 

@@ -12,13 +12,14 @@ ranked highest first, ties by uid.
 """
 from __future__ import annotations
 
+from graph.cypher.access import visible_test
 from graph.cypher.builder import CypherBuilder, quote
 from graph.cypher.registry import renders
 from graph.matching import (
     CAPACITY_TOP, CATEGORY_POINTS, COEFFICIENTS, OPEN_STATUSES, SCALE, TOTAL_WEIGHT, MatchDemand, MatchingReport,
 )
 from graph.model import ENUMS, TYPES
-from graph.plan import CompiledQuery
+from graph.plan import CompiledQuery, LabelAccess
 
 
 def _label(name: str) -> str:
@@ -67,8 +68,12 @@ def _groups(b: CypherBuilder, where) -> list[str]:
     ]
 
 
-def _candidates(b: CypherBuilder) -> list[str]:
-    """`candidates` (resources, then teams) serving a category of `groups`, and `providers`."""
+def _candidates(b: CypherBuilder, access: LabelAccess | None) -> list[str]:
+    """`candidates` (resources, then teams) serving a category of `groups`, and `providers`, each
+    `visible` or not to the grant (`access`): every provider counts in the score, only the
+    visible are named."""
+    calls: list[str] = []
+    visible = visible_test(b, "p", access, calls, in_value=True) or "true"
     resolved, open_ = b.param("RESOLVED"), b.param(list(OPEN_STATUSES))
 
     def offers(label: str, providers: str, alias: str) -> str:
@@ -84,6 +89,7 @@ def _candidates(b: CypherBuilder) -> list[str]:
         f"CALL {{ MATCH (p)-[:{OFFERS}]->(:{RESOURCE}) WITH DISTINCT p RETURN collect(p) AS offering }}",
         f"CALL {{ MATCH (:{TEAM})-[:{TEAM_OF}]->(p) WITH DISTINCT p RETURN collect(p) AS teamOrganisations }}",
         "CALL { WITH offering, teamOrganisations UNWIND offering + teamOrganisations AS p WITH DISTINCT p",
+        *calls,
         f"CALL {{ WITH p OPTIONAL MATCH (p)<-[:{RESOLVED_BY}]-(y:{DEMAND} {{status: {resolved}}}) "
         "WITH y.category AS cat, count(y) AS n RETURN collect([cat, n]) AS resolved }",
         f"CALL {{ WITH p OPTIONAL MATCH (p)-[:{SUNK_TO}]->(:{GRID})-[:{COVERS}]->(x:{COMMUNITY}) WITH DISTINCT x "
@@ -96,7 +102,7 @@ def _candidates(b: CypherBuilder) -> list[str]:
                     for name, t, f in (("based", "Organisation", "community"), ("leads", "Zone", "lead"),
                                        ("partOf", "Zone", "internalOrganisations"),
                                        ("serves", "Zone", "externalOrganisations")))
-        + ", sunk: sunk, resolved: resolved}) AS providers }",
+        + f", sunk: sunk, resolved: resolved, visible: {visible}}}) AS providers }}",
     ]
 
 
@@ -134,13 +140,13 @@ def _scored(b: CypherBuilder) -> list[str]:
     ]
 
 
-def _statement(b: CypherBuilder, where) -> list[str]:
-    return _groups(b, where) + _candidates(b) + _scored(b)
+def _statement(b: CypherBuilder, plan: MatchDemand | MatchingReport) -> list[str]:
+    return _groups(b, plan.where) + _candidates(b, plan.access) + _scored(b)
 
 
 CANDIDATE = ("{candidate: s.k.node, uid: s.k.uid, categories: s.k.categories, coverage: s.k.coverage, "
-             "capacity: s.k.capacity, open: s.k.open, providers: [p IN providers WHERE p.uid IN s.k.providers | "
-             "p.node], place: s.place, network: s.network, resolvedBy: s.resolvedBy, category: s.category, "
+             "capacity: s.k.capacity, open: s.k.open, providers: [p IN providers WHERE p.uid IN s.k.providers "
+             "AND p.visible | p.node], place: s.place, network: s.network, resolvedBy: s.resolvedBy, category: s.category, "
              "capacityPoints: s.capacityPoints, numerator: numerator}")
 
 
@@ -162,7 +168,7 @@ def match_demand(plan: MatchDemand, dialect=None) -> CompiledQuery:
     total, remaining, page}: page the first `limit` of the ranked candidates after `after`,
     remaining how many come after it."""
     b = CypherBuilder(dialect)
-    lines = _statement(b, plan.where) + [
+    lines = _statement(b, plan) + [
         "UNWIND scored AS sg UNWIND sg.g.ds AS d",
         "WITH d, sg.ra AS resolvedAll, sg.scored AS candidates, providers",
         "CALL { WITH resolvedAll, candidates, providers UNWIND candidates AS s",
@@ -183,7 +189,7 @@ def matching_report(plan: MatchingReport, dialect=None) -> CompiledQuery:
     den = b.param(SCALE * TOTAL_WEIGHT)
     n_s, n_best = _numerator(b, "s", "sg.ra"), _numerator(b, "best", "sg.ra")
     better = f"best IS NULL OR {n_s} > {n_best} OR ({n_s} = {n_best} AND s.k.uid < best.k.uid)"
-    lines = _statement(b, plan.where) + [
+    lines = _statement(b, plan) + [
         f"UNWIND scored AS sg WITH sg, providers, reduce(best = null, s IN sg.scored | CASE WHEN {better} THEN s ELSE best END)"
         " AS best",
         f"WITH sg.g AS g, sg.ra AS ra, best, CASE WHEN best IS NULL THEN null ELSE {n_best} END AS numerator",
