@@ -147,24 +147,17 @@ class CypherBuilder:
         ref = prop_ref(var, prop)
         if op == "isNull":
             return f"{ref} IS NULL" if value else f"{ref} IS NOT NULL"
-        if prop.many:
-            return self._includes(ref, op, value, negated or op == "includesAll")
+        if prop.many:  # under NOT, and for includesAll (all over [] is true), an absent list is false
+            x = self.var("x")
+            test = (f"{self.param(value)} IN {ref}" if op == "includes" else
+                    f"{'any' if op == 'includesAny' else 'all'}({x} IN {self.param(value)} WHERE {x} IN {ref})")
+            return f"({ref} IS NOT NULL AND {test})" if negated or op == "includesAll" else test
         if op in RANGE_OPERATORS:
             ref = self.range_ref(var, prop)
         test = f"{ref} {_COMPARISON[op]} {self.param(value)}"
         if negated and not prop.required:  # absent: false, so that NOT makes it true
             return f"({prop_ref(var, prop)} IS NOT NULL AND {test})"
         return test
-
-    def _includes(self, ref: str, op: str, value: Any, guard: bool) -> str:
-        """A test on a list-valued property. `guard`: an absent list must make it false, not
-        null (under NOT; and for includesAll, which `all` over [] would make true)."""
-        if op == "includes":
-            test = f"{self.param(value)} IN {ref}"
-        else:
-            x = self.var("x")
-            test = f"{'any' if op == 'includesAny' else 'all'}({x} IN {self.param(value)} WHERE {x} IN {ref})"
-        return f"({ref} IS NOT NULL AND {test})" if guard else test
 
     def _rel_filter(self, var: str, rf: RelFilter, calls: list[str], in_value: bool = False) -> str:
         if path_steps(rf) is not None:
