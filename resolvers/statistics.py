@@ -24,6 +24,7 @@ from resolvers import demand_series
 from resolvers.errors import bad_input
 from resolvers.ids import decode_cursor, encode_cursor, order_signature, to_global_id
 from resolvers.plans import build_filter, check_limit, cursor_after
+from resolvers.suppression import share
 from resolvers.values import check_text
 
 # The group of demands with no town, community, resolver or value: named, never a null key.
@@ -45,10 +46,6 @@ def graph_node(row: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _kinds(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(({"kind": r["kind"], "count": r["count"]} for r in rows), key=lambda r: (-r["count"], r["kind"]))
-
-
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
 
 
 def one_row(rows: list[dict[str, Any]], **empty: Any) -> dict[str, Any]:
@@ -101,7 +98,7 @@ def _area(row: dict[str, Any]) -> dict[str, Any]:
         "organisationsByKind": _kinds(row["organisations"]),
         "organisations": sum(r["count"] for r in row["organisations"]), "members": row["members"],
         "villageSecretaries": row["villageSecretaries"], "entrepreneurSecretaries": row["entrepreneurSecretaries"],
-        "entrepreneurSecretaryShare": _share(row["entrepreneurSecretaries"], row["villageSecretaries"]),
+        "entrepreneurSecretaryShare": share(row["entrepreneurSecretaries"], row["villageSecretaries"]),
         **_work(row),
     }
 
@@ -113,10 +110,10 @@ def _work(row: dict[str, Any]) -> dict[str, Any]:
     registered = row["householdsRegistered"] if row["registeredCommunities"] else None
     return {
         "visits": row["visits"], "householdsRegistered": registered, "householdsVisited": row["householdsVisited"],
-        "householdVisitRate": _share(row["householdsVisited"], registered),
+        "householdVisitRate": share(row["householdsVisited"], registered),
         "residentsReceived": row["residentsReceived"], "demandsCollectedOnVisits": row["visitDemands"],
         "demandsResolvedOnVisits": row["visitDemandsResolved"],
-        "visitResolutionRate": _share(row["visitDemandsResolved"], row["visitDemands"]),
+        "visitResolutionRate": share(row["visitDemandsResolved"], row["visitDemands"]),
         "needs": row["needs"], "problems": row["problems"], "resources": row["resources"],
         "serviceTeams": row["serviceTeams"], "actionProjects": row["actionProjects"],
     }
@@ -140,7 +137,7 @@ def demand_group(key: str | None, name: str | None, figures: dict[str, Any], gro
     unassigned = key is None
     period = (None, None) if unassigned or group_by not in PERIOD_GROUPS else demand_series.period_bounds(group_by, key)
     return {"key": UNASSIGNED_KEY if unassigned else key, "name": UNASSIGNED_NAME if unassigned else (name or key),
-            "unassigned": unassigned, **figures, "resolutionRate": _share(figures["resolved"], figures["collected"]),
+            "unassigned": unassigned, **figures, "resolutionRate": share(figures["resolved"], figures["collected"]),
             "periodStart": period[0] and period[0].isoformat(), "periodEnd": period[1] and period[1].isoformat()}
 
 
@@ -156,8 +153,8 @@ async def demand_statistics(read, group_by: str, where: dict | None, from_date: 
     groups = [demand_group(key, t.name, demand_series.figures(t), group_by) for key, t in tallies.items()]
     groups.sort(key=demand_series.group_order(group_by))
     totals = demand_series.figures(whole)
-    return {"groupBy": group_by, **totals, "resolutionRate": _share(totals["resolved"], totals["collected"]),
-            **levels, "absorbedAtGrassroots": _share(levels["resolvedAtGrassroots"], levels["resolvedWithLevel"]),
+    return {"groupBy": group_by, **totals, "resolutionRate": share(totals["resolved"], totals["collected"]),
+            **levels, "absorbedAtGrassroots": share(levels["resolvedAtGrassroots"], levels["resolvedWithLevel"]),
             "groups": groups}
 
 

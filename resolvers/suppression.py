@@ -53,7 +53,12 @@ class Cells:
 
     @staticmethod
     def share(part: int | None, whole: int | None) -> float | None:
-        return round(part / whole, 4) if part is not None and whole else None
+        return share(part, whole)
+
+
+def share(part: int | None, whole: int | None) -> float | None:
+    """part / whole to 4 places; None when either is unknown (withheld) or the whole is 0."""
+    return round(part / whole, 4) if part is not None and whole else None
 
 
 def area(row: dict[str, Any], cells: Cells) -> dict[str, Any]:
