@@ -22,12 +22,7 @@ from tests.authorisation import PLURALS, seed_towns
 NZ, ZM = "town-nanzhuang", "town-zumiao"
 K = 5  # DANGJIAN_SUPPRESSION_K's default: the server runs without the setting
 TYPE_NAMES = tuple(t.name for t in NODE_TYPES)  # AuditEntry last
-# The write cases' subjects are chosen by hand per type (SUBJECTS, CREATE, LINKS below). The work
-# types of issue 13 (same rules: graph/authorise_writes.py through town_via) have none yet: their
-# reads are in the matrix, their writes not.
-WRITABLE = tuple(t.name for t in NODE_TYPES if t.writable and t.name in ("District", "Town", "Zone", "Community",
-                 "Grid", "Park", "Enterprise", "Organisation", "Member", "Department", "CommandCentre",
-                 "Demand", "Programme"))
+WRITABLE = tuple(t.name for t in NODE_TYPES if t.writable)
 PLURAL = {**PLURALS, "AuditEntry": "auditEntries"}
 
 
@@ -260,6 +255,12 @@ SUBJECTS = {
                "district": "demand-fancun-lane-power-and-lamps"},
     "Programme": {"nanzhuang": "programme-my-secretary", "other-town": "programme-healthy-peide",
                   "district": "programme-governance-cloud-platform"},
+    # The network's work (the seed's lists are Shiwan's, its teams and visits Nanzhuang's).
+    "Resource": {"nanzhuang": None, "other-town": "resource-shiwan-002", "district": "resource-shiwan-009"},
+    "ServiceTeam": {"nanzhuang": None, "other-town": "team-shiwan-002", "district": "team-shiwan-012"},
+    "ActionProject": {"nanzhuang": None, "other-town": "action-project-shiwan-001", "district": None},
+    "StationedTeam": {"nanzhuang": "stationed-team-nanzhuang-01", "other-town": None, "district": None},
+    "Visit": {"nanzhuang": "visit-nanzhuang-01-01", "other-town": None, "district": None},
 }
 # What a new node needs besides uid and name, and the field through which it belongs to a town.
 CREATE = {
@@ -269,6 +270,10 @@ CREATE = {
     "Organisation": ({"kind": "SOCIAL"}, "town"), "Member": ({}, "memberOf"),
     "CommandCentre": ({"level": "TOWN"}, "town"), "Demand": ({"category": "OTHER"}, "community"),
     "Programme": ({"kind": "SERVICE"}, "town"),
+    "Resource": ({"kind": "VENUE", "categories": ["OTHER"], "coverage": "TOWN", "capacity": 1}, "town"),
+    "ServiceTeam": ({"categories": ["OTHER"], "coverage": "TOWN", "capacity": 1}, "town"),
+    "ActionProject": ({"status": "PLANNED"}, "town"), "StationedTeam": ({}, "town"),
+    "Visit": ({"visitedOn": "2015-06-01", "householdsVisited": 1, "residentsReceived": 1}, "community"),
 }
 # The node a new node's town field names, per placement (None: the seed has no Nanzhuang park, so
 # the case creates one first). A "district" node is created without it, except a demand, which
@@ -296,6 +301,12 @@ LINKS = {
     "CommandCentre": ("departments", "dept-political-legal", "grids", "grid-001"),
     "Demand": ("community", "community-nanzhuang-village-02", "community", "community-zumiao-01"),
     "Programme": ("organisers", "org-x-01", "organisers", "org-zumiao-community-01"),
+    # Fields the subjects have no link in yet (a single-valued connect would replace one).
+    "Resource": ("providerDepartment", "dept-political-legal", "providerOrganisation", "org-zumiao-community-01"),
+    "ServiceTeam": ("members", "member-nanzhuang-secretary-03", "members", "member-illustrative-001"),
+    "ActionProject": ("demands", "demand-shitou-baoyuan-road-bus", "demands", "demand-shiwan-001"),
+    "StationedTeam": ("communities", "community-nanzhuang-village-05", "communities", "community-zumiao-01"),
+    "Visit": ("demands", "demand-shitou-baoyuan-road-bus", "demands", "demand-shiwan-001"),
 }
 WRITE_OPS = ("create", "update", "delete", "connect", "disconnect")
 
