@@ -65,3 +65,28 @@ class UndoChange:
     @property
     def audit_uid(self) -> str:
         return undo_audit_uid(self.undoes)
+
+
+@dataclass(frozen=True)
+class UndoEscalation:
+    """Reverse an escalateDemand (`create` False) or make it again (`create` True, the undo of
+    that undo), in one statement, unless an entry undoes `undoes` already.
+
+    The demand `uid` must have status `status` and level `level_now` (None: absent); its level
+    becomes `level_then` (None: removed). `create` False: the Escalation must have exactly the
+    properties `escalation` and no relationship but its ESCALATES to the demand; it is deleted
+    with that link. `create` True: its uid must be free; it is created with `escalation` and the
+    link. One row {uid} when written; none when a check failed (nothing is written)."""
+
+    undoes: str
+    uid: str
+    status: str
+    level_now: str | None
+    level_then: str | None
+    escalation: dict[str, Any]  # the Escalation's stored properties, uid included, no nulls
+    create: bool
+    audit: Audit
+
+    @property
+    def audit_uid(self) -> str:
+        return undo_audit_uid(self.undoes)

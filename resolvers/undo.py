@@ -9,7 +9,8 @@ every other end of its relationships still there, a connect's links still there)
 the reverse change with one statement that checks all of that again before writing anything
 (graph/undo_plan.py), and records its own entry: action "undo", `undoes` the entry's uid, and
 `changes` shaped as the change the undo made (`as`: create, update or delete), so that an undo
-can itself be undone (a redo). An entry is undone at most once.
+can itself be undone (a redo). An entry is undone at most once. An escalateDemand entry is undone
+as resolvers/undo_escalation.py says: the demand's level back, its Escalation deleted.
 
 An import is undone by its batch id, `undoImport(batchId)`, or by `undoAuditEntry` on the
 import's entry: both run the server's import undoer (web/import_http.py, seed/import_undo.py).
@@ -32,6 +33,7 @@ from resolvers.read import run_read
 from resolvers.undo_entry import (
     Recorded, describe, field_of, link_changes, recorded_change, refuse, relationships_made,
 )
+from resolvers.undo_escalation import escalation_kind, recorded_escalation, reverse_escalation
 from resolvers.values import check_text
 from resolvers.writes import Writer, reverse_field
 
@@ -108,6 +110,13 @@ async def undo_audit_entry(info: Any, given_id: str) -> UndoOutcome:
         if entry.get("action") == UNDO:
             raise refuse(f"audit entry {uid!r} undid an import; import its files again instead")
         return await undo_import(info, entry.get("batchId") or "", "id")
+    kind = escalation_kind(entry)
+    if kind is not None:  # escalateDemand's entry, or an undo or redo of one: resolvers/undo_escalation.py
+        escalated = recorded_escalation(entry, kind)
+        check_text(escalated.escalation["uid"], "id")
+        plan, counts = await reverse_escalation(writer, uid, escalated)
+        await writer.write(plan, "id")
+        return UndoOutcome(plan.audit_uid, uid, UPDATE, "Demand", escalated.uid, escalated.uid, **counts)
     recorded = recorded_change(entry)
     check_text(recorded.uid, "id")
     reverse = {CREATE: _reverse_create, DELETE: _reverse_delete, UPDATE: _reverse_update}[recorded.kind]

@@ -12,8 +12,10 @@ from __future__ import annotations
 from graph.cypher.builder import AUDIT_LABEL, quote
 from graph.cypher.registry import renders
 from graph.cypher.writes import _link, _WriteBuilder, exact_node_guard, relationship_keys, uid_owners
+from graph.model import TYPES
 from graph.plan import CompiledQuery
-from graph.undo_plan import CREATE, DELETE, UPDATE, AuditEntryLookup, UndoChange
+from graph.undo_plan import CREATE, DELETE, UPDATE, AuditEntryLookup, UndoChange, UndoEscalation
+from graph.write_plan import Relationship
 
 
 @renders(AuditEntryLookup)
@@ -33,7 +35,7 @@ def compile_undo_change(plan: UndoChange, dialect=None) -> CompiledQuery:
     return CompiledQuery("\n".join(lines), b.params)
 
 
-def _not_undone(b: _WriteBuilder, plan: UndoChange, carry: str = "") -> str:
+def _not_undone(b: _WriteBuilder, plan: UndoChange | UndoEscalation, carry: str = "") -> str:
     """No entry undoes the entry yet. An aggregation, so it comes first or grouped by what is
     carried: a count over no rows would make a row again after a failed check."""
     return (f"OPTIONAL MATCH (u:{AUDIT_LABEL}) WHERE u.undoes = {b.param(plan.undoes)} "
@@ -104,3 +106,39 @@ def _update(b: _WriteBuilder, plan: UndoChange) -> list[str]:
     for link, targets in zip(plan.connect, target_lists):
         lines.append(f"FOREACH (t IN {targets} | MERGE {_link('n', link.rel, 't')})")
     return lines
+
+
+@renders(UndoEscalation)
+def compile_undo_escalation(plan: UndoEscalation, dialect=None) -> CompiledQuery:
+    """The demand locked and checked (status, level), then the Escalation checked (undo: exactly
+    as created, linked to the demand alone, locked first; redo: its uid free), then the demand's
+    level set or removed, the Escalation deleted or created with its link, and the audit entry."""
+    b = _WriteBuilder(dialect)
+    demand, escalation = TYPES["Demand"], TYPES["Escalation"]
+    rel = escalation.rel("demand")
+    euid = b.param(plan.escalation["uid"])
+    level = "n.level IS NULL" if plan.level_now is None else f"n.level = {b.param(plan.level_now)}"
+    lines = []
+    if plan.create:
+        lines += [uid_owners(euid), "WITH count(owner) AS duplicates WHERE duplicates = 0",
+                  _not_undone(b, plan, "duplicates, ")]
+    else:
+        lines.append(_not_undone(b, plan))
+    lines += [f"MATCH (n:{quote(demand.label)}) WHERE n.uid = {b.param(plan.uid)} SET n.uid = n.uid",
+              f"WITH n WHERE n.status = {b.param(plan.status)} AND {level}"]
+    if not plan.create:
+        link = Relationship(rel.type, rel.direction, demand.name, plan.uid)
+        lines += [f"MATCH (e:{quote(escalation.label)}) WHERE e.uid = {euid} SET e.uid = e.uid",
+                  f"WITH n, e WHERE {exact_node_guard(b, 'e', plan.escalation)}",
+                  f"WITH n, e, {relationship_keys('e')} AS rels",
+                  f"WHERE size(rels) = 1 AND all(k IN rels WHERE k IN {b.param([link.key])})",
+                  "WITH DISTINCT n, e"]
+    lines.append(b.set_clause("n", {"level": plan.level_then}) if plan.level_then is not None
+                 else "REMOVE n.level")
+    if plan.create:
+        lines += [f"CREATE (e:{quote(escalation.label)}) " + b.set_clause("e", plan.escalation),
+                  f"CREATE {_link('e', rel, 'n')}"]
+    else:
+        lines += ["DETACH DELETE e"]
+    lines += [b.audit(plan.audit, plan.audit_uid), f"RETURN {b.param(plan.uid)} AS uid"]
+    return CompiledQuery("\n".join(lines), b.params)
