@@ -88,6 +88,12 @@ class NodeType:
     def label(self) -> str:
         return self.name
 
+    @property
+    def is_data(self) -> bool:
+        """The graph's own data, searched, exported and imported: every type but the audit trail
+        (a type without generic mutations, as Escalation, is data all the same)."""
+        return not self.admin_only
+
     def prop(self, name: str) -> Prop | None:
         return next((p for p in self.all_props if p.name == name), None)
 

@@ -235,7 +235,7 @@ async def _read_kept(backend: Backend, batch_id: str) -> _Kept:
             record = json.loads(row["record"])
             if "nodes" in record:
                 label = record["nodes"]
-                if label not in TYPES or not TYPES[label].writable:
+                if label not in TYPES or not TYPES[label].is_data:
                     raise ValueError(f"unknown label {label!r}")
                 kept.created[label] += [dict(r) for r in record.get("created", [])]
                 kept.overwritten[label] += [[dict(p), dict(r)] for p, r in record.get("overwritten", [])]

@@ -49,7 +49,7 @@ class RelationshipFile:
 
 
 def importable_types() -> list[NodeType]:
-    return [t for t in NODE_TYPES if t.writable]
+    return [t for t in NODE_TYPES if t.is_data]
 
 
 def file_name(kind: str | tuple[str, str, str], fmt: str) -> str:
@@ -90,7 +90,7 @@ VALIDATORS = _validators()
 def classify(path: Path) -> NodeType | tuple[str, str, str]:
     """What a file holds, from its name; ValueError names the accepted forms."""
     stem = path.name.rsplit(".", 1)[0]
-    if stem in TYPES and TYPES[stem].writable:
+    if stem in TYPES and TYPES[stem].is_data:
         return TYPES[stem]
     parts = tuple(stem.split("-"))
     if len(parts) == 3 and parts in relationship_endpoints():

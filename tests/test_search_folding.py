@@ -42,10 +42,11 @@ async def scan_hits(backend, text: str, first: int = 100) -> list[tuple[str, int
     ("zhang cha", "Zhangcha"), ("ｚｕｍｉａｏ", "Zumiao"), ("Ｓｈｉ ｗａｎ", "Shiwan"),
 ])
 async def test_typed_forms_find_what_the_plain_name_finds(data, backend, typed, plain):
-    expected = seed_search(plain)
+    expected = seed_search(plain)[:100]  # the first 100 (the seed's visits hold "Nanzhuang" 432 times)
     assert expected, plain
     assert api_hits(data, typed) == api_hits(data, plain) == expected
-    assert await scan_hits(backend, typed) == await scan_hits(backend, plain) == seed_search(plain, fulltext=False)
+    assert await scan_hits(backend, typed) == await scan_hits(backend, plain) == \
+        seed_search(plain, fulltext=False)[:100]
 
 
 def test_the_issue_examples_rank_the_named_node_first(data):

@@ -31,7 +31,7 @@ def search_query(plan: Search, dialect=None) -> CompiledQuery:
     b = CypherBuilder(dialect)  # the grant's filters (graph/authorise.py), as parameters p0, p1…
     parts = []
     for node_type in NODE_TYPES:
-        if not node_type.writable:
+        if not node_type.is_data:
             continue
         granted = ""
         if plan.access is not None:

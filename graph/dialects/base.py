@@ -45,4 +45,4 @@ class Dialect:
     @staticmethod
     def searched_types() -> list[NodeType]:
         """The types search covers (and so the ones with full-text indexes)."""
-        return [t for t in NODE_TYPES if t.writable]
+        return [t for t in NODE_TYPES if t.is_data]
