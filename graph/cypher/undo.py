@@ -60,20 +60,11 @@ def _delete(b: _WriteBuilder, plan: UndoChange) -> list[str]:
 
 
 def _create(b: _WriteBuilder, plan: UndoChange) -> list[str]:
-    label = quote(plan.node_type.label)
     # compile_create's start: count(owner) is one row even when no node holds the uid.
     lines = [uid_owners(b.param(plan.uid)), "WITH count(owner) AS duplicates WHERE duplicates = 0",
              _not_undone(b, plan, "duplicates, ")]
     b.carry.append("duplicates")
-    target_lists = []
-    for link in plan.connect:
-        gathered, targets = b.gather_targets(link, plan.node_type, None)
-        lines += gathered
-        target_lists.append(targets)
-    lines.append(f"CREATE (n:{label}) " + b.set_clause("n", plan.set_props))
-    for link, targets in zip(plan.connect, target_lists):
-        lines.append(f"FOREACH (t IN {targets} | CREATE {_link('n', link.rel, 't')})")
-    return lines
+    return lines + b.create_linked(plan.node_type, plan.set_props, plan.connect)
 
 
 def _update(b: _WriteBuilder, plan: UndoChange) -> list[str]:

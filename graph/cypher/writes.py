@@ -94,6 +94,18 @@ class _WriteBuilder(CypherBuilder):
         lines += [f"{self.with_carry()} REMOVE n.{quote(k)}" for k in remove_props]
         return lines, target_lists
 
+    def create_linked(self, node_type, props: dict[str, Any], links) -> list[str]:
+        """The clauses that gather each link's targets, CREATE `n` with `props` and link it to them."""
+        lines, target_lists = [], []
+        for link in links:
+            gathered, targets = self.gather_targets(link, node_type, None)
+            lines += gathered
+            target_lists.append(targets)
+        lines.append(f"CREATE (n:{quote(node_type.label)}) " + self.set_clause("n", props))
+        for link, targets in zip(links, target_lists):
+            lines.append(f"FOREACH (t IN {targets} | CREATE {_link('n', link.rel, 't')})")
+        return lines
+
     def read_back(self, var: str, projection: Projection | None) -> list[str]:
         """Return the node as stored after the write, in the projection's column order, from
         the same statement (so the response is what the write left, not what was asked)."""
@@ -120,17 +132,9 @@ def compile_audited(plan: Audited, dialect=None) -> CompiledQuery:
 
 def compile_create(plan: CreateNode, audit_uid: str, dialect=None) -> CompiledQuery:
     b = _WriteBuilder(dialect)
-    label = quote(plan.node_type.label)
     lines = [uid_owners(b.param(plan.props["uid"])), "WITH count(owner) AS duplicates WHERE duplicates = 0"]
     b.carry.append("duplicates")
-    target_lists = []
-    for link in plan.links:
-        gathered, targets = b.gather_targets(link, plan.node_type, None)
-        lines += gathered
-        target_lists.append(targets)
-    lines.append(f"CREATE (n:{label}) " + b.set_clause("n", plan.props))
-    for link, targets in zip(plan.links, target_lists):
-        lines.append(f"FOREACH (t IN {targets} | CREATE {_link('n', link.rel, 't')})")
+    lines += b.create_linked(plan.node_type, plan.props, plan.links)
     lines.append(b.audit(plan.audit, audit_uid))
     lines += b.read_back("n", plan.projection)
     return CompiledQuery("\n".join(lines), b.params)
