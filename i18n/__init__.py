@@ -1,0 +1,70 @@
+"""Message catalogues: every string a person reads, in zh-CN (the default) and en.
+
+The catalogues are gettext .po files, read with Babel: `i18n/locale/<zh_CN|en>/LC_MESSAGES/*.po`,
+one file per domain (messages.po for the API, others for pages and reports), merged per language.
+A msgid is the English text itself (with `{name}` placeholders), so an English client can match on
+it, and the en catalogue may leave a msgstr empty. tests/test_i18n.py checks that every msgid has a
+zh-CN translation with the same placeholders.
+
+    translate("no node {uid}", "zh-CN", uid="x")   # a catalogue's text, formatted
+    negotiate("en-GB,en;q=0.9,zh;q=0.5")          # "en": the first supported language asked for
+
+This package imports nothing of the project: every layer may use it.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LANGUAGES = ("zh-CN", "en")
+DEFAULT = "zh-CN"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+_DIRECTORIES = {"zh-CN": "zh_CN", "en": "en"}
+
+
+def language(tag: str | None) -> str:
+    """The supported language a tag names (zh, zh-Hans-CN, zh_TW, en-GB, EN → zh-CN or en); the
+    default (zh-CN) for anything else or nothing."""
+    primary = (tag or "").strip().replace("_", "-").split("-")[0].lower()
+    return "en" if primary == "en" else DEFAULT if primary in ("zh", "") else DEFAULT
+
+
+def negotiate(accept_language: str | None, default: str = DEFAULT) -> str:
+    """The language an Accept-Language header prefers among LANGUAGES: its entries by quality
+    (q, default 1; q=0 refused; order kept among equals); `default` when none is supported."""
+    ranked = []
+    for position, entry in enumerate((accept_language or "").split(",")):
+        tag, _, params = entry.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        primary = tag.strip().replace("_", "-").split("-")[0].lower()
+        if quality > 0 and primary in ("zh", "en"):
+            ranked.append((-quality, position, "en" if primary == "en" else "zh-CN"))
+    return min(ranked)[2] if ranked else default
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    """Every msgid → msgstr of a language's .po files (empty translations left out)."""
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / _DIRECTORIES[language(lang)] / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if message.id and isinstance(message.id, str) and message.string:
+                    merged[message.id] = message.string
+    return merged
+
+
+def translate(msgid: str, lang: str | None = None, **params: object) -> str:
+    """`msgid` in `lang` (zh-CN when None), its `{placeholders}` filled from `params`; the msgid
+    itself (English) where the catalogue has no translation."""
+    text = catalogue(language(lang)).get(msgid) or msgid
+    return text.format(**params) if params else text
