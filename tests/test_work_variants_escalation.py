@@ -1,0 +1,174 @@
+"""Issue 13's escalation on inputs the seed's own demands do not exercise, through the real HTTP
+endpoint on a scratch graph of its own: demands raised in a Zumiao community inside a zone, a
+Zhangcha community with its joint committee, a Nanzhuang village and the article's village with no
+town (community-shitou); their paths against tests/work_variants_seed.py's walk of the seed files;
+escalateDemand up one and several levels, every refusal writing nothing; resolveDemand's level;
+demandStatistics(groupBy: LEVEL) and monthlyReview's escalations after them."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import httpx
+import pytest
+
+from tests.conftest import TEST_GRAPH, served_scratch_graph
+from tests.work_variants_seed import LEVELS, Walk, data, post, refused
+
+COMMUNITIES = {  # demand uid → community: every shape of place a demand is raised in
+    "v-esc-zone": "community-zumiao-01",        # zone-zumiao-peide: lead, N, X
+    "v-esc-zone2": "community-zumiao-03",       # zone-zumiao-01
+    "v-esc-joint": "community-zhangcha-chunyang",  # its joint committee BASED_IN it, no zone
+    "v-esc-village": "community-nanzhuang-village-02",
+    "v-esc-notown": "community-shitou",         # the article's village, no town
+}
+PATH = """query($d: String!) { escalationPath(demand: $d) { level resolvedLevel status community { uid }
+  levels { rank level reachable current organisations { uid } departments { uid } commandCentres { uid }
+           responsible { role node { uid } } } } }"""
+ESCALATE = """mutation($u: String!, $to: EscalationLevel!, $r: String!) { escalateDemand(uid: $u, to: $to, reason: $r) {
+  uid level status escalations(sort: [{ escalatedAt: ASC }, { toLevel: ASC }]) { fromLevel toLevel reason escalatedOn } } }"""
+STATE = """query($u: String!) { demands(where: { uid: { eq: $u } }) { nodes { level resolvedLevel status } }
+  escalations { totalCount } auditEntries { totalCount } }"""
+TODAY = dt.datetime.now(dt.timezone.utc).date()
+
+
+@pytest.fixture(scope="module")
+async def client(engine, data_dir):
+    async with served_scratch_graph(engine, data_dir, f"{TEST_GRAPH}_variants_esc") as url:
+        with httpx.Client(base_url=url, timeout=120) as http:
+            for uid, community in COMMUNITIES.items():
+                data(http, 'mutation($u: String!, $c: String!) { raiseDemand(input: { uid: $u, name: "测试上报变体", '
+                           'category: OTHER, community: $c }) { uid } }', {"u": uid, "c": community})
+            yield http
+
+
+def state(client, uid: str) -> tuple:
+    d = data(client, STATE, {"u": uid})
+    return (d["demands"]["nodes"][0], d["escalations"]["totalCount"], d["auditEntries"]["totalCount"])
+
+
+@pytest.mark.parametrize("uid", sorted(COMMUNITIES))
+def test_path_of_every_shape_of_community(client, uid):
+    expected = Walk().levels(COMMUNITIES[uid])
+    path = data(client, PATH, {"d": uid})["escalationPath"]
+    assert path["community"]["uid"] == COMMUNITIES[uid]
+    assert [s["level"] for s in path["levels"]] == list(LEVELS)
+    assert [s["rank"] for s in path["levels"]] == [1, 2, 3, 4, 5]
+    for step in path["levels"]:
+        held = expected[step["level"]]
+        found = {n["uid"] for key in ("organisations", "departments", "commandCentres") for n in step[key]}
+        assert found == held, step["level"]
+        assert {r["node"]["uid"] for r in step["responsible"]} == held
+        assert step["reachable"] == bool(held)
+        assert step["current"] == (step["level"] == "LEAD")
+    # The zone's demands have every level; the others no N; the village with no town only LEAD-less nothing.
+    if uid.startswith("v-esc-zone"):
+        assert all(expected[level] for level in LEVELS)
+    if uid == "v-esc-notown":
+        assert not any(expected.values())
+
+
+def test_escalate_up_one_then_several_then_resolve(client):
+    uid = "v-esc-zone"
+    levels = Walk().levels(COMMUNITIES[uid])
+    assert levels["N"] and levels["DISTRICT_CENTRE"]
+    before = state(client, uid)
+    one = data(client, ESCALATE, {"u": uid, "to": "N", "r": "社区解决不了"})["escalateDemand"]
+    assert one["level"] == "N"
+    # Down and the same level are refused, writing nothing.
+    for to in ("LEAD", "N"):
+        refused(post(client, ESCALATE, {"u": uid, "to": to, "r": "再上报"}), "BAD_USER_INPUT", "to")
+    for reason in ("", "   "):
+        refused(post(client, ESCALATE, {"u": uid, "to": "X", "r": reason}), "BAD_USER_INPUT", "reason")
+    mid = state(client, uid)
+    assert mid[0]["level"] == "N" and mid[1:] == (before[1] + 1, before[2] + 1)
+    several = data(client, ESCALATE, {"u": uid, "to": "DISTRICT_CENTRE", "r": "需区指挥中心协调"})["escalateDemand"]
+    assert several["level"] == "DISTRICT_CENTRE"
+    moves = sorted(several["escalations"], key=lambda e: LEVELS.index(e["fromLevel"]))
+    assert [(e["fromLevel"], e["toLevel"], e["escalatedOn"]) for e in moves] == [
+        ("LEAD", "N", TODAY.isoformat()), ("N", "DISTRICT_CENTRE", TODAY.isoformat())]
+    # Nothing above the top.
+    refused(post(client, ESCALATE, {"u": uid, "to": "TOWN_CENTRE", "r": "x"}), "BAD_USER_INPUT", "to")
+    data(client, 'mutation { assignDemand(uid: "v-esc-zone", department: "dept-urban-management") { uid } }')
+    resolved = data(client, 'mutation { resolveDemand(uid: "v-esc-zone", department: "dept-urban-management") '
+                            '{ status level resolvedLevel } }')["resolveDemand"]
+    assert resolved == {"status": "RESOLVED", "level": "DISTRICT_CENTRE", "resolvedLevel": "DISTRICT_CENTRE"}
+    after = state(client, uid)
+    refused(post(client, ESCALATE, {"u": uid, "to": "DISTRICT_CENTRE", "r": "x"}), "CONFLICT", "uid")
+    assert state(client, uid) == after
+
+
+def test_skipping_empty_levels_allowed_landing_on_one_refused(client):
+    for uid in ("v-esc-village", "v-esc-joint"):
+        levels = Walk().levels(COMMUNITIES[uid])
+        assert not levels["N"] and levels["TOWN_CENTRE"]
+        before = state(client, uid)
+        message = refused(post(client, ESCALATE, {"u": uid, "to": "N", "r": "片区"}), "BAD_USER_INPUT", "to")
+        assert "N" in message
+        assert state(client, uid) == before
+        up = data(client, ESCALATE, {"u": uid, "to": "TOWN_CENTRE", "r": "跳过片区与X"})["escalateDemand"]
+        assert up["level"] == "TOWN_CENTRE"
+        assert [(e["fromLevel"], e["toLevel"]) for e in up["escalations"]] == [("LEAD", "TOWN_CENTRE")]
+
+
+def test_a_demand_with_no_town_cannot_move(client):
+    uid = "v-esc-notown"
+    before = state(client, uid)
+    for to in LEVELS[1:]:
+        refused(post(client, ESCALATE, {"u": uid, "to": to, "r": "无人负责"}), "BAD_USER_INPUT", "to")
+    refused(post(client, ESCALATE, {"u": "v-esc-nope", "to": "X", "r": "x"}), "NOT_FOUND", "uid")
+    assert state(client, uid) == before
+
+
+def test_escalate_audit_entries_record_each_move(client):
+    uid = "v-esc-zone2"
+    data(client, ESCALATE, {"u": uid, "to": "X", "r": "需要外部单位"})
+    entries = data(client, 'query { auditEntries(where: { targetUid: { eq: "v-esc-zone2" } }) '
+                           '{ nodes { action changes } } }')["auditEntries"]["nodes"]
+    moves = [json.loads(e["changes"]) for e in entries if e["action"] == "escalate"]
+    assert [(m["before"]["level"], m["after"]["level"]) for m in moves] == [("LEAD", "X")]
+
+
+def _seed_resolved_levels(walk: Walk, town: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for uid in walk.of("Demand"):
+        p = walk.props[uid]
+        communities = walk.out(uid, "RAISED_IN")
+        if p.get("status") == "RESOLVED" and any(town in walk.place(c)[1] for c in communities):
+            level = p.get("resolvedLevel") or "LEAD"
+            counts[level] = counts.get(level, 0) + 1
+    return counts
+
+
+def test_levels_and_review_reflect_the_new_escalations(client):
+    # Run after the moves above (module order): Zumiao's zone demand resolved at DISTRICT_CENTRE.
+    test_escalate_up_one_then_several_then_resolve_done = state(client, "v-esc-zone")[0]["status"] == "RESOLVED"
+    if not test_escalate_up_one_then_several_then_resolve_done:
+        test_escalate_up_one_then_several_then_resolve(client)
+    walk = Walk()
+    expected = _seed_resolved_levels(walk, "town-zumiao")
+    expected["DISTRICT_CENTRE"] = expected.get("DISTRICT_CENTRE", 0) + 1
+    stats = data(client, '{ demandStatistics(groupBy: LEVEL, where: { community: { town: { uid: { eq: "town-zumiao" } } } })'
+                         ' { resolved resolvedWithLevel resolvedAtGrassroots groups { key resolved } } }')["demandStatistics"]
+    got = {g["key"]: g["resolved"] for g in stats["groups"] if g["resolved"]}
+    assert got == expected
+    assert stats["resolvedAtGrassroots"] == expected.get("LEAD", 0) + expected.get("N", 0)
+    # The month of today's escalations: every one made here, of demands raised in each town.
+    month = TODAY.strftime("%Y-%m")
+    review = data(client, 'query($t: String!, $m: String!) { monthlyReview(town: $t, month: $m) { escalationCount '
+                          'escalationsByLevel { level count } escalations { toLevel escalatedOn demand { uid } } } }',
+                  {"t": "town-zumiao", "m": month})["monthlyReview"]
+    seed_this_month = [e for e in walk.of("Escalation") if walk.props[e]["escalatedOn"].startswith(month)]
+    made = {("v-esc-zone", "N"), ("v-esc-zone", "DISTRICT_CENTRE"), ("v-esc-zone2", "X")}
+    assert not seed_this_month
+    assert {(e["demand"]["uid"], e["toLevel"]) for e in review["escalations"]} == made
+    assert review["escalationCount"] == len(made)
+    assert sorted((g["level"], g["count"]) for g in review["escalationsByLevel"]) == [
+        ("DISTRICT_CENTRE", 1), ("N", 1), ("X", 1)]
+    # Another month has none of them.
+    other = data(client, '{ monthlyReview(town: "town-zumiao", month: "2015-06") { escalationCount escalations '
+                         '{ demand { uid } } } }')["monthlyReview"]
+    expected_june = [e for e in walk.of("Escalation") if walk.props[e]["escalatedOn"].startswith("2015-06")
+                     and any("town-zumiao" in walk.place(c)[1] for d in walk.out(e, "ESCALATES")
+                             for c in walk.out(d, "RAISED_IN"))]
+    assert other["escalationCount"] == len(expected_june)
