@@ -12,7 +12,9 @@ import json
 import httpx
 import pytest
 
-from tests.conftest import TEST_GRAPH, served_scratch_graph
+from graph.grants import Grant
+from tests.authorisation import run
+from tests.conftest import TEST_GRAPH, scratch_graph, served_scratch_graph
 from tests.work_variants_seed import LEVELS, Walk, data, post, refused
 
 COMMUNITIES = {  # demand uid → community: every shape of place a demand is raised in
@@ -172,3 +174,60 @@ def test_levels_and_review_reflect_the_new_escalations(client):
                      and any("town-zumiao" in walk.place(c)[1] for d in walk.out(e, "ESCALATES")
                              for c in walk.out(d, "RAISED_IN"))]
     assert other["escalationCount"] == len(expected_june)
+
+
+@pytest.fixture(scope="module")
+async def scratch(engine):
+    async with scratch_graph(engine, f"{TEST_GRAPH}_variants_esc_grants") as backend:
+        yield backend
+
+
+@pytest.mark.parametrize("town,community,to", [("town-zumiao", "community-zumiao-03", "DISTRICT_CENTRE"),
+                                               ("town-nanzhuang", "community-nanzhuang-village-05", "X"),
+                                               ("town-zhangcha", "community-zhangcha-dongbian", "DISTRICT_CENTRE")])
+async def test_a_town_editor_escalates_its_own_demand_to_every_held_level(scratch, town, community, to):
+    """An editor limited to the demand's town sees the path (the departments and the district's
+    centre hold no town) and may move the demand up to any level someone holds."""
+    editor = Grant("editor", towns=(town,))
+    uid = f"v-esc-grant-{community}"
+    made = await run(scratch, editor, 'mutation { raiseDemand(input: { uid: "%s", name: "测试", category: OTHER, '
+                                      'community: "%s" }) { uid } }' % (uid, community))
+    assert "errors" not in made, made
+    expected = Walk().levels(community)
+    path = await run(scratch, editor, PATH, {"d": uid})
+    assert "errors" not in path, path
+    reachable = {s["level"] for s in path["data"]["escalationPath"]["levels"] if s["reachable"]}
+    assert reachable == {level for level in LEVELS if expected[level]}
+    moved = await run(scratch, editor, ESCALATE, {"u": uid, "to": to, "r": "镇里解决不了"})
+    assert "errors" not in moved, moved
+    assert moved["data"]["escalateDemand"]["level"] == to
+
+
+def test_levels_within_a_range(client):
+    if state(client, "v-esc-zone")[0]["status"] != "RESOLVED":
+        test_escalate_up_one_then_several_then_resolve(client)
+    today = TODAY.isoformat()
+    walk = Walk()
+    seed_today = [d for d in walk.of("Demand") if walk.props[d].get("resolvedOn") == today]
+    assert not seed_today
+    for date_from, date_to in ((today, today), (today, None), ("2015-01-01", "2015-12-31")):
+        got = data(client, '{ demandStatistics(groupBy: LEVEL, from: "%s"%s, where: { community: { town: { uid: '
+                           '{ eq: "town-zumiao" } } } }) { resolved resolvedAtGrassroots absorbedAtGrassroots '
+                           'groups { key resolved shareOfResolved } } }'
+                   % (date_from, f', to: "{date_to}"' if date_to else ""))["demandStatistics"]
+        in_range = [d for d in walk.of("Demand") if walk.props[d].get("status") == "RESOLVED"
+                    and date_from <= (walk.props[d].get("resolvedOn") or "") <= (date_to or "9999-12-31")
+                    and any("town-zumiao" in walk.place(c)[1] for c in walk.out(d, "RAISED_IN"))]
+        expected = {}
+        for d in in_range:
+            level = walk.props[d].get("resolvedLevel") or "LEAD"
+            expected[level] = expected.get(level, 0) + 1
+        if date_from == today:
+            expected["DISTRICT_CENTRE"] = 1
+        total = sum(expected.values())
+        assert got["resolved"] == total
+        assert {g["key"]: (g["resolved"], g["shareOfResolved"]) for g in got["groups"] if g["resolved"]} == {
+            k: (n, round(n / total, 4)) for k, n in expected.items()}
+        grassroots = expected.get("LEAD", 0) + expected.get("N", 0)
+        assert got["resolvedAtGrassroots"] == grassroots
+        assert got["absorbedAtGrassroots"] == (round(grassroots / total, 4) if total else None)
