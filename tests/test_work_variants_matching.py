@@ -34,6 +34,8 @@ MADE = {
     "v-res-othercat": ("Resource", ["HEALTH"], "COMMUNITY", 2, COMMUNITY, "providerOrganisation",
                        "org-zumiao-community-03"),
 }
+# Other demands of the category: another zone's community, and the article's village with no town.
+OTHERS = {"v-match-zone43": "community-zumiao-43", "v-match-notown": "community-shitou"}
 MATCH = """query($u: String!, $n: Int, $a: String) { matchDemand(uid: $u, first: $n, after: $a) { totalCount
   matches { rank score candidate { uid } components { category place network capacity record }
             reasons { placeLevel networkRole capacity openProjects capacityLeft resolvedByProvider resolvedInCategory } }
@@ -47,8 +49,9 @@ COUNTS = "{ actionProjects { totalCount } auditEntries { totalCount } }"
 async def client(engine, data_dir):
     async with served_scratch_graph(engine, data_dir, f"{TEST_GRAPH}_variants_match") as url:
         with httpx.Client(base_url=url, timeout=120) as http:
-            data(http, 'mutation { raiseDemand(input: { uid: "%s", name: "测试匹配变体", category: %s, '
-                       'community: "%s" }) { uid } }' % (DEMAND, CATEGORY, COMMUNITY))
+            for uid, community in {DEMAND: COMMUNITY, **OTHERS}.items():
+                data(http, 'mutation { raiseDemand(input: { uid: "%s", name: "测试匹配变体", category: %s, '
+                           'community: "%s" }) { uid } }' % (uid, CATEGORY, community))
             for uid, (label, categories, coverage, capacity, area, rel, provider) in MADE.items():
                 given = {"uid": uid, "name": f"测试{uid}", "categories": categories, "coverage": coverage,
                          "capacity": capacity, rel: provider}
@@ -65,6 +68,9 @@ def walk(extra_open: dict[str, int] | None = None) -> tuple[Walk, dict[str, int]
     w = Walk()
     w.add("Demand", DEMAND, category=CATEGORY, status="RAISED")
     w.link(DEMAND, "RAISED_IN", COMMUNITY)
+    for uid, community in OTHERS.items():
+        w.add("Demand", uid, category=CATEGORY, status="RAISED")
+        w.link(uid, "RAISED_IN", community)
     for uid, (label, categories, coverage, capacity, area, rel, provider) in MADE.items():
         w.add(label, uid, categories=categories, coverage=coverage, capacity=capacity)
         if area:
@@ -76,12 +82,12 @@ def walk(extra_open: dict[str, int] | None = None) -> tuple[Walk, dict[str, int]
     return w, extra_open or {}
 
 
-def expected_ranking(w: Walk, extra_open: dict[str, int]) -> list[dict]:
-    """Every candidate for DEMAND with its exact score and components, best first, ties by uid."""
+def expected_ranking(w: Walk, extra_open: dict[str, int], demand: str = DEMAND) -> list[dict]:
+    """Every candidate for `demand` with its exact score and components, best first, ties by uid."""
     p = w.props
-    (community,) = w.out(DEMAND, "RAISED_IN")
+    (community,) = w.out(demand, "RAISED_IN")
     zones, towns = w.place(community)
-    category = p[DEMAND]["category"]
+    category = p[demand]["category"]
     resolved = [d for d in w.of("Demand") if p[d].get("status") == "RESOLVED" and p[d].get("category") == category]
     grids = w.into(community, "COVERS", "Grid")
     sunk = {d for g in grids for d in w.into(g, "SUNK_TO", "Department")}
@@ -213,3 +219,47 @@ def test_a_planned_project_uses_capacity_in_the_next_ranking(client):
                               "status": "COMPLETED"}})
     check(ranking(client), expected)
     refused(post(client, MATCH, {"u": "v-nope"}), "NOT_FOUND", "uid")
+
+
+REPORT = """query($w: DemandWhere, $t: Float) { matchingReport(where: $w, threshold: $t, first: 1000) { demands
+  uncoveredCount uncovered { demand { uid } bestScore best { uid } } byCategory { key demands covered }
+  byTown { key demands covered } overAskedCount overAsked { candidate { uid } asked capacityLeft } } }"""
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.45, 0.6, 1.0])
+def test_matching_report_over_the_variant_demands(client, threshold):
+    uids = sorted([DEMAND, *OTHERS])
+    got = data(client, REPORT, {"w": {"uid": {"in": uids}}, "t": threshold})["matchingReport"]
+    w, _ = walk()
+    # Projects planned by this module's other tests: the open projects the answer shows beyond the seed's.
+    ranking_now = {m["candidate"]["uid"]: m["reasons"]["openProjects"] for m in ranking(client)}
+    seed_open = {m["uid"]: m["open"] for m in expected_ranking(w, {})}
+    open_ = {u: ranking_now[u] - seed_open[u] for u in ranking_now if ranking_now[u] != seed_open.get(u)}
+    best = {}
+    for uid in uids:
+        ranked = expected_ranking(w, open_, uid)
+        best[uid] = ranked[0] if ranked else None
+    covered = {u for u, b in best.items() if b is not None and b["score"] >= Fraction(threshold).limit_denominator(1000)}
+    assert got["demands"] == len(uids)
+    assert [x["demand"]["uid"] for x in got["uncovered"]] == sorted(set(uids) - covered)
+    for x in got["uncovered"]:
+        b = best[x["demand"]["uid"]]
+        assert x["bestScore"] == pytest.approx(float(b["score"]) if b else 0.0, abs=5e-5)
+        assert (x["best"] or {}).get("uid") == (b["uid"] if b else None)
+    assert got["byCategory"] == [{"key": CATEGORY, "demands": len(uids), "covered": len(covered)}]
+    towns = {u: sorted(Walk().place(c)[1]) for u, c in {DEMAND: COMMUNITY, **OTHERS}.items()}
+    expected_towns = {}
+    for u in uids:
+        key = towns[u][0] if towns[u] else "unassigned"
+        d, c = expected_towns.get(key, (0, 0))
+        expected_towns[key] = (d + 1, c + (u in covered))
+    assert {g["key"]: (g["demands"], g["covered"]) for g in got["byTown"]} == expected_towns
+    asked = {}
+    for u in uids:
+        if best[u] is not None:
+            asked[best[u]["uid"]] = asked.get(best[u]["uid"], 0) + 1
+    over = sorted(k for k, n in asked.items()
+                  if n > max(w.props[k]["capacity"] - next(m["open"] for m in expected_ranking(w, open_, next(
+                      u for u in uids if best[u] and best[u]["uid"] == k)) if m["uid"] == k), 0))
+    assert [o["candidate"]["uid"] for o in got["overAsked"]] == over
+    assert got["overAskedCount"] == len(over)
