@@ -143,9 +143,8 @@ def _seed_resolved_levels(walk: Walk, town: str) -> dict[str, int]:
 
 
 def test_levels_and_review_reflect_the_new_escalations(client):
-    # Run after the moves above (module order): Zumiao's zone demand resolved at DISTRICT_CENTRE.
-    test_escalate_up_one_then_several_then_resolve_done = state(client, "v-esc-zone")[0]["status"] == "RESOLVED"
-    if not test_escalate_up_one_then_several_then_resolve_done:
+    # After the moves above (module order; run them when this test runs alone).
+    if state(client, "v-esc-zone")[0]["status"] != "RESOLVED":
         test_escalate_up_one_then_several_then_resolve(client)
     walk = Walk()
     expected = _seed_resolved_levels(walk, "town-zumiao")
@@ -231,3 +230,23 @@ def test_levels_within_a_range(client):
         grassroots = expected.get("LEAD", 0) + expected.get("N", 0)
         assert got["resolvedAtGrassroots"] == grassroots
         assert got["absorbedAtGrassroots"] == (round(grassroots / total, 4) if total else None)
+
+
+def test_a_seed_demand_assigned_at_x_moves_on_to_the_centres(client):
+    walk = Walk()
+    uid = next(d for d in walk.of("Demand") if walk.props[d].get("status") == "ASSIGNED" and walk.props[d].get("level") == "X")
+    (community,) = walk.out(uid, "RAISED_IN")
+    levels = walk.levels(community)
+    before = state(client, uid)
+    assert before[0] == {"level": "X", "resolvedLevel": None, "status": "ASSIGNED"}
+    for to in ("LEAD", "N", "X"):
+        refused(post(client, ESCALATE, {"u": uid, "to": to, "r": "重复"}), "BAD_USER_INPUT", "to")
+    assert state(client, uid) == before
+    to = "TOWN_CENTRE" if levels["TOWN_CENTRE"] else "DISTRICT_CENTRE"
+    assert levels[to]
+    moved = data(client, ESCALATE, {"u": uid, "to": to, "r": "区直部门协调不了"})["escalateDemand"]
+    seed_moves = [(walk.props[e]["fromLevel"], walk.props[e]["toLevel"]) for e in walk.into(uid, "ESCALATES")]
+    assert sorted((e["fromLevel"], e["toLevel"]) for e in moved["escalations"]) == sorted([*seed_moves, ("X", to)])
+    resolved = post(client, 'mutation { resolveDemand(uid: "%s", department: "dept-urban-management") '
+                            '{ level resolvedLevel } }' % uid)
+    assert resolved["data"]["resolveDemand"] == {"level": to, "resolvedLevel": to}, resolved
