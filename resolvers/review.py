@@ -2,6 +2,7 @@
 (the article: 南庄镇党委每月对全镇驻点联系工作进行问题分析和阶段小结), in one read.
 
 For the month M of the town T (docs/visits.md):
+- T's communities: those in T, or in a zone of T (the model's Community.town_via);
 - demandsRaised / demandsResolved: T's demands (raised in its communities) with raisedOn /
   resolvedOn in M;
 - demandsOpen: raised on or before M's last day and not resolved by then (resolvedOn after it, or

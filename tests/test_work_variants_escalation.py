@@ -250,3 +250,39 @@ def test_a_seed_demand_assigned_at_x_moves_on_to_the_centres(client):
     resolved = post(client, 'mutation { resolveDemand(uid: "%s", department: "dept-urban-management") '
                             '{ level resolvedLevel } }' % uid)
     assert resolved["data"]["resolveDemand"] == {"level": to, "resolvedLevel": to}, resolved
+
+
+@pytest.mark.parametrize("uid,given", [
+    ("v-esc-new-zoned", {"zone": "zone-zumiao-03", "town": "town-zumiao"}),  # no committee of its own: the zone's lead
+    ("v-esc-new-zone-only", {"zone": "zone-zumiao-04"}),                     # its town only through its zone
+    ("v-esc-new-town-only", {"town": "town-shiwan"}),                        # no committee, no zone, no grid
+])
+def test_new_communities(client, uid, given):
+    community = f"{uid}-community"
+    data(client, 'mutation($i: CommunityCreateInput!) { createCommunity(input: $i) { uid } }',
+         {"i": {"uid": community, "name": f"测试社区{uid}", "kind": "URBAN_COMMUNITY", **given}})
+    data(client, 'mutation($u: String!, $c: String!) { raiseDemand(input: { uid: $u, name: "测试", category: OTHER, '
+                 'community: $c }) { uid } }', {"u": uid, "c": community})
+    w = Walk()
+    w.add("Community", community)
+    for field, rel in (("zone", "IN_ZONE"), ("town", "IN_TOWN")):
+        if field in given:
+            w.link(community, rel, given[field])
+    expected = w.levels(community)
+    path = data(client, PATH, {"d": uid})["escalationPath"]
+    for step in path["levels"]:
+        found = {n["uid"] for key in ("organisations", "departments", "commandCentres") for n in step[key]}
+        assert found == expected[step["level"]], step["level"]
+    if "zone" in given:
+        assert expected["LEAD"] and expected["N"] and expected["TOWN_CENTRE"]
+    else:
+        assert not expected["LEAD"] and not expected["X"] and expected["TOWN_CENTRE"]
+    # The first level above LEAD that someone holds is reachable in one move.
+    first = next(level for level in LEVELS[1:] if expected[level])
+    assert data(client, ESCALATE, {"u": uid, "to": first, "r": "上报"})["escalateDemand"]["level"] == first
+    if uid == "v-esc-new-zone-only":  # in Zumiao through its zone: its town's review counts it
+        review = data(client, 'query($m: String!) { monthlyReview(town: "town-zumiao", month: $m) { demandsRaised '
+                              'escalations { demand { uid } } } }', {"m": TODAY.strftime("%Y-%m")})["monthlyReview"]
+        assert uid in {e["demand"]["uid"] for e in review["escalations"]}
+        zumiao = [d for d in COMMUNITIES if COMMUNITIES[d].startswith("community-zumiao")]
+        assert review["demandsRaised"] == len(zumiao) + 2  # and the two new communities' demands
