@@ -20,7 +20,8 @@ class MonthlyReview:
     demand (node maps), fromLevel, toLevel, escalatedOn}] (escalatedOn in the month, of demands
     raised in the town; the first `limit` by escalatedOn then uid)}.
 
-    A demand is resolved by a day when its resolvedOn is on or before it, or (undated) when its
+    The town's communities are those IN_TOWN it or IN_ZONE a zone IN_TOWN it (Community.town_via),
+    each once. A demand is resolved by a day when its resolvedOn is on or before it, or (undated) when its
     status is RESOLVED; one without raisedOn is never counted raised or open."""
 
     town_uid: str

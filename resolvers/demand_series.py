@@ -18,6 +18,7 @@ inside the community and its zone), `resolvedWithLevel` those resolved at any re
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import re
@@ -30,6 +31,7 @@ from resolvers.errors import bad_input
 
 GRASSROOTS = ("LEAD", "N")  # the community's committee or the zone's lead, and the zone's own organisations
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_PERIODS = 5000  # periods a series lists at most (over 400 years by MONTH, 95 by WEEK)
 
 
 def check_date(value: str | None, argument: str) -> str | None:
@@ -80,19 +82,23 @@ def period_bounds(group_by: str, key: str) -> tuple[dt.date, dt.date]:
     """The first and last day of a period key."""
     if group_by == "MONTH":
         year, month = int(key[:4]), int(key[5:7])
-        start = dt.date(year, month, 1)
-        following = dt.date(year + month // 12, month % 12 + 1, 1)
-        return start, following - dt.timedelta(days=1)
+        # calendar.monthrange, not "the next month's first day − 1": 9999-12 has no next month.
+        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
     start = dt.date.fromisocalendar(int(key[:4]), int(key[6:8]), 1)
-    return start, start + dt.timedelta(days=6)
+    # 9999's last ISO week ends in year 10000, which Python's dates do not reach: end at 9999-12-31.
+    return start, dt.date.max if start > dt.date.max - dt.timedelta(days=6) else start + dt.timedelta(days=6)
 
 
 def _periods(group_by: str, first: str, last: str) -> list[str]:
-    """Every period key from `first` to `last`."""
+    """Every period key from `first` to `last`; BAD_USER_INPUT naming `groupBy` beyond MAX_PERIODS
+    (dates centuries apart would otherwise list hundreds of thousands of empty periods)."""
     keys, day = [], period_bounds(group_by, first)[0]
     while True:
         key = period_of(group_by, day)
         keys.append(key)
+        if len(keys) > MAX_PERIODS:
+            raise bad_input("groupBy", f"the demands span more than {MAX_PERIODS} periods by {group_by} "
+                                       f"({first} to {last}); narrow them with from and to")
         if key >= last:
             return keys
         day = period_bounds(group_by, key)[1] + dt.timedelta(days=1)

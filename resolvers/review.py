@@ -2,6 +2,7 @@
 (the article: 南庄镇党委每月对全镇驻点联系工作进行问题分析和阶段小结), in one read.
 
 For the month M of the town T (docs/visits.md):
+- T's communities: those in T, or in a zone of T (the model's Community.town_via);
 - demandsRaised / demandsResolved: T's demands (raised in its communities) with raisedOn /
   resolvedOn in M;
 - demandsOpen: raised on or before M's last day and not resolved by then (resolvedOn after it, or
@@ -17,6 +18,7 @@ town, or none this grant reads).
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from typing import Any
@@ -40,9 +42,9 @@ def month_period(month: Any) -> tuple[str, str]:
     """The first and last day of `month` (YYYY-MM); BAD_USER_INPUT naming `month` otherwise."""
     if not isinstance(month, str) or not MONTH.fullmatch(month) or month < "0001-01":
         raise bad_input("month", f"must be a month, YYYY-MM (e.g. 2015-11), got {month!r}")
-    first = dt.date(int(month[:4]), int(month[5:]), 1)
-    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first.isoformat(), (following - dt.timedelta(days=1)).isoformat()
+    year, number = int(month[:4]), int(month[5:])
+    # calendar.monthrange, not "the first of the next month − 1 day": 9999-12 has no next month.
+    return dt.date(year, number, 1).isoformat(), dt.date(year, number, calendar.monthrange(year, number)[1]).isoformat()
 
 
 def _days(start: str | None, end: str) -> int | None:

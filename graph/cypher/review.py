@@ -11,9 +11,12 @@ from graph.plan import CompiledQuery
 from graph.review import MonthlyReview
 
 DEMAND_TYPE, ESCALATION_TYPE = TYPES["Demand"], TYPES["Escalation"]
-TOWN, COMMUNITY, DEMAND, VISIT, ESCALATION = (quote(TYPES[n].label) for n in (
-    "Town", "Community", "Demand", "Visit", "Escalation"))
+TOWN, COMMUNITY, ZONE, DEMAND, VISIT, ESCALATION = (quote(TYPES[n].label) for n in (
+    "Town", "Community", "Zone", "Demand", "Visit", "Escalation"))
 IN_TOWN, RAISED_IN = quote(TYPES["Community"].rel("town").type), quote(DEMAND_TYPE.rel("community").type)
+ZONE_IN_TOWN, IN_ZONE = quote(TYPES["Zone"].rel("town").type), quote(TYPES["Community"].rel("zone").type)
+# A community belongs to a town through its own town or its zone's (the model's Community.town_via).
+assert TYPES["Community"].town_via == ("town", "zone")
 VISITED, RAISED_DURING = quote(TYPES["Visit"].rel("community").type), quote(TYPES["Visit"].rel("demands").type)
 ESCALATES = quote(ESCALATION_TYPE.rel("demand").type)
 RESOLVED = "RESOLVED"
@@ -34,33 +37,38 @@ def monthly_review(plan: MonthlyReview, dialect=None) -> CompiledQuery:
               f"(d.resolvedOn IS NULL AND coalesce(d.status = {b.param(RESOLVED)}, false)))")
     open_at_end = f"(d.raisedOn IS NOT NULL AND {raised_on} <= {last} AND NOT {closed})"
     overdue = f"({open_at_end} AND {raised_on} < {cutoff})"
-    demands = f"MATCH (t)<-[:{IN_TOWN}]-(:{COMMUNITY})<-[:{RAISED_IN}]-(d:{DEMAND})"
-    visits = (f"MATCH (t)<-[:{IN_TOWN}]-(:{COMMUNITY})<-[:{VISITED}]-(v:{VISIT}) "
+    demands = f"UNWIND cs AS c MATCH (c)<-[:{RAISED_IN}]-(d:{DEMAND})"
+    visits = (f"UNWIND cs AS c MATCH (c)<-[:{VISITED}]-(v:{VISIT}) "
               f"WHERE {in_period(b, 'v', plan.first_day, plan.last_day)}")
-    escalations = (f"{demands}<-[:{ESCALATES}]-(e:{ESCALATION}) "
+    escalations = (f"{demands} MATCH (d)<-[:{ESCALATES}]-(e:{ESCALATION}) "
                    f"WHERE {escalated_on} >= {first} AND {escalated_on} <= {last}")
     tests = [f"t.uid = {b.param(plan.town_uid)}"]
     if plan.towns is not None:  # a grant that reads only its towns (graph/authorise.py)
         tests.append(f"t.uid IN {b.param(list(plan.towns))}")
     lines = [
         f"MATCH (t:{TOWN}) WHERE " + " AND ".join(tests),
-        f"CALL {{ WITH t OPTIONAL MATCH (t)<-[:{IN_TOWN}]-(c:{COMMUNITY}) RETURN sum(c.householdsRegistered) AS "
+        # The town's communities, once each (uids: a community in a zone usually has both ways).
+        f"CALL {{ WITH t OPTIONAL MATCH (t)<-[:{IN_TOWN}]-(c:{COMMUNITY}) WITH t, collect(c) AS own "
+        f"OPTIONAL MATCH (t)<-[:{ZONE_IN_TOWN}]-(:{ZONE})<-[:{IN_ZONE}]-(z:{COMMUNITY}) WITH own, collect(z) AS via "
+        "RETURN own + [x IN via WHERE NOT x.uid IN [o IN own | o.uid]] AS zoned }",
+        "WITH t, zoned AS cs",
+        "CALL { WITH cs UNWIND cs AS c RETURN sum(c.householdsRegistered) AS "
         "householdsRegistered, count(c.householdsRegistered) AS registeredCommunities }",
-        f"CALL {{ WITH t {demands} RETURN "
+        f"CALL {{ WITH cs {demands} RETURN "
         f"count(CASE WHEN {raised_on} >= {first} AND {raised_on} <= {last} THEN 1 END) AS raised, "
         f"count(CASE WHEN {resolved_on} >= {first} AND {resolved_on} <= {last} THEN 1 END) AS resolved, "
         f"count(CASE WHEN {open_at_end} THEN 1 END) AS open, count(CASE WHEN {overdue} THEN 1 END) AS overdueCount }}",
-        f"CALL {{ WITH t {demands} WHERE {overdue} WITH d ORDER BY d.raisedOn, d.uid LIMIT {limit} "
+        f"CALL {{ WITH cs {demands} WHERE {overdue} WITH d ORDER BY d.raisedOn, d.uid LIMIT {limit} "
         f"RETURN collect({{demand: {node_map('d')}, raisedOn: d.raisedOn, status: d.status, level: d.level}}) "
         "AS overdue }",
-        f"CALL {{ WITH t {visits} RETURN count(v) AS visits, sum(v.householdsVisited) AS householdsVisited, "
+        f"CALL {{ WITH cs {visits} RETURN count(v) AS visits, sum(v.householdsVisited) AS householdsVisited, "
         "sum(v.residentsReceived) AS residentsReceived }",
-        f"CALL {{ WITH t {visits} MATCH (v)<-[:{RAISED_DURING}]-(d:{DEMAND}) WITH DISTINCT d "
+        f"CALL {{ WITH cs {visits} MATCH (v)<-[:{RAISED_DURING}]-(d:{DEMAND}) WITH DISTINCT d "
         f"RETURN count(d) AS visitDemands, count(CASE WHEN d.status = {b.param(RESOLVED)} THEN 1 END) "
         "AS visitDemandsResolved }",
-        f"CALL {{ WITH t {escalations} WITH e.toLevel AS level, count(e) AS n "
+        f"CALL {{ WITH cs {escalations} WITH e.toLevel AS level, count(e) AS n "
         "RETURN sum(n) AS escalationCount, collect({level: level, count: n}) AS escalationsByLevel }",
-        f"CALL {{ WITH t {escalations} WITH e, d ORDER BY e.escalatedOn, e.uid LIMIT {limit} "
+        f"CALL {{ WITH cs {escalations} WITH e, d ORDER BY e.escalatedOn, e.uid LIMIT {limit} "
         f"RETURN collect({{escalation: {node_map('e')}, demand: {node_map('d')}, fromLevel: e.fromLevel, "
         "toLevel: e.toLevel, escalatedOn: e.escalatedOn}) AS escalations }",
         f"RETURN {node_map('t')} AS town, raised, resolved, open, overdueCount, overdue, householdsRegistered, "
