@@ -30,3 +30,6 @@ class MonthlyReview:
     overdue_before: str
     limit: int
     towns: tuple[str, ...] | None = None  # only these towns (a grant whose reads are limited to them)
+    # The two lists start after this (date, uid) position: each list's own date (raisedOn,
+    # escalatedOn) then uid, as a cursor of the lists' order names it.
+    after: tuple[str, str] | None = None

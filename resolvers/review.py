@@ -25,8 +25,9 @@ from typing import Any
 
 from graph.review import MonthlyReview
 from resolvers.errors import bad_input, not_found
+from resolvers.ids import decode_cursor, encode_cursor
 from resolvers.plans import check_limit
-from resolvers.statistics import graph_node
+from resolvers.statistics import graph_node, page_info
 from resolvers.suppression import Cells
 from resolvers.values import check_text
 from resolvers.visits import release
@@ -54,13 +55,36 @@ def _days(start: str | None, end: str) -> int | None:
         return None
 
 
-async def monthly_review(read, town: Any, month: Any, first: int | None = None) -> dict[str, Any]:
-    """The review as plain data (counts exact; `release_review` applies the grant's suppression)."""
+# A cursor of the two lists: a position in (date, uid) order, the date each list's own.
+LISTS_ORDER = "monthlyReview:date,uid"
+
+
+def _position(after: Any) -> tuple[str, str] | None:
+    """The (date, uid) position a cursor of the review's lists stands at; BAD_USER_INPUT naming
+    `after` for a cursor of anything else."""
+    if after is None:
+        return None
+    check_text(after, "after")
+    values = decode_cursor(after, LISTS_ORDER, 2) if isinstance(after, str) else None
+    if not values or not all(isinstance(v, str) for v in values):
+        raise bad_input("after", "invalid cursor: not one of this review's lists")
+    return values[0], values[1]
+
+
+def _cursor(date: str | None, uid: str) -> str:
+    return encode_cursor(LISTS_ORDER, [date or "", uid])
+
+
+async def monthly_review(read, town: Any, month: Any, first: int | None = None, after: Any = None) -> dict[str, Any]:
+    """The review as plain data (counts exact; `release_review` applies the grant's suppression).
+    `first` and `after` page the two lists (overdue, escalations) together: a cursor is a
+    position in (date, uid) order, and each list continues from it."""
     check_text(town, "town")
     first_day, last_day = month_period(month)
     limit = check_limit(first, "first", DEFAULT_LIST)
+    position = _position(after)
     cutoff = (dt.date.fromisoformat(last_day) - dt.timedelta(days=OVERDUE_DAYS)).isoformat()
-    rows = await read(MonthlyReview(town, first_day, last_day, cutoff, limit))
+    rows = await read(MonthlyReview(town, first_day, last_day, cutoff, limit + 1, after=position))
     if not rows:
         raise not_found("town", f"no town with uid {town!r} that this grant reads")
     row = rows[0]
@@ -70,8 +94,15 @@ async def monthly_review(read, town: Any, month: Any, first: int | None = None) 
                 "demandsCollected": row["visitDemands"], "demandsResolved": row["visitDemandsResolved"]}
     overdue = sorted(row["overdue"], key=lambda o: (o["raisedOn"], o["demand"]["uid"]))
     escalations = sorted(row["escalations"], key=lambda e: (e["escalatedOn"], e["escalation"]["uid"]))
+    pages = {
+        "overduePageInfo": page_info(overdue[:limit], len(overdue) > limit, after,
+                                     lambda o: _cursor(o["raisedOn"], o["demand"]["uid"])),
+        "escalationsPageInfo": page_info(escalations[:limit], len(escalations) > limit, after,
+                                         lambda e: _cursor(e["escalatedOn"], e["escalation"]["uid"])),
+    }
+    overdue, escalations = overdue[:limit], escalations[:limit]
     return {
-        "town": graph_node(row["town"]), "month": month, "from": first_day, "to": last_day,
+        "town": graph_node(row["town"]), "month": month, "from": first_day, "to": last_day, **pages,
         "demandsRaised": row["raised"], "demandsResolved": row["resolved"], "demandsOpen": row["open"],
         "overdueCount": row["overdueCount"],
         "overdue": [{"demand": graph_node(o["demand"]), "raisedOn": o["raisedOn"], "status": o["status"],

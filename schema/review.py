@@ -11,6 +11,7 @@ from resolvers import review
 from resolvers.read import reader_for
 from resolvers.suppression import Cells
 from schema.research import GraphNode, graph_node
+from schema.types import PageInfo
 from schema.visits import VisitFigures
 
 _SUPPRESSED = "(suppressed under k for viewers and researchers, and rounded to a multiple of k)"
@@ -56,8 +57,9 @@ class MonthlyReview:
     overdueCount: Optional[int] = strawberry.field(
         description=f"Of the open ones, raised more than 30 days before the month's end {_SUPPRESSED}.")
     overdue: list[OverdueDemand] = strawberry.field(
-        description="The oldest overdue demands, by raisedOn then uid: at most `first` (default 100); "
-                    "overdueCount counts them all.")
+        description="The oldest overdue demands, by raisedOn then uid: at most `first` (default 100), after "
+                    "`after`; overdueCount counts them all.")
+    overduePageInfo: PageInfo = strawberry.field(description="Paging of `overdue`: pass endCursor as `after`.")
     coverage: VisitFigures = strawberry.field(
         description="The month's visits to the town's communities; the visit rate's base is the households "
                     "registered in all of them.")
@@ -66,7 +68,10 @@ class MonthlyReview:
     escalationsByLevel: list[LevelCount] = strawberry.field(
         description="The month's escalations by the level escalated to, most first.")
     escalations: list[MonthlyEscalation] = strawberry.field(
-        description="The month's escalations by escalatedOn then uid: at most `first` (default 100).")
+        description="The month's escalations by escalatedOn then uid: at most `first` (default 100), after "
+                    "`after`.")
+    escalationsPageInfo: PageInfo = strawberry.field(
+        description="Paging of `escalations`: pass endCursor as `after`.")
     suppressed: list[str] = strawberry.field(
         description="The counts here withheld by small-cell suppression; empty otherwise.")
 
@@ -77,10 +82,13 @@ class ReviewQuery:
                                   "阶段小结), in one read: demands raised, resolved and still open at the month's "
                                   "end; the open ones older than 30 days; the visits and the coverage; the "
                                   "escalations. `town`: a town's uid; `month`: YYYY-MM; `first` (default 100, "
-                                  "≤ 1000) caps the two lists. Errors: BAD_USER_INPUT naming `month` or `first`; "
+                                  "≤ 1000) and `after` page the two lists: a cursor is a position in (date, uid) "
+                                  "order, from which each list continues (its own date: raisedOn, escalatedOn). "
+                                  "Errors: BAD_USER_INPUT naming `month`, `first` or `after`; "
                                   "NOT_FOUND naming `town`.")
-    async def monthlyReview(self, info: Info, town: str, month: str, first: Optional[int] = None) -> MonthlyReview:
-        result = await review.monthly_review(reader_for(info.context), town, month, first)
+    async def monthlyReview(self, info: Info, town: str, month: str, first: Optional[int] = None,
+                            after: Optional[str] = None) -> MonthlyReview:
+        result = await review.monthly_review(reader_for(info.context), town, month, first, after)
         result = review.release_review(result, Cells(grant_of(info.context)))
         return _review(result)
 
@@ -90,7 +98,8 @@ def _review(r: dict[str, Any]) -> MonthlyReview:
     return MonthlyReview(
         town=graph_node(r["town"]), month=r["month"], date_from=r["from"], to=r["to"],
         demandsRaised=r["demandsRaised"], demandsResolved=r["demandsResolved"], demandsOpen=r["demandsOpen"],
-        overdueCount=r["overdueCount"],
+        overdueCount=r["overdueCount"], overduePageInfo=PageInfo(**r["overduePageInfo"]),
+        escalationsPageInfo=PageInfo(**r["escalationsPageInfo"]),
         overdue=[OverdueDemand(**{**o, "demand": graph_node(o["demand"])}) for o in r["overdue"]],
         coverage=VisitFigures(**coverage), escalationCount=r["escalationCount"],
         escalationsByLevel=[LevelCount(**g) for g in r["escalationsByLevel"]],

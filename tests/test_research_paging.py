@@ -173,7 +173,34 @@ def test_bridging_pages_cover_the_ranking_once(data, by):
 
 
 # matchDemand and matchingReport are walked in tests/test_matching.py.
-PAGED = {"zoneComposition", "coverageGaps", "bridgingOrganisations", "search", "matchDemand", "matchingReport"}
+PAGED = {"zoneComposition", "coverageGaps", "bridgingOrganisations", "search", "matchDemand", "matchingReport",
+         "monthlyReview"}
+
+
+# --------------------------------------------------------------------------- the monthly review
+
+REVIEW = ("query($t: String!, $m: String!, $first: Int, $after: String) { r: monthlyReview(town: $t, month: $m, "
+          "first: $first, after: $after) { overdueCount escalationCount overdue { demand { uid } raisedOn } "
+          "overduePageInfo { hasNextPage hasPreviousPage endCursor } escalations { escalation { uid } escalatedOn } "
+          "escalationsPageInfo { hasNextPage hasPreviousPage endCursor } } }")
+
+
+@pytest.mark.parametrize("town, month, first", [("town-shiwan", "2015-12", 7), ("town-shiwan", "2015-06", 3),
+                                                ("town-shiwan", "2015-09", 4)])
+def test_review_pages_cover_each_list_once(data, town, month, first):
+    """Walking `overdue` by its cursors gives the whole list (first: 1000) in order, once; the
+    counts never change; `escalations` continues from the same (date, uid) positions."""
+    whole = data(REVIEW, {"t": town, "m": month, "first": 1000})["r"]
+    assert whole["overdueCount"] == len(whole["overdue"]) > first, whole["overdueCount"]
+    pages = walk(data, REVIEW, {"t": town, "m": month}, first, lambda r: {"pageInfo": r["overduePageInfo"]})
+    assert [o["demand"]["uid"] for p in pages for o in p["overdue"]] == [o["demand"]["uid"] for o in whole["overdue"]]
+    assert {(p["overdueCount"], p["escalationCount"]) for p in pages} == {(whole["overdueCount"],
+                                                                           whole["escalationCount"])}
+    for page, previous in zip(pages[1:], pages):  # escalations after the overdue list's position
+        position = (previous["overdue"][-1]["raisedOn"], previous["overdue"][-1]["demand"]["uid"])
+        assert [e["escalation"]["uid"] for e in page["escalations"]] == [
+            e["escalation"]["uid"] for e in whole["escalations"]
+            if (e["escalatedOn"], e["escalation"]["uid"]) > position][:first]
 
 
 def test_every_paged_research_field_is_tested_here(data):
@@ -195,6 +222,10 @@ def test_every_paged_research_field_is_tested_here(data):
     ("{ zoneComposition(after: $a) { totalCount } }", ("uid:ASC", [7])),
     ("{ zoneComposition(after: $a) { totalCount } }", ("name:ASC,uid:ASC", ["a", "b"])),
     ("{ bridgingOrganisations(after: $a) { totalCount } }", ("bridging:ZONES_SERVED", [True, 1, "x"])),
+    ('{ monthlyReview(town: "town-shiwan", month: "2015-12", after: $a) { overdueCount } }', "@@@"),
+    ('{ monthlyReview(town: "town-shiwan", month: "2015-12", after: $a) { overdueCount } }', ("uid:ASC", ["x"])),
+    ('{ monthlyReview(town: "town-shiwan", month: "2015-12", after: $a) { overdueCount } }',
+     ("monthlyReview:date,uid", [1, "x"])),
 ])
 def test_bad_cursors_are_refused(gql, data_dir, query, after):
     signed = isinstance(after, tuple)

@@ -42,6 +42,11 @@ def monthly_review(plan: MonthlyReview, dialect=None) -> CompiledQuery:
               f"WHERE {in_period(b, 'v', plan.first_day, plan.last_day)}")
     escalations = (f"{demands} MATCH (d)<-[:{ESCALATES}]-(e:{ESCALATION}) "
                    f"WHERE {escalated_on} >= {first} AND {escalated_on} <= {last}")
+    after_overdue = after_escalation = ""
+    if plan.after is not None:  # the lists' pages after a (date, uid) position
+        on, uid = (b.param(v) for v in plan.after)
+        after_overdue = f" AND ({raised_on} > {on} OR ({raised_on} = {on} AND d.uid > {uid}))"
+        after_escalation = f" AND ({escalated_on} > {on} OR ({escalated_on} = {on} AND e.uid > {uid}))"
     tests = [f"t.uid = {b.param(plan.town_uid)}"]
     if plan.towns is not None:  # a grant that reads only its towns (graph/authorise.py)
         tests.append(f"t.uid IN {b.param(list(plan.towns))}")
@@ -58,7 +63,7 @@ def monthly_review(plan: MonthlyReview, dialect=None) -> CompiledQuery:
         f"count(CASE WHEN {raised_on} >= {first} AND {raised_on} <= {last} THEN 1 END) AS raised, "
         f"count(CASE WHEN {resolved_on} >= {first} AND {resolved_on} <= {last} THEN 1 END) AS resolved, "
         f"count(CASE WHEN {open_at_end} THEN 1 END) AS open, count(CASE WHEN {overdue} THEN 1 END) AS overdueCount }}",
-        f"CALL {{ WITH cs {demands} WHERE {overdue} WITH d ORDER BY d.raisedOn, d.uid LIMIT {limit} "
+        f"CALL {{ WITH cs {demands} WHERE {overdue}{after_overdue} WITH d ORDER BY d.raisedOn, d.uid LIMIT {limit} "
         f"RETURN collect({{demand: {node_map('d')}, raisedOn: d.raisedOn, status: d.status, level: d.level}}) "
         "AS overdue }",
         f"CALL {{ WITH cs {visits} RETURN count(v) AS visits, sum(v.householdsVisited) AS householdsVisited, "
@@ -68,7 +73,7 @@ def monthly_review(plan: MonthlyReview, dialect=None) -> CompiledQuery:
         "AS visitDemandsResolved }",
         f"CALL {{ WITH cs {escalations} WITH e.toLevel AS level, count(e) AS n "
         "RETURN sum(n) AS escalationCount, collect({level: level, count: n}) AS escalationsByLevel }",
-        f"CALL {{ WITH cs {escalations} WITH e, d ORDER BY e.escalatedOn, e.uid LIMIT {limit} "
+        f"CALL {{ WITH cs {escalations}{after_escalation} WITH e, d ORDER BY e.escalatedOn, e.uid LIMIT {limit} "
         f"RETURN collect({{escalation: {node_map('e')}, demand: {node_map('d')}, fromLevel: e.fromLevel, "
         "toLevel: e.toLevel, escalatedOn: e.escalatedOn}) AS escalations }",
         f"RETURN {node_map('t')} AS town, raised, resolved, open, overdueCount, overdue, householdsRegistered, "
