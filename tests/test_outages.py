@@ -25,6 +25,7 @@ import redis
 from graph.errors import DatabaseUnavailable, QueryTimeout
 from graph.falkordb_backend import FalkorBackend, client_deadline
 from graph.plan import CompiledQuery
+from tests import latency
 from tests.conftest import TEST_GRAPH, start_serve
 
 LIMIT_MS = 1000
@@ -99,6 +100,7 @@ def test_a_runaway_read_is_stopped_in_the_engine_while_others_are_served(limited
     with httpx.Client(base_url=limited_server, timeout=10) as warm:  # the server's first connections
         for _ in range(3):
             warm.post("/graphql", json={"query": SIMPLE}).raise_for_status()
+        before = latency.baseline(lambda: warm.post("/graphql", json={"query": SIMPLE}), 40)
     outcome: dict = {}
 
     def run_away() -> None:
@@ -135,7 +137,7 @@ def test_a_runaway_read_is_stopped_in_the_engine_while_others_are_served(limited
     assert LIMIT_MS / 1000 <= outcome["seconds"] < LIMIT_MS / 1000 + 1.5, outcome["seconds"]
     assert running_meanwhile, "the runaway ended before the second client was done: the test proves nothing"
     assert len(latencies) >= 5, latencies
-    assert p99(latencies) < 0.1, sorted(latencies)[-5:]
+    assert p99(latencies) < latency.bound(before), (sorted(latencies)[-5:], before)
     # Stopped in the engine, not just abandoned by the client: nothing keeps running, and the
     # next read is as fast as before.
     assert wait_until_idle(engine, 1.0) < 1.0
