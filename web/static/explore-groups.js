@@ -6,6 +6,30 @@
 export const GROUP_THRESHOLD = 60;
 export const GROUP_MIN = 6;
 
+// Rows of members, wider than tall as their labels are, centred on the group's place.
+const CELL = { w: 120, h: 56 };
+
+// The rows sit beside the nodes the group links to, on the group's side, not over them.
+function gridAround(group, members) {
+  const columns = Math.max(1, Math.ceil(Math.sqrt(members.length * 2.2)));
+  const rows = Math.ceil(members.length / columns);
+  const linked = group.neighborhood("node").not(group.descendants());
+  const from = linked.nonempty() ? centroid(linked) : group.position();
+  let d = { x: group.position().x - from.x, y: group.position().y - from.y };
+  const length = Math.hypot(d.x, d.y);
+  d = length > 1 ? { x: d.x / length, y: d.y / length } : { x: 0, y: 1 };
+  const reach = Math.abs(d.x) * (columns * CELL.w) / 2 + Math.abs(d.y) * (rows * CELL.h) / 2 + 120;
+  const centre = { x: from.x + d.x * reach, y: from.y + d.y * reach };
+  return members.map((el, i) => ({ ...el, position: {
+    x: centre.x + ((i % columns) - (columns - 1) / 2) * CELL.w,
+    y: centre.y + (Math.floor(i / columns) - (rows - 1) / 2) * CELL.h } }));
+}
+
+function centroid(nodes) {
+  const sum = nodes.reduce((acc, n) => ({ x: acc.x + n.position().x, y: acc.y + n.position().y }), { x: 0, y: 0 });
+  return { x: sum.x / nodes.length, y: sum.y / nodes.length };
+}
+
 export class Groups {
   constructor(cy) {
     this.cy = cy;
@@ -90,13 +114,8 @@ export class Groups {
       node.children().remove();
       for (const memberId of group.members.keys()) this.closedOf.set(memberId, id);
     } else {
-      const centre = node.position();
-      const members = [...group.members.values()].filter((el) => this.cy.getElementById(el.data.id).empty());
-      const ring = 40 + members.length * 3;
-      this.cy.add(members.map((el, i) => {
-        const angle = (2 * Math.PI * i) / members.length;
-        return { ...el, position: { x: centre.x + ring * Math.cos(angle), y: centre.y + ring * Math.sin(angle) } };
-      }));
+      this.cy.add(gridAround(node, [...group.members.values()]
+        .filter((el) => this.cy.getElementById(el.data.id).empty())));
       for (const memberId of group.members.keys()) this.closedOf.delete(memberId);
     }
     group.open = !group.open;

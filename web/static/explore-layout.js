@@ -51,8 +51,14 @@ export function style(colourOf) {
   ];
 }
 
-export function runLayout(cy, randomize) {
-  const layout = cy.layout({
+// fcose over the whole graph; members of open groups keep their rows (explore-groups.js), and so do
+// the `pinned` nodes (those a group just opened beside), so the rest is laid out around the groups
+// rather than through them.
+export function runLayout(cy, randomize, pinned = cy.collection()) {
+  const members = cy.nodes("[?group]").children().union(pinned);
+  const fixedNodeConstraint = randomize || members.empty() ? undefined
+    : members.map((n) => ({ nodeId: n.id(), position: { ...n.position() } }));
+  const layout = cy.layout({ fixedNodeConstraint,
     name: "fcose", quality: "default", randomize, animate: false, fit: true, padding: 40,
     nodeDimensionsIncludeLabels: false, packComponents: true, nodeSeparation: 90,
     nodeRepulsion: () => 9000, idealEdgeLength: () => 90, edgeElasticity: () => 0.45,

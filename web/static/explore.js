@@ -131,9 +131,11 @@ async function toggleGroup(id) {
   setBusy(+1);
   try {
     if (state.focus && cy.getElementById(state.focus).parent().id() === id) select(null);
+    const group = cy.getElementById(id);
+    const beside = group.neighborhood("node").not(group.descendants());
     groups.toggle(id);
     applyFilter();
-    await runLayout(cy, false);
+    await runLayout(cy, false, beside);
     refresh();
   } finally {
     setBusy(-1);
