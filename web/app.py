@@ -49,6 +49,7 @@ STATIC_FILES = {
     "explore-i18n.js": "text/javascript",
     "explore-layout.js": "text/javascript",
     "explore-groups.js": "text/javascript",
+    "explore-search.js": "text/javascript",
     "explore.css": "text/css",
 }
 

@@ -5,7 +5,8 @@
 import { t } from "./explore-i18n.js";
 
 export const LABEL_PX = 11;  // on-screen font size of node labels, px
-const MAX_LABEL_PX = 130;    // on-screen width before a label is cut with an ellipsis
+const MAX_LABEL_PX = 130;
+const FIT_ZOOM_MAX = 1.3;   // the layout's fit zooms no further in    // on-screen width before a label is cut with an ellipsis
 
 const perZoom = (px) => (ele) => px / ele.cy().zoom();
 
@@ -66,7 +67,14 @@ export function runLayout(cy, randomize, pinned = cy.collection()) {
   });
   const stopped = layout.promiseOn("layoutstop");
   layout.run();
-  return stopped.then(() => settle(cy));
+  return stopped.then(() => {
+    // A few nodes fit at a large zoom: keep them at a readable size instead.
+    if (cy.zoom() > FIT_ZOOM_MAX) {
+      cy.zoom(FIT_ZOOM_MAX);
+      cy.center();
+    }
+    settle(cy);
+  });
 }
 
 // Higher first: the selected node, expanded nodes, groups, then by size and number of links.

@@ -6,6 +6,7 @@
 import { chosenLanguage, current, load, switchTo, t } from "./explore-i18n.js";
 import { Groups } from "./explore-groups.js";
 import { runLayout, settle, settleOnViewport, style } from "./explore-layout.js";
+import { search, setupSearch } from "./explore-search.js";
 
 // One colour per node type (the GraphQL type, which is also the graph label).
 const TYPE_COLOURS = {
@@ -26,10 +27,8 @@ const EXPAND_LIMIT = 200;
 // Relationship names are drawn on the selected node's links only when they stay readable.
 const MAX_LABELLED_LINKS = 24;
 
-// Hits and subgraph nodes are entries with ids of their own; the node's global id is `nodeId`,
+// Subgraph nodes are entries with ids of their own; the node's global id is `nodeId`,
 // which is what the graph is keyed by here (and what edges, /export and `node(id:)` use).
-const SEARCH_QUERY = `query Search($text: String!) {
-  search(text: $text, first: 20) { nodeId label uid name nameEn source rank } }`;
 const NEIGHBOURHOOD_QUERY = `query Neighbourhood($id: ID!, $limit: Int!) {
   neighbourhood(id: $id, depth: 1, limit: $limit) {
     nodes { nodeId label uid name nameEn source } edges { id source target type } truncated } }`;
@@ -124,7 +123,9 @@ async function expand(id) {
 async function open(id) {
   await expand(id);
   select(id);
-  cy.animate({ center: { eles: cy.getElementById(id) }, duration: 300 });
+  const node = cy.getElementById(id);
+  const at = node.renderedPosition();
+  if (at.x < 0 || at.y < 0 || at.x > cy.width() || at.y > cy.height()) cy.animate({ center: { eles: node }, duration: 300 });
 }
 
 async function toggleGroup(id) {
@@ -303,95 +304,9 @@ function showStatus(counts = groups.counts()) {
   $("status").textContent = parts.join(" · ");
 }
 
-// ---- search ---------------------------------------------------------------------------
-
-let searchSerial = 0;
-
-async function search(text) {
-  const results = $("search-results");
-  text = text.trim();
-  if (!text) { results.hidden = true; return []; }
-  const serial = ++searchSerial;
-  setBusy(+1);
-  try {
-    const { search: hits } = await graphql(SEARCH_QUERY, { text });
-    if (serial === searchSerial) renderResults(hits);
-    return hits;
-  } catch (error) {
-    showMessage(t("Search failed: {error}", { error: error.message }));
-    return [];
-  } finally {
-    setBusy(-1);
-  }
-}
-
-function renderResults(hits) {
-  const results = $("search-results");
-  results.replaceChildren();
-  if (!hits.length) results.innerHTML = `<li class="muted">${t("No match.")}</li>`;
-  hits.forEach((hit, i) => {
-    const item = document.createElement("li");
-    item.setAttribute("role", "option");
-    Object.assign(item.dataset, { id: hit.nodeId, label: hit.label, uid: hit.uid, source: hit.source });
-    if (i === 0) item.classList.add("active");
-    item.innerHTML = `<span class="swatch" style="background:${colourOf(hit.label)}"></span>
-      <span class="hit-name data"></span><span class="hit-en data"></span>
-      <span class="hit-type">${t(hit.label)}</span>${sourceBadge(hit.source)}`;
-    item.querySelector(".hit-name").textContent = hit.name;
-    item.querySelector(".hit-en").textContent = hit.nameEn || "";
-    item.addEventListener("mousedown", (event) => { event.preventDefault(); chooseResult(hit.nodeId); });
-    results.append(item);
-  });
-  results.hidden = false;
-}
-
-function chooseResult(id) {
-  $("search-results").hidden = true;
-  open(id).catch(() => {});
-}
-
-function moveActive(step) {
-  const items = [...document.querySelectorAll("#search-results li[data-id]")];
-  if (!items.length) return;
-  const current = items.findIndex((li) => li.classList.contains("active"));
-  const next = (current + step + items.length) % items.length;
-  items.forEach((li, i) => li.classList.toggle("active", i === next));
-  items[next].scrollIntoView({ block: "nearest" });
-}
-
 // ---- wiring ---------------------------------------------------------------------------
 
-let typingTimer = null;
-$("search-input").addEventListener("input", (event) => {
-  clearTimeout(typingTimer);
-  typingTimer = setTimeout(() => search(event.target.value), 250);
-});
-$("search-input").addEventListener("keydown", (event) => {
-  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-    event.preventDefault();
-    moveActive(event.key === "ArrowDown" ? 1 : -1);
-  } else if (event.key === "Escape") {
-    $("search-results").hidden = true;
-  }
-});
-$("search-input").addEventListener("blur", () => { $("search-results").hidden = true; });
-$("search-input").addEventListener("focus", () => {
-  if ($("search-results").children.length) $("search-results").hidden = false;
-});
-$("search-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const active = document.querySelector("#search-results:not([hidden]) li.active[data-id]");
-  if (active) { chooseResult(active.dataset.id); return; }
-  clearTimeout(typingTimer);
-  await search($("search-input").value);
-});
-for (const example of document.querySelectorAll("[data-example]")) {
-  example.addEventListener("click", () => {
-    $("search-input").value = example.dataset.example;
-    $("search-input").focus();
-    search(example.dataset.example);
-  });
-}
+setupSearch({ graphql, colourOf, sourceBadge, setBusy, showMessage, choose: (id) => open(id).catch(() => {}) });
 
 // A tap on a group opens or closes it; on a node, selects and expands it. (A tap on a group's
 // member bubbles up to the group: only the tapped node itself counts.)
@@ -424,4 +339,4 @@ document.documentElement.classList.remove("i18n-pending");
 refresh();
 document.body.dataset.state = "ready";
 // For tests and the console: the Cytoscape instance and the page's actions.
-window.explorer = { cy, search, open, expand, select, clear: clearGraph, state, groups, toggleGroup, settle: () => settle(cy), t };
+window.explorer = { cy, search: (text) => search(text), open, expand, select, clear: clearGraph, state, groups, toggleGroup, settle: () => settle(cy), t };
