@@ -309,11 +309,9 @@ function showStatus(counts = groups.counts()) {
 setupSearch({ graphql, colourOf, sourceBadge, setBusy, showMessage, choose: (id) => open(id).catch(() => {}) });
 
 // A tap on a group opens or closes it; on a node, selects and expands it. (A tap on a group's
-// member bubbles up to the group: only the tapped node itself counts.)
+// member bubbles through the group to the core once, with the member as its target.)
 cy.on("tap", "node", (event) => {
   const node = event.target;
-  if (node !== event.cy.getElementById(node.id()) || event.handled) return;
-  event.handled = true;
   if (node.data("group")) { toggleGroup(node.id()).catch(() => {}); return; }
   select(node.id());
   expand(node.id()).catch(() => {});
