@@ -59,8 +59,9 @@ export function runLayout(cy, randomize, pinned = cy.collection()) {
   const members = cy.nodes("[?group]").children().union(pinned);
   const fixedNodeConstraint = randomize || members.empty() ? undefined
     : members.map((n) => ({ nodeId: n.id(), position: { ...n.position() } }));
-  const layout = cy.layout({ fixedNodeConstraint,
-    name: "fcose", quality: "default", randomize, animate: false, fit: true, padding: 40,
+  const layout = cy.layout({
+    name: "fcose", quality: "default", randomize, animate: false, fixedNodeConstraint,
+    fit: true, padding: 70,  // room for the labels of the outer nodes
     nodeDimensionsIncludeLabels: false, packComponents: true, nodeSeparation: 90,
     nodeRepulsion: () => 9000, idealEdgeLength: () => 90, edgeElasticity: () => 0.45,
     nestingFactor: 0.1, gravity: 0.25, numIter: 2500, tile: true,

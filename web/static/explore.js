@@ -188,6 +188,7 @@ function select(id) {
   renderLinks(node);
   updateDownloads();
   loadDescription(id);
+  settle(cy);  // the selected node's link labels are drawn now: declutter with them
 }
 
 function renderLinks(node) {
