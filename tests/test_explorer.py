@@ -87,6 +87,19 @@ def wait_until_idle(driver) -> None:
     wait_for(driver, "document.body.dataset.state === 'ready' && !window.explorer.cy.nodes().some(n => n.animated())")
 
 
+def overlapping_nodes(driver) -> list:
+    """Pairs of drawn nodes (not open groups) whose discs overlap on screen."""
+    return driver.execute_script("""
+      const nodes = window.explorer.cy.nodes(':visible').filter(n => !n.isParent());
+      const pairs = [];
+      nodes.forEach((a, i) => nodes.slice(i + 1).forEach(b => {
+        const [p, q] = [a.renderedPosition(), b.renderedPosition()];
+        const need = (a.renderedWidth() + b.renderedWidth()) / 2;
+        if (Math.hypot(p.x - q.x, p.y - q.y) < need - 0.5) pairs.push([a.id(), b.id()]);
+      }));
+      return pairs;""")
+
+
 def test_search_open_and_expand_peide(browser, server, data):
     zone = data(PEIDE)["zones"]["nodes"][0]
     external = {org["id"]: org["name"] for org in zone["externalOrganisations"]}
@@ -147,6 +160,7 @@ def test_search_open_and_expand_peide(browser, server, data):
     # Back to Peide, so the screenshot shows the zone, its organisations and their sources.
     browser.execute_script("window.explorer.select(arguments[0]);"
                            "window.explorer.cy.fit(undefined, 50);", zone["id"])
+    assert not overlapping_nodes(browser)  # the force layout leaves no node on another
     SCREENSHOT.parent.mkdir(exist_ok=True)
     browser.save_screenshot(str(SCREENSHOT))
 

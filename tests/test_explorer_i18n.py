@@ -20,7 +20,8 @@ from babel.messages.pofile import read_po
 import i18n
 from graph.model import ENUMS, NODE_TYPES, relationship_endpoints
 from tests.conftest import REPO
-from tests.test_explorer import browser, click_node, wait_for, wait_until_idle  # noqa: F401 (fixture)
+from tests.test_explorer import (browser, click_node, overlapping_nodes, wait_for,  # noqa: F401 (fixture)
+                                 wait_until_idle)
 
 ARTIFACTS = REPO / "test-artifacts"
 EXPLORER_PO = {lang: i18n.LOCALE_DIR / d / "LC_MESSAGES" / "explorer.po" for lang, d in (("zh-CN", "zh_CN"), ("en", "en"))}
@@ -133,6 +134,7 @@ def overlapping_labels(driver) -> tuple[int, list]:
     return shown, pairs
 
 
+
 def open_zumiao(driver, server, data) -> tuple[str, dict]:
     town = data(ZUMIAO)["towns"]["nodes"][0]["id"]
     box = driver.find_element("id", "search-input")
@@ -189,6 +191,7 @@ def test_the_zumiao_expansion_is_grouped_and_no_label_overlaps_another(browser, 
 
     shown, pairs = overlapping_labels(browser)
     assert not pairs, pairs
+    assert not overlapping_nodes(browser)
     assert shown >= browser.execute_script("return window.explorer.cy.nodes().length")  # every node labelled
     assert f"党组织（{by_type['Organisation']} 个）" in canvas_labels(browser)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -203,6 +206,7 @@ def test_the_zumiao_expansion_is_grouped_and_no_label_overlaps_another(browser, 
     assert sorted(members) == sorted(n["nodeId"] for n in answer["nodes"] if n["label"] == "Organisation")
     shown, pairs = overlapping_labels(browser)
     assert not pairs, pairs
+    assert not overlapping_nodes(browser)
     assert shown >= 25
     browser.save_screenshot(str(ARTIFACTS / "explorer-zumiao-open.png"))
 

@@ -63,12 +63,13 @@ export function runLayout(cy, randomize, pinned = cy.collection()) {
     name: "fcose", quality: "default", randomize, animate: false, fixedNodeConstraint,
     fit: true, padding: 70,  // room for the labels of the outer nodes
     nodeDimensionsIncludeLabels: false, packComponents: true, nodeSeparation: 90,
-    nodeRepulsion: () => 9000, idealEdgeLength: () => 90, edgeElasticity: () => 0.45,
+    nodeRepulsion: () => 20000, idealEdgeLength: () => 100, edgeElasticity: () => 0.45,
     nestingFactor: 0.1, gravity: 0.25, numIter: 2500, tile: true,
   });
   const stopped = layout.promiseOn("layoutstop");
   layout.run();
   return stopped.then(() => {
+    if (separate(cy, members)) cy.fit(undefined, 70);
     // A few nodes fit at a large zoom: keep them at a readable size instead.
     if (cy.zoom() > FIT_ZOOM_MAX) {
       cy.zoom(FIT_ZOOM_MAX);
@@ -76,6 +77,42 @@ export function runLayout(cy, randomize, pinned = cy.collection()) {
     }
     settle(cy);
   });
+}
+
+const GAP = 8;  // model units left between two nodes
+
+// A force layout leaves a few nodes touching (two hubs pulled by the same neighbours): push each
+// overlapping pair apart along the line between them, the fixed nodes staying. Returns whether
+// anything moved.
+function separate(cy, fixed) {
+  const nodes = cy.nodes(":visible").filter((n) => !n.isParent());
+  const at = new Map(nodes.map((n) => [n.id(), { ...n.position() }]));
+  const still = new Set(fixed.map((n) => n.id()));
+  let moved = false;
+  for (let round = 0; round < 30; round++) {
+    let any = false;
+    for (let i = 0; i < nodes.length; i++) {
+      for (let j = i + 1; j < nodes.length; j++) {
+        const [a, b] = [nodes[i], nodes[j]];
+        const [p, q] = [at.get(a.id()), at.get(b.id())];
+        const need = (a.outerWidth() + b.outerWidth()) / 2 + GAP;
+        let [dx, dy] = [q.x - p.x, q.y - p.y];
+        const distance = Math.hypot(dx, dy);
+        if (distance >= need) continue;
+        if (distance < 0.01) [dx, dy] = [1, 0];
+        const push = (need - distance) / (distance || 1);
+        const [aStill, bStill] = [still.has(a.id()), still.has(b.id())];
+        if (aStill && bStill) continue;
+        const share = aStill || bStill ? 1 : 0.5;
+        if (!aStill) { p.x -= dx * push * share; p.y -= dy * push * share; }
+        if (!bStill) { q.x += dx * push * share; q.y += dy * push * share; }
+        any = moved = true;
+      }
+    }
+    if (!any) break;
+  }
+  if (moved) cy.batch(() => nodes.forEach((n) => { if (!still.has(n.id())) n.position(at.get(n.id())); }));
+  return moved;
 }
 
 // Higher first: the selected node, expanded nodes, groups, then by size and number of links.

@@ -95,7 +95,16 @@ function merge(subgraph, anchorId) {
   groups.remember(subgraph.edges);
   groups.route();
   applyFilter();
+  legendColumn();
   return fresh.length;
+}
+
+// The legend has a column of its own beside the canvas (explore.css) while nodes are drawn.
+function legendColumn() {
+  const hidden = cy.nodes().empty();
+  if ($("legend").hidden === hidden) return;
+  $("legend").hidden = hidden;
+  cy.resize();
 }
 
 async function expand(id) {
@@ -261,7 +270,7 @@ function refresh() {
   const counts = groups.counts();
   const legend = $("legend");
   legend.replaceChildren();
-  legend.hidden = cy.nodes().empty();
+  legendColumn();
   const title = document.createElement("h3");
   title.textContent = t("Node types");
   legend.append(title);
