@@ -88,7 +88,7 @@ def fresh_page(driver, server, query: str = "") -> None:
 
 SCAN = """
 const texts = [];
-const foreign = (el) => el.closest('.data, .format, script, style, [lang]:not([lang="zh-CN"])');
+const foreign = (el) => el.closest(`.data, .format, script, style, [aria-hidden], [lang]:not([lang="${arguments[0]}"])`);
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 while (walker.nextNode()) {
   const el = walker.currentNode.parentElement, text = walker.currentNode.textContent.trim();
@@ -146,18 +146,18 @@ def open_zumiao(driver, server, data) -> tuple[str, dict]:
 def test_zh_cn_is_the_default_and_shows_no_english_ui_string(browser, server, data):
     fresh_page(browser, server)
     assert browser.execute_script("return document.documentElement.lang") == "zh-CN"
-    assert_no_english(browser.execute_script(SCAN))  # the empty page
+    assert_no_english(browser.execute_script(SCAN, "zh-CN"))  # the empty page
 
     town, hit = open_zumiao(browser, server, data)
     assert "镇街" in hit.text and "文章" in hit.text  # type name and source badge, translated
-    assert_no_english(browser.execute_script(SCAN))  # with the search results open
+    assert_no_english(browser.execute_script(SCAN, "zh-CN"))  # with the search results open
     hit.click()
     wait_for(browser, "window.explorer.cy.getElementById(arguments[0]).data('expanded') === true", 30, town)
     wait_until_idle(browser)
     assert browser.find_element("id", "detail-type").text == "镇街"
     links = [e.text for e in browser.find_elements("css selector", "#detail-links .rel")]
     assert links and all(re.search(r"[\u4e00-\u9fff]", text) for text in links), links
-    texts = browser.execute_script(SCAN)
+    texts = browser.execute_script(SCAN, "zh-CN")
     assert any("截断" in text for text in texts)  # the truncation notice, in Chinese
     assert_no_english(texts)
     for label in canvas_labels(browser):  # group and link labels drawn on the canvas
@@ -248,6 +248,8 @@ def test_the_english_switch_is_remembered_and_the_address_can_ask(browser, serve
     assert organisations > 60 and f"Organisation ({organisations})" in canvas_labels(browser)
     assert any(e.text.endswith("in town") for e in browser.find_elements("css selector", "#detail-links .rel"))
     browser.save_screenshot(str(ARTIFACTS / "explorer-en.png"))
+    for text in browser.execute_script(SCAN, "en"):  # and no Chinese left in the English chrome
+        assert not re.search(r"[\u4e00-\u9fff]", re.sub("培德|城管", "", text)), text
 
     # The address wins over what is remembered, and switching back is remembered too.
     browser.get(f"{server}/explore?lang=zh-CN")
