@@ -87,6 +87,19 @@ def wait_until_idle(driver) -> None:
     wait_for(driver, "document.body.dataset.state === 'ready' && !window.explorer.cy.nodes().some(n => n.animated())")
 
 
+def overlapping_nodes(driver) -> list:
+    """Pairs of drawn nodes (not open groups) whose discs overlap on screen."""
+    return driver.execute_script("""
+      const nodes = window.explorer.cy.nodes(':visible').filter(n => !n.isParent());
+      const pairs = [];
+      nodes.forEach((a, i) => nodes.slice(i + 1).forEach(b => {
+        const [p, q] = [a.renderedPosition(), b.renderedPosition()];
+        const need = (a.renderedWidth() + b.renderedWidth()) / 2;
+        if (Math.hypot(p.x - q.x, p.y - q.y) < need - 0.5) pairs.push([a.id(), b.id()]);
+      }));
+      return pairs;""")
+
+
 def test_search_open_and_expand_peide(browser, server, data):
     zone = data(PEIDE)["zones"]["nodes"][0]
     external = {org["id"]: org["name"] for org in zone["externalOrganisations"]}
@@ -102,7 +115,7 @@ def test_search_open_and_expand_peide(browser, server, data):
     wait_for(browser, f"document.querySelector('{result}')")
     hit = browser.find_element("css selector", result)
     assert hit.get_attribute("data-label") == "Zone"
-    assert "培德" in hit.text and "ARTICLE" in hit.text
+    assert "培德" in hit.text and "文章" in hit.text  # the source badge, in the default zh-CN
     hit.click()
 
     # Opening the zone draws its neighbourhood: the "X" organisations serve it directly.
@@ -111,7 +124,8 @@ def test_search_open_and_expand_peide(browser, server, data):
     drawn = drawn_node_ids(browser)
     assert set(external) <= set(drawn)
     assert browser.find_element("id", "detail-name").text == "培德片区"
-    assert "ARTICLE" in browser.find_element("id", "detail-source").text
+    assert browser.find_element("id", "detail-source").get_attribute("data-source") == "ARTICLE"
+    assert "文章" in browser.find_element("id", "detail-source").text
 
     # Clicking the zone expands it again: nothing is drawn twice.
     click_node(browser, zone["id"])
@@ -135,7 +149,7 @@ def test_search_open_and_expand_peide(browser, server, data):
     legend = {e.get_attribute("data-type") for e in browser.find_elements("css selector", "#legend [data-type]")}
     assert {"Zone", "Organisation", "Town"} <= legend
     assert browser.find_element("id", "detail-uid").text
-    assert browser.find_element("id", "detail-source").text.split()[0] in {"ARTICLE", "ILLUSTRATIVE", "IMPORTED"}
+    assert browser.find_element("id", "detail-source").text.split()[0] in {"文章", "示例", "导入"}
 
     # The download buttons export the focus node, and the exports are there.
     for export_format in ("cyjs", "graphml", "gexf"):
@@ -146,6 +160,7 @@ def test_search_open_and_expand_peide(browser, server, data):
     # Back to Peide, so the screenshot shows the zone, its organisations and their sources.
     browser.execute_script("window.explorer.select(arguments[0]);"
                            "window.explorer.cy.fit(undefined, 50);", zone["id"])
+    assert not overlapping_nodes(browser)  # the force layout leaves no node on another
     SCREENSHOT.parent.mkdir(exist_ok=True)
     browser.save_screenshot(str(SCREENSHOT))
 
@@ -157,7 +172,9 @@ def test_explorer_assets_are_served_locally(server):
     page = httpx.get(f"{server}/explore")
     assert page.status_code == 200 and "/vendor/cytoscape.js" in page.text
     assert "://" not in page.text  # no CDN: everything comes from this server
-    for path in ("/vendor/cytoscape.js", "/static/explore.js", "/static/explore.css"):
+    for path in ("/vendor/cytoscape.js", "/vendor/layout-base.js", "/vendor/cose-base.js", "/vendor/cytoscape-fcose.js",
+                 "/static/explore.js", "/static/explore-i18n.js", "/static/explore-layout.js",
+                 "/static/explore-groups.js", "/static/explore-search.js", "/static/explore.css", "/i18n/zh-CN.json"):
         response = httpx.get(server + path)
         assert response.status_code == 200, path
     assert httpx.get(f"{server}/static/graphiql.html").status_code == 404

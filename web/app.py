@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql (with GraphiQL), /explore, /export, /healthz and static assets."""
+"""The Starlette application: /graphql (with GraphiQL), /explore, /export, /healthz, /i18n and static assets."""
 from __future__ import annotations
 
 import contextlib
@@ -24,6 +24,7 @@ from web.api_key_auth import ApiKeyVerifier
 from web.auth import AuthMiddleware
 from web.exports import export_node, export_town
 from web.graphql_http import GraphQLView
+from web.i18n_http import catalogue_json
 from web.import_http import import_files, import_undoer
 from web.import_watch import watching
 from web.security import DEV, OPEN, Security, resolve_mode
@@ -37,10 +38,18 @@ VENDOR_FILES = {
     "graphiql.js": "graphiql/graphiql.min.js",
     "graphiql.css": "graphiql/graphiql.min.css",
     "cytoscape.js": "cytoscape/dist/cytoscape.min.js",
+    # The fcose layout (compound nodes, no overlaps) and what it is built on, in load order.
+    "layout-base.js": "layout-base/layout-base.js",
+    "cose-base.js": "cose-base/cose-base.js",
+    "cytoscape-fcose.js": "cytoscape-fcose/cytoscape-fcose.js",
 }
 # Our own page assets, by name (an allow-list: web/static also holds templates).
 STATIC_FILES = {
     "explore.js": "text/javascript",
+    "explore-i18n.js": "text/javascript",
+    "explore-layout.js": "text/javascript",
+    "explore-groups.js": "text/javascript",
+    "explore-search.js": "text/javascript",
     "explore.css": "text/css",
 }
 
@@ -131,6 +140,7 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/vendor/{name}", vendor),
         Route("/static/{name}", static_file),
         Route("/explore", explore),
+        Route("/i18n/{lang}.json", catalogue_json),
         Route("/export/town/{name}", export_town),
         Route("/export/{name}", export_node),
         Route("/import", import_files, methods=["POST"]),
