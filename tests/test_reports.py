@@ -315,3 +315,16 @@ def test_a_town_limited_token_gets_its_own_graphql_answer(production):
         if name == "town-statistics":
             seen_towns = {row[0] for row in rows}
     assert seen_towns == {NANZHUANG}  # the grant limits the report as it limits GraphQL
+
+
+def test_every_header_has_its_own_chinese_text():
+    """Catalogues are merged per language: no other domain may give a report header another text."""
+    from babel.messages.pofile import read_po
+
+    from web.report_definitions import REPORTS
+
+    with (i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "reports.po").open("rb") as handle:
+        own = {m.id: m.string for m in read_po(handle) if m.id}
+    used = {text for r in REPORTS.values() for text in (r.title, *(c.header for c in r.columns))}
+    assert used == set(own)
+    assert {msgid: i18n.translate(msgid, "zh-CN") for msgid in own} == own
