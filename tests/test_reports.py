@@ -6,6 +6,7 @@ town-limited token's report is its own GraphQL answer; the CLI writes the same t
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import httpx
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import i18n
 from tests.auth_support import SECRET, bearer, claims, production_server, sign
@@ -220,6 +222,22 @@ def test_every_report_holds_the_graphql_answer(http, data, name, params):
     assert en_sheet == [headers] + expected
 
 
+DAYS = st.dates(min_value=datetime.date(2014, 12, 1), max_value=datetime.date(2016, 1, 31))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(towns=st.lists(st.sampled_from(["town-zumiao", "town-shiwan", "town-zhangcha", NANZHUANG]), unique=True,
+                      max_size=3),
+       group_by=st.sampled_from(["TOWN", "CATEGORY", "LEVEL", "MONTH", "WEEK", "STATUS"]), start=DAYS, end=DAYS)
+def test_any_towns_grouping_and_dates_give_the_graphql_answer(http, data, towns, group_by, start, end):
+    start, end = sorted((start, end))  # a reversed range is a 400 (tested above with bad dates)
+    params = {"groupBy": group_by, "from": start.isoformat(), "to": end.isoformat(),
+              **({"town": ",".join(towns)} if towns else {})}
+    headers, rows = demand_statistics(data, params)
+    table = read_csv(http.get("/reports/demand-statistics.csv", params={**params, "lang": "en"}).content)
+    assert table == [headers] + [[text(v) for v in row] for row in rows]
+
+
 def test_the_district_figures_are_the_seeds(http):
     """An anchor outside GraphQL: the town statistics count the seed's towns and zones."""
     from seed.loader import read_seed
@@ -237,6 +255,7 @@ def test_the_district_figures_are_the_seeds(http):
     ("/reports/demand-statistics.csv", {"groupBy": "YEAR"}, "groupBy"),
     ("/reports/demand-statistics.xlsx", {"groupBy": "TOWN", "from": "2015-13-45"}, "from"),
     ("/reports/demand-statistics.csv", {"groupBy": "TOWN", "to": "yesterday"}, "to"),
+    ("/reports/demand-statistics.csv", {"groupBy": "TOWN", "from": "2015-06-02", "to": "2015-06-01"}, "to"),
     ("/reports/demand-statistics.csv", {"groupBy": "TOWN", "where": "{not json"}, "where"),
     ("/reports/demand-statistics.csv", {"groupBy": "TOWN", "where": '{"colour": {"eq": "red"}}'}, "where"),
     ("/reports/zone-composition.csv", {"first": "0"}, "first"),
@@ -315,6 +334,9 @@ def test_a_town_limited_token_gets_its_own_graphql_answer(production):
         if name == "town-statistics":
             seen_towns = {row[0] for row in rows}
     assert seen_towns == {NANZHUANG}  # the grant limits the report as it limits GraphQL
+    too_big = httpx.get(f"{production}/reports/zone-composition.csv", params={"first": "500"}, headers=token,
+                        timeout=60)  # a viewer's pages hold at most 200, in a report as in GraphQL
+    assert too_big.status_code == 400 and too_big.json()["field"] == "first", too_big.text
 
 
 def test_every_header_has_its_own_chinese_text():
