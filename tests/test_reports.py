@@ -350,3 +350,20 @@ def test_every_header_has_its_own_chinese_text():
     used = {text for r in REPORTS.values() for text in (r.title, *(c.header for c in r.columns))}
     assert used == set(own)
     assert {msgid: i18n.translate(msgid, "zh-CN") for msgid in own} == own
+
+
+def test_text_is_never_a_formula():
+    """A name someone imported as `=HYPERLINK(…)` stays text in both files (no database needed)."""
+    from web.report_definitions import REPORTS
+    from web.reports import render
+
+    report = REPORTS["coverage-gaps"]
+    evil = '=HYPERLINK("http://example.invalid","x")'
+    rows = [{"gap": "gridsWithoutDepartment", "uid": "grid-1", "name": evil, "label": "Grid"},
+            {"gap": "gridsWithoutDepartment", "uid": "grid-2", "name": "-1+2", "label": "Grid"}]
+    table = read_csv(render(report, rows, "csv", "en"))
+    assert [row[2] for row in table[1:]] == ["'" + evil, "'-1+2"]
+    workbook = openpyxl.load_workbook(io.BytesIO(render(report, rows, "xlsx", "en")))
+    for sheet in workbook.worksheets:
+        assert sheet.cell(2, 3).value == evil and sheet.cell(2, 3).data_type == "s"
+        assert sheet.cell(3, 3).value == "-1+2"

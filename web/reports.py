@@ -10,7 +10,9 @@ exactly as for /graphql. Headers are Chinese by default (i18n/locale/*/LC_MESSAG
 CSV is UTF-8 with a byte-order mark (so Excel reads the Chinese), one header row, then one row per
 record; an empty cell is a null (a count withheld, or no value). XLSX (openpyxl) has two sheets,
 the same table under Chinese and under English headers; numbers are numbers. Enum values (category,
-level, kind, …) are their codes. Lists (`suppressed`) are joined with ", ".
+level, kind, …) are their codes. Lists (`suppressed`) are joined with ", ". Text is never a formula:
+the XLSX types it as text; in the CSV, text starting with = + - @ (or a tab or carriage return)
+starts with an apostrophe, as Excel's own escape.
 
 Errors are JSON `{error, code, field?}` as /export's: 400 BAD_USER_INPUT (field: the parameter),
 404 NOT_FOUND (no such report), 406 (a format other than csv or xlsx), 401/403 (the grant),
@@ -73,12 +75,18 @@ def _cell(value: Any) -> Any:
     return value
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _text(value: Any) -> str:
     value = _cell(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        # Text (a name someone imported) that Excel would run as a formula: shown as text instead.
+        return "'" + value
     return str(value)
 
 
@@ -111,8 +119,12 @@ def render_xlsx(report: Report, rows: list[dict], lang: str) -> bytes:
         sheet = workbook.active if index == 0 else workbook.create_sheet()
         sheet.title = _sheet_title(f"{i18n.translate(report.title, sheet_lang)} ({sheet_lang})")
         sheet.append(headers(report.columns, sheet_lang))
-        for row in rows:
-            sheet.append([_cell(row.get(c.key)) for c in report.columns])
+        for number, row in enumerate(rows, start=2):
+            for column, spec in enumerate(report.columns, start=1):
+                value = _cell(row.get(spec.key))
+                cell = sheet.cell(number, column, value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # openpyxl would write text starting with "=" as a formula
         sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)
