@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql (with GraphiQL), /explore, /export, /healthz, /i18n and static assets."""
+"""The Starlette application: /graphql (with GraphiQL), /explore, /export, /reports, /healthz, /i18n and static
+assets."""
 from __future__ import annotations
 
 import contextlib
@@ -27,6 +28,7 @@ from web.graphql_http import GraphQLView
 from web.i18n_http import catalogue_json
 from web.import_http import import_files, import_undoer
 from web.import_watch import watching
+from web.reports import report_file, report_index
 from web.security import DEV, OPEN, Security, resolve_mode
 
 WEB_DIR = Path(__file__).parent
@@ -144,6 +146,8 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/export/town/{name}", export_town),
         Route("/export/{name}", export_node),
         Route("/import", import_files, methods=["POST"]),
+        Route("/reports", report_index),
+        Route("/reports/{name}", report_file),
         Route("/", lambda request: PlainTextResponse("dangjian-graph: GraphQL at /graphql, explorer at /explore\n")),
     ]
     middleware = []
@@ -157,6 +161,7 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
     middleware.append(Middleware(AuthMiddleware, security=security, keys=keys))
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.dev_mode = dev_mode
+    app.state.schema = schema  # for the reports (web/reports.py), which run GraphQL documents
     app.state.security = security
     app.state.settings = settings
     app.state.undo_import = import_undoer(settings)  # for undoImport (resolvers/undo.py)

@@ -1,6 +1,6 @@
 """Who is asking: the middleware that turns a request's credentials into its Grant.
 
-For /graphql, /export/… and /import (every method but OPTIONS; the GraphiQL page itself needs
+For /graphql, /export/…, /reports/… and /import (every method but OPTIONS; the GraphiQL page itself needs
 no token), before the body is read:
 
     Authorization: Bearer dj_…      an API key (graph/api_keys.py), checked against the graph
@@ -53,7 +53,8 @@ class Refusal(Exception):
 
 def _guarded(scope: dict[str, Any]) -> bool:
     path = scope["path"]
-    return path == "/graphql" or path.startswith("/export/") or path == "/import" or path.startswith("/import/")
+    return (path == "/graphql" or path.startswith("/export/") or path == "/import" or path.startswith("/import/")
+            or path == "/reports" or path.startswith("/reports/"))
 
 
 def _graphiql_page(request: Request) -> bool:

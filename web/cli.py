@@ -11,6 +11,7 @@ from graph.backend import Settings, connected
 from web.cli_neo4j import add_commands as add_neo4j_commands, add_start_options
 from web.cli_tokens import add_commands as add_token_commands
 from web.cli_persisted import add_commands as add_persisted_commands
+from web.cli_reports import add_commands as add_report_commands
 
 
 def _settings(args: argparse.Namespace, serving: bool = False) -> Settings:
@@ -338,10 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser = commands.add_parser("serve", help="serve /graphql with GraphiQL, loading the seed into an empty graph")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
-    serve_parser.add_argument("--dev", action="store_true", help="no token needed (the open grant); show the Cypher "
-                              "that ran in each response's extensions")
-    serve_parser.add_argument("--production", action="store_true", help="require tokens (the default with a database "
-                              "URL); see docs/security.md")
+    serve_parser.add_argument("--dev", action="store_true", help="no token needed (the open grant); show the Cypher that ran in each response's extensions")
+    serve_parser.add_argument("--production", action="store_true", help="require tokens (the default with a database URL); see docs/security.md")
     serve_parser.add_argument("--no-seed", action="store_true", help="do not load the seed into an empty graph")
     serve_parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve_parser.add_argument("--engine", choices=("falkordb", "neo4j"), default="falkordb",
@@ -389,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     add_neo4j_commands(commands, _settings)
     add_token_commands(commands, _settings)
     add_persisted_commands(commands)
+    add_report_commands(commands, _settings)
 
     args = parser.parse_args(argv)
     if args.data_dir is not None:
