@@ -48,15 +48,21 @@ class Recorded:
     relationships: tuple[Relationship, ...] = ()  # delete: every relationship the node had
 
 
-def recorded_change(entry: dict[str, Any]) -> Recorded:
-    """The change `entry` records; CONFLICT naming why when it is not one an undo can reverse."""
-    action, uid = entry.get("action"), entry.get("targetUid")
+def entry_changes(entry: dict[str, Any]) -> dict[str, Any]:
+    """The JSON object an entry's `changes` holds; CONFLICT when it is not JSON or not an object."""
     try:
         changes = json.loads(entry.get("changes") or "")
     except ValueError:
         raise refuse(f"audit entry {entry['uid']!r} cannot be undone: its changes are not JSON") from None
     if not isinstance(changes, dict):
         raise refuse(f"audit entry {entry['uid']!r} cannot be undone: its changes are not an object")
+    return changes
+
+
+def recorded_change(entry: dict[str, Any]) -> Recorded:
+    """The change `entry` records; CONFLICT naming why when it is not one an undo can reverse."""
+    action, uid = entry.get("action"), entry.get("targetUid")
+    changes = entry_changes(entry)
     if action == UNDO:
         action = changes.get("as")
     node_type = TYPES.get(entry.get("targetType") or "")

@@ -27,7 +27,7 @@ from graph.undo_plan import UNDO, UndoEscalation
 from graph.validation import text_problem
 from graph.write_plan import Precheck, Relationship, relationships_of
 from resolvers.read import run_read
-from resolvers.undo_entry import _Reader, describe, refuse
+from resolvers.undo_entry import _Reader, describe, entry_changes, refuse
 from resolvers.writes import Writer
 
 DEMAND, ESCALATION = TYPES["Demand"], TYPES["Escalation"]
@@ -67,7 +67,7 @@ def recorded_escalation(entry: dict[str, Any], kind: str) -> RecordedEscalation:
     """The change `entry` records, checked against the model; CONFLICT (`id`) naming why when
     it is not one an undo can reverse."""
     uid, entry_uid = entry.get("targetUid"), entry["uid"]
-    changes = _changes(entry)
+    changes = entry_changes(entry)
     if entry.get("targetType") != DEMAND.name or not isinstance(uid, str) or text_problem(uid):
         raise refuse(f"audit entry {entry_uid!r} cannot be undone: it names no Demand")
     demand = _Reader(DEMAND, entry_uid)
@@ -82,16 +82,6 @@ def recorded_escalation(entry: dict[str, Any], kind: str) -> RecordedEscalation:
             or escalation["toLevel"] == escalation["fromLevel"]):
         raise demand.unfit("its levels and its Escalation's fromLevel and toLevel differ")
     return RecordedEscalation(kind, uid, before["level"], after["level"], escalation)
-
-
-def _changes(entry: dict[str, Any]) -> dict[str, Any]:
-    try:
-        changes = json.loads(entry.get("changes") or "")
-    except ValueError:
-        raise refuse(f"audit entry {entry['uid']!r} cannot be undone: its changes are not JSON") from None
-    if not isinstance(changes, dict):
-        raise refuse(f"audit entry {entry['uid']!r} cannot be undone: its changes are not an object")
-    return changes
 
 
 async def reverse_escalation(writer: Writer, undoes: str, recorded: RecordedEscalation
