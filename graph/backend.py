@@ -31,8 +31,10 @@ class Backend(Protocol):
     # without them, search scans with CONTAINS.
     fulltext_search: bool
 
-    async def read(self, query: Any) -> list[dict[str, Any]]:
-        """Run a read-only plan or statement; rows come back as dicts keyed by column."""
+    async def read(self, query: Any, *, limited: bool = True) -> list[dict[str, Any]]:
+        """Run a read-only plan or statement; rows come back as dicts keyed by column. A read
+        past `read_timeout_ms` raises QueryTimeout; `limited=False` is for the service's own
+        fixed probes (GET /healthz), which are no client's read."""
 
     async def write(self, query: Any) -> list[dict[str, Any]]:
         """Run a plan or statement that may write, as one transaction."""

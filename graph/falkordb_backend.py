@@ -85,21 +85,20 @@ class FalkorBackend:
             raise DatabaseUnavailable(str(error)) from error
         return cls(client, graph_name, read_timeout_ms)
 
-    async def read(self, query: CompiledQuery) -> list[dict[str, Any]]:
+    async def read(self, query: CompiledQuery, *, limited: bool = True) -> list[dict[str, Any]]:
         query = self.dialect.render(query)  # a plan (graph/plan.py and its kin) or a CompiledQuery
-        return await self._run(query, read_only=True)
+        return await self._run(query, read_only=True, limit=self.read_timeout_ms if limited else 0)
 
     async def write(self, query: CompiledQuery) -> list[dict[str, Any]]:
         query = self.dialect.render(query)  # a plan or a CompiledQuery
         # One statement is one atomic unit in FalkorDB: it holds the graph's write lock.
-        return await self._run(query, read_only=False)
+        return await self._run(query, read_only=False, limit=0)
 
-    async def _run(self, query: CompiledQuery, read_only: bool) -> list[dict[str, Any]]:
+    async def _run(self, query: CompiledQuery, read_only: bool, limit: int) -> list[dict[str, Any]]:
         # The dialect writes the parameter header (values quoted by the client's helper); the
         # reply is read by falkordb_reply, which is several times faster than the client's parser.
         text = self.dialect.encode(query)
         command = ["GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY", self.graph.name, text, "--compact"]
-        limit = self.read_timeout_ms if read_only else 0
         if limit:
             command += ["timeout", limit]
         started = time.monotonic()

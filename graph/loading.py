@@ -51,8 +51,10 @@ async def load_graph(backend: Backend, nodes: dict[str, list[dict[str, Any]]],
     return totals
 
 
-async def count_nodes(backend: Backend) -> int:
-    rows = await backend.read(count_nodes_query())
+async def count_nodes(backend: Backend, limited: bool = True) -> int:
+    """The graph's data nodes (API keys and audit entries left out). `limited=False`: the
+    health probe's count, not held to the read limit (Backend.read)."""
+    rows = await backend.read(count_nodes_query(), limited=limited)
     return rows[0]["nodes"] if rows else 0
 
 

@@ -31,7 +31,19 @@ ESCALATE = """mutation($u: String!, $to: EscalationLevel!, $r: String!) { escala
   uid level status escalations(sort: [{ escalatedAt: ASC }, { toLevel: ASC }]) { fromLevel toLevel reason escalatedOn } } }"""
 STATE = """query($u: String!) { demands(where: { uid: { eq: $u } }) { nodes { level resolvedLevel status } }
   escalations { totalCount } auditEntries { totalCount } }"""
-TODAY = dt.datetime.now(dt.timezone.utc).date()
+MADE = """query($u: [String!]) { demands(where: { uid: { in: $u } }) { nodes { uid resolvedOn
+  escalations { toLevel escalatedOn } } } }"""
+
+
+def today() -> str:
+    """The local clock's day, UTC like the server's; a stored day is read back and checked to lie
+    between the days before and after its write, so a run across midnight still passes."""
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()
+
+
+def stored(client, uids: list[str]) -> dict[str, dict]:
+    """What the server stored for these demands: resolvedOn and each escalation's day."""
+    return {d["uid"]: d for d in data(client, MADE, {"u": uids})["demands"]["nodes"]}
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +86,7 @@ def test_escalate_up_one_then_several_then_resolve(client):
     uid = "v-esc-zone"
     levels = Walk().levels(COMMUNITIES[uid])
     assert levels["N"] and levels["DISTRICT_CENTRE"]
-    before = state(client, uid)
+    before, first_day = state(client, uid), today()
     one = data(client, ESCALATE, {"u": uid, "to": "N", "r": "社区解决不了"})["escalateDemand"]
     assert one["level"] == "N"
     # Down and the same level are refused, writing nothing.
@@ -87,8 +99,8 @@ def test_escalate_up_one_then_several_then_resolve(client):
     several = data(client, ESCALATE, {"u": uid, "to": "DISTRICT_CENTRE", "r": "需区指挥中心协调"})["escalateDemand"]
     assert several["level"] == "DISTRICT_CENTRE"
     moves = sorted(several["escalations"], key=lambda e: LEVELS.index(e["fromLevel"]))
-    assert [(e["fromLevel"], e["toLevel"], e["escalatedOn"]) for e in moves] == [
-        ("LEAD", "N", TODAY.isoformat()), ("N", "DISTRICT_CENTRE", TODAY.isoformat())]
+    assert [(e["fromLevel"], e["toLevel"]) for e in moves] == [("LEAD", "N"), ("N", "DISTRICT_CENTRE")]
+    assert all(first_day <= e["escalatedOn"] <= today() for e in moves)
     # Nothing above the top.
     refused(post(client, ESCALATE, {"u": uid, "to": "TOWN_CENTRE", "r": "x"}), "BAD_USER_INPUT", "to")
     data(client, 'mutation { assignDemand(uid: "v-esc-zone", department: "dept-urban-management") { uid } }')
@@ -154,18 +166,20 @@ def test_levels_and_review_reflect_the_new_escalations(client):
     got = {g["key"]: g["resolved"] for g in stats["groups"] if g["resolved"]}
     assert got == expected
     assert stats["resolvedAtGrassroots"] == expected.get("LEAD", 0) + expected.get("N", 0)
-    # The month of today's escalations: every one made here, of demands raised in each town.
-    month = TODAY.strftime("%Y-%m")
-    review = data(client, 'query($t: String!, $m: String!) { monthlyReview(town: $t, month: $m) { escalationCount '
-                          'escalationsByLevel { level count } escalations { toLevel escalatedOn demand { uid } } } }',
-                  {"t": "town-zumiao", "m": month})["monthlyReview"]
-    seed_this_month = [e for e in walk.of("Escalation") if walk.props[e]["escalatedOn"].startswith(month)]
-    made = {("v-esc-zone", "N"), ("v-esc-zone", "DISTRICT_CENTRE"), ("v-esc-zone2", "X")}
-    assert not seed_this_month
-    assert {(e["demand"]["uid"], e["toLevel"]) for e in review["escalations"]} == made
-    assert review["escalationCount"] == len(made)
-    assert sorted((g["level"], g["count"]) for g in review["escalationsByLevel"]) == [
-        ("DISTRICT_CENTRE", 1), ("N", 1), ("X", 1)]
+    # The months of the escalations made here (as stored): every one made here, of demands raised in each town.
+    made = {(uid, e["toLevel"]): e["escalatedOn"][:7]
+            for uid, d in stored(client, ["v-esc-zone", "v-esc-zone2"]).items() for e in d["escalations"]}
+    assert set(made) == {("v-esc-zone", "N"), ("v-esc-zone", "DISTRICT_CENTRE"), ("v-esc-zone2", "X")}
+    for month in set(made.values()):
+        review = data(client, 'query($t: String!, $m: String!) { monthlyReview(town: $t, month: $m) { escalationCount '
+                              'escalationsByLevel { level count } escalations { toLevel demand { uid } } } }',
+                      {"t": "town-zumiao", "m": month})["monthlyReview"]
+        assert not [e for e in walk.of("Escalation") if walk.props[e]["escalatedOn"].startswith(month)]
+        in_month = {key for key, m in made.items() if m == month}
+        assert {(e["demand"]["uid"], e["toLevel"]) for e in review["escalations"]} == in_month
+        assert review["escalationCount"] == len(in_month)
+        assert sorted((g["level"], g["count"]) for g in review["escalationsByLevel"]) == sorted(
+            (level, 1) for _, level in in_month)
     # Another month has none of them.
     other = data(client, '{ monthlyReview(town: "town-zumiao", month: "2015-06") { escalationCount escalations '
                          '{ demand { uid } } } }')["monthlyReview"]
@@ -205,7 +219,7 @@ async def test_a_town_editor_escalates_its_own_demand_to_every_held_level(scratc
 def test_levels_within_a_range(client):
     if state(client, "v-esc-zone")[0]["status"] != "RESOLVED":
         test_escalate_up_one_then_several_then_resolve(client)
-    today = TODAY.isoformat()
+    today = stored(client, ["v-esc-zone"])["v-esc-zone"]["resolvedOn"]  # the day the test above resolved it
     walk = Walk()
     seed_today = [d for d in walk.of("Demand") if walk.props[d].get("resolvedOn") == today]
     assert not seed_today
@@ -279,10 +293,15 @@ def test_new_communities(client, uid, given):
         assert not expected["LEAD"] and not expected["X"] and expected["TOWN_CENTRE"]
     # The first level above LEAD that someone holds is reachable in one move.
     first = next(level for level in LEVELS[1:] if expected[level])
-    assert data(client, ESCALATE, {"u": uid, "to": first, "r": "上报"})["escalateDemand"]["level"] == first
+    moved = data(client, ESCALATE, {"u": uid, "to": first, "r": "上报"})["escalateDemand"]
+    assert moved["level"] == first
     if uid == "v-esc-new-zone-only":  # in Zumiao through its zone: its town's review counts it
+        (escalation,) = moved["escalations"]
         review = data(client, 'query($m: String!) { monthlyReview(town: "town-zumiao", month: $m) { demandsRaised '
-                              'escalations { demand { uid } } } }', {"m": TODAY.strftime("%Y-%m")})["monthlyReview"]
+                              'escalations { demand { uid } } } }', {"m": escalation["escalatedOn"][:7]})["monthlyReview"]
         assert uid in {e["demand"]["uid"] for e in review["escalations"]}
-        zumiao = [d for d in COMMUNITIES if COMMUNITIES[d].startswith("community-zumiao")]
-        assert review["demandsRaised"] == len(zumiao) + 2  # and the two new communities' demands
+        month = escalation["escalatedOn"][:7]
+        ours = [d for d in COMMUNITIES if COMMUNITIES[d].startswith("community-zumiao")] + ["v-esc-new-zoned", uid]
+        raised = data(client, 'query($u: [String!]) { demands(where: { uid: { in: $u } }) { nodes { raisedOn } } }',
+                      {"u": ours})["demands"]["nodes"]
+        assert review["demandsRaised"] == sum(d["raisedOn"][:7] == month for d in raised)  # as stored

@@ -28,7 +28,7 @@ SERIES = """query($g: DemandGroupBy!, $w: DemandWhere, $f: String, $t: String) {
 HOME = "community-zumiao-05"
 MADE = {"v-time-a": "2015-12-31", "v-time-b": "2016-01-01", "v-time-c": "2016-01-04", "v-time-none": None,
         "v-time-d": "2015-12-27"}
-TODAY = dt.datetime.now(dt.timezone.utc).date().isoformat()
+STORED: dict[str, str] = {}  # v-time-a's resolvedOn as the server stored it (the day the fixture ran)
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,8 @@ async def client(engine, data_dir):
                      {"u": uid, "c": HOME, "r": raised})
             data(http, 'mutation { assignDemand(uid: "v-time-a", organisation: "org-zumiao-community-05") { uid } }')
             data(http, 'mutation { resolveDemand(uid: "v-time-a", organisation: "org-zumiao-community-05") { uid } }')
+            STORED["resolvedOn"] = data(http, '{ demands(where: { uid: { eq: "v-time-a" } }) { nodes { resolvedOn } } }'
+                                        )["demands"]["nodes"][0]["resolvedOn"]
             yield http
 
 
@@ -48,7 +50,7 @@ def walk() -> Walk:
     w = Walk()
     for uid, raised in MADE.items():
         w.add("Demand", uid, raisedOn=raised, status="RESOLVED" if uid == "v-time-a" else "RAISED",
-              resolvedOn=TODAY if uid == "v-time-a" else None)
+              resolvedOn=STORED["resolvedOn"] if uid == "v-time-a" else None)
         w.link(uid, "RAISED_IN", HOME)
     return w
 

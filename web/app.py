@@ -80,7 +80,7 @@ async def healthz(request: Request) -> JSONResponse:
     restarting: logged once by the backend), else an errorId that finds the traceback in the log."""
     backend: Backend = request.app.state.backend
     try:
-        nodes = await count_nodes(backend)
+        nodes = await count_nodes(backend, limited=False)
     except DatabaseUnavailable as error:
         shown = error.detail if request.app.state.dev_mode else str(error)
         return JSONResponse({"status": "error", "backend": backend.name, "error": shown,
