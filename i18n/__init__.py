@@ -68,3 +68,11 @@ def translate(msgid: str, lang: str | None = None, **params: object) -> str:
     itself (English) where the catalogue has no translation."""
     text = catalogue(language(lang)).get(msgid) or msgid
     return text.format(**params) if params else text
+
+
+def enum_label(enum: str, value: str, lang: str | None = None) -> str:
+    """The label of a graph/model.py enum value (enums.po, msgid `Enum.VALUE`): 水电 for
+    ("DemandCategory", "UTILITIES") in zh-CN, "Utilities" in en; the value itself if unknown."""
+    msgid = f"{enum}.{value}"
+    text = catalogue(language(lang)).get(msgid)
+    return text if text else value
