@@ -7,6 +7,7 @@ from typing import Any, Optional
 import strawberry
 
 from graph.model import ENUMS, NODE_TYPES, PYTHON_TYPES, Prop
+from schema.labels import enum_value_description
 
 
 @strawberry.enum(description="Sort order.")
@@ -16,7 +17,11 @@ class SortDirection(enum.Enum):
 
 
 ENUM_TYPES: dict[str, type[enum.Enum]] = {
-    name: strawberry.enum(enum.Enum(name, {value: value for value in values}))
+    name: strawberry.enum(
+        enum.Enum(name, {value: strawberry.enum_value(value, description=enum_value_description(name, value))
+                         for value in values}),
+        description=f"{name}: each value's description is its label, 简体中文 · English (schema/labels.py); "
+                    "statistics groups have label(lang:).")
     for name, values in ENUMS.items()
 }
 

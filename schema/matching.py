@@ -13,6 +13,7 @@ from resolvers.read import reader_for
 from resolvers.selection import SelectionReader
 from resolvers.suppression import Cells
 from schema.inputs import ENUM_TYPES
+from schema.labels import LABEL_DOC, Language, group_label, language_of
 from schema.research import GraphNode, graph_node
 from schema.types import GeneratedTypes, PageInfo
 
@@ -90,6 +91,12 @@ class MatchingGroup:
     covered: Optional[int] = strawberry.field(description="Of those, covered (suppressed like demands).")
     coverage: Optional[float] = strawberry.field(description="covered / demands (0–1), of the released counts.")
     suppressed: list[str]
+    by_category: strawberry.Private[bool] = False
+
+    @strawberry.field(description=LABEL_DOC)
+    def label(self, info: Info, lang: Optional[Language] = None) -> str:
+        return group_label(language_of(info, lang), self.key, self.name,
+                           "DemandCategory" if self.by_category else None)
 
 
 @strawberry.type(description="A demand with no candidate at or above the threshold.")
@@ -142,7 +149,7 @@ def _report(r: dict[str, Any]) -> MatchingReport:
         uncoveredPageInfo=PageInfo(**r["uncoveredPageInfo"]), overAskedPageInfo=PageInfo(**r["overAskedPageInfo"]),
         uncovered=[UncoveredDemand(demand=graph_node(u["demand"]), category=u["category"], bestScore=u["bestScore"],
                                    best=graph_node(u["best"]) if u["best"] else None) for u in r["uncovered"]],
-        byCategory=[MatchingGroup(**g) for g in r["byCategory"]],
+        byCategory=[MatchingGroup(**g, by_category=True) for g in r["byCategory"]],
         byTown=[MatchingGroup(**g) for g in r["byTown"]],
         overAsked=[OverAskedCandidate(**{**o, "candidate": graph_node(o["candidate"])}) for o in r["overAsked"]])
 

@@ -10,6 +10,7 @@ from graph.grants import grant_of
 from resolvers import review
 from resolvers.read import reader_for
 from resolvers.suppression import Cells
+from schema.labels import LABEL_DOC, Language, group_label, language_of
 from schema.research import GraphNode, graph_node
 from schema.types import PageInfo
 from schema.visits import VisitFigures
@@ -30,6 +31,10 @@ class OverdueDemand:
 class LevelCount:
     level: Optional[str]
     count: Optional[int] = strawberry.field(description=f"Escalations {_SUPPRESSED}.")
+
+    @strawberry.field(description=LABEL_DOC)
+    def label(self, info: Info, lang: Optional[Language] = None) -> str:
+        return group_label(language_of(info, lang), self.level, None, "EscalationLevel")
 
 
 @strawberry.type(description="One escalation (上报) in the month.")

@@ -16,6 +16,7 @@ from resolvers import statistics, suppression
 from resolvers.suppression import Cells
 from resolvers.read import reader_for
 from resolvers.selection import SelectionReader
+from schema.labels import ENUM_OF_GROUP, LABEL_DOC, Language, group_label, language_of
 from schema.research import GraphNode, graph_node
 from schema.types import PageInfo
 
@@ -25,10 +26,14 @@ def _where(info: Info) -> Optional[dict]:
     return SelectionReader(info).root(info).args.get("where")
 
 
-@strawberry.type
+@strawberry.type(description="Organisations of one kind (OrganisationKind).")
 class KindCount:
     kind: str
     count: int
+
+    @strawberry.field(description=LABEL_DOC)
+    def label(self, info: Info, lang: Optional[Language] = None) -> str:
+        return group_label(language_of(info, lang), self.kind, None, "OrganisationKind")
 
 
 @strawberry.type(description='A zone\'s "1", "N" and "X", and the members reachable through them.')
@@ -135,6 +140,12 @@ class DemandGroup:
     periodStart: Optional[str] = strawberry.field(description="MONTH, WEEK: the period's first day (ISO date).")
     periodEnd: Optional[str] = strawberry.field(description="MONTH, WEEK: the period's last day (ISO date).")
     suppressed: list[str] = strawberry.field(description="The counts here withheld by small-cell suppression (viewer and researcher grants: under k, see docs/security.md); empty otherwise.")
+    group_by: strawberry.Private[str] = ""
+
+    @strawberry.field(description=LABEL_DOC)
+    def label(self, info: Info, lang: Optional[Language] = None) -> str:
+        return group_label(language_of(info, lang), None if self.unassigned else self.key, self.name,
+                           ENUM_OF_GROUP.get(self.group_by), type_key=self.group_by == "RESOLVER_TYPE")
 
 
 @strawberry.type(description="Every demand matching `where` (not paged): the totals, and the groups, which "
@@ -276,7 +287,8 @@ def statistics_fields(zone_where: type, demand_where: type) -> dict[str, Any]:
         result = await statistics.demand_statistics(reader_for(info.context), groupBy.value, _where(info),
                                                     from_, to)
         result = suppression.demand_report(result, Cells(grant_of(info.context)))
-        return DemandStatistics(**{**result, "groupBy": groupBy, "groups": _objects(DemandGroup, result["groups"])})
+        return DemandStatistics(**{**result, "groupBy": groupBy, "groups": [
+            DemandGroup(**g, group_by=groupBy.value) for g in result["groups"]]})
 
     zone_composition.__annotations__["where"] = Optional[zone_where]
     demand_statistics.__annotations__["where"] = Optional[demand_where]

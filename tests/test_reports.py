@@ -90,13 +90,14 @@ def demand_statistics(data, params):
     if "where" in params:
         where = {"AND": [json.loads(params["where"]), where]} if where else json.loads(params["where"])
     groups = data("""query($g: DemandGroupBy!, $w: DemandWhere, $f: String, $t: String) {
-        demandStatistics(groupBy: $g, where: $w, from: $f, to: $t) { groups { key name unassigned periodStart
+        demandStatistics(groupBy: $g, where: $w, from: $f, to: $t) { groups { key name zh: label(lang: ZH_CN)
+        en: label(lang: EN) unassigned periodStart
         periodEnd collected resolved resolutionRate shareOfResolved timedCount medianDaysToResolve p90DaysToResolve
         suppressed } } }""", {"g": params["groupBy"], "w": where, "f": params.get("from"),
                               "t": params.get("to")})["demandStatistics"]["groups"]
-    fields = ["key", "name", "unassigned", "periodStart", "periodEnd", "collected", "resolved", "resolutionRate",
+    fields = ["key", "name", "zh", "en", "unassigned", "periodStart", "periodEnd", "collected", "resolved", "resolutionRate",
               "shareOfResolved", "timedCount", "medianDaysToResolve", "p90DaysToResolve", "suppressed"]
-    return (["group key", "group", "unassigned", "period start", "period end", "demands collected",
+    return (["group key", "group", "group label (Chinese)", "group label (English)", "unassigned", "period start", "period end", "demands collected",
              "demands resolved", "resolution rate", "share of resolved", "resolved with both dates",
              "median days to resolve", "p90 days to resolve", "suppressed counts"],
             [[g[f] for f in fields] for g in groups])
@@ -142,10 +143,10 @@ def matching(data, params):
     towns = params["town"].split(",") if "town" in params else None
     threshold = float(params["threshold"]) if "threshold" in params else None
     groups = data("""query($w: DemandWhere, $t: Float) { matchingReport(where: $w, threshold: $t) {
-        %s { key name demands covered coverage suppressed } } }""" % part,
+        %s { key name zh: label(lang: ZH_CN) en: label(lang: EN) demands covered coverage suppressed } } }""" % part,
                   {"w": _town_where(towns, "community", "town"), "t": threshold})["matchingReport"][part]
-    fields = ["key", "name", "demands", "covered", "coverage", "suppressed"]
-    return (["group key", "group", "demands", "demands covered", "coverage", "suppressed counts"],
+    fields = ["key", "name", "zh", "en", "demands", "covered", "coverage", "suppressed"]
+    return (["group key", "group", "group label (Chinese)", "group label (English)", "demands", "demands covered", "coverage", "suppressed counts"],
             [[g[f] for f in fields] for g in groups])
 
 

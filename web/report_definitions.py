@@ -167,6 +167,8 @@ PAGE = Parameter("first", "page", description="page size for reading the query's
 FROM = Parameter("from", "date", description="YYYY-MM-DD, inclusive")
 TO = Parameter("to", "date", description="YYYY-MM-DD, inclusive")
 SUPPRESSED = Column("suppressed", "suppressed counts")
+# A group's label in both languages (水电 / Utilities for UTILITIES: schema/labels.py), whichever the headers'.
+LABELS = (("labelZh", "group label (Chinese)"), ("labelEn", "group label (English)"))
 
 
 ZONES = """query Report($where: ZoneWhere, $first: Int, $after: String) {
@@ -207,7 +209,7 @@ async def _towns(execute: Execute, arguments: dict[str, Any]) -> list[dict]:
 
 DEMANDS = """query Report($groupBy: DemandGroupBy!, $where: DemandWhere, $from: String, $to: String) {
   demandStatistics(groupBy: $groupBy, where: $where, from: $from, to: $to) {
-    groups { key name unassigned collected resolved resolutionRate shareOfResolved timedCount
+    groups { key name labelZh: label(lang: ZH_CN) labelEn: label(lang: EN) unassigned collected resolved resolutionRate shareOfResolved timedCount
              medianDaysToResolve p90DaysToResolve periodStart periodEnd suppressed } } }"""
 GROUP_FIGURES = ("collected", "resolved", "resolutionRate", "shareOfResolved", "timedCount", "medianDaysToResolve",
                  "p90DaysToResolve")
@@ -263,7 +265,8 @@ async def _visits(execute: Execute, arguments: dict[str, Any]) -> list[dict]:
 
 
 MATCHING = """query Report($where: DemandWhere, $threshold: Float) {
-  matchingReport(where: $where, threshold: $threshold) { %s { key name demands covered coverage suppressed } } }"""
+  matchingReport(where: $where, threshold: $threshold) { %s {
+    key name labelZh: label(lang: ZH_CN) labelEn: label(lang: EN) demands covered coverage suppressed } } }"""
 
 
 async def _matching(execute: Execute, arguments: dict[str, Any]) -> list[dict]:
@@ -308,7 +311,7 @@ REPORTS: dict[str, Report] = {r.name: r for r in (
            _columns(("townUid", "town uid"), ("townName", "town")) + _figures(TOWN_FIGURES) + (SUPPRESSED,), _towns),
     Report("demand-statistics", "demand statistics",
            (Parameter("groupBy", "enum", DEMAND_GROUPS, required=True), TOWN, Parameter("where", "json"), FROM, TO),
-           _columns(("key", "group key"), ("name", "group"), ("unassigned", "unassigned"),
+           _columns(("key", "group key"), ("name", "group"), *LABELS, ("unassigned", "unassigned"),
                     ("periodStart", "period start"), ("periodEnd", "period end"))
            + _figures(GROUP_FIGURES) + (SUPPRESSED,), _demands),
     Report("coverage-gaps", "coverage gaps", (PAGE,),
@@ -326,6 +329,6 @@ REPORTS: dict[str, Report] = {r.name: r for r in (
     Report("matching", "matching coverage",
            (Parameter("by", "enum", ("CATEGORY", "TOWN"), default="CATEGORY"), TOWN, Parameter("where", "json"),
             Parameter("threshold", "number")),
-           _columns(("key", "group key"), ("name", "group"), ("demands", "demands"), ("covered", "demands covered"),
+           _columns(("key", "group key"), ("name", "group"), *LABELS, ("demands", "demands"), ("covered", "demands covered"),
                     ("coverage", "coverage")) + (SUPPRESSED,), _matching),
 )}
