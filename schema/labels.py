@@ -13,16 +13,39 @@ too, default to English instead: docs/errors.md).
 """
 from __future__ import annotations
 
-import enum
-from typing import Optional
+from typing import Any, NewType, Optional
 
 import strawberry
+from graphql import EnumValueNode, StringValueNode, ValueNode
 from strawberry.types import Info
 
 import i18n
 
-Language = strawberry.enum(enum.Enum("Language", {"ZH_CN": "zh-CN", "EN": "en"}),
-                           description="A language of the labels: ZH_CN (简体中文, the default) or EN (English).")
+# A scalar, not an enum, so that the forms people write all work: "zh-CN", "en", "zh", "en-GB" (as
+# in Accept-Language), or ZH_CN, EN, zh_CN unquoted. Anything else is refused by validation.
+Language = NewType("Language", str)
+_TAGS = {"zh": "zh-CN", "en": "en"}
+
+
+def _parse_language(value: Any) -> str:
+    tag = value.strip().replace("_", "-") if isinstance(value, str) else ""
+    primary = tag.split("-")[0].lower()
+    if not tag or primary not in _TAGS or len(tag) > 35:
+        raise ValueError(f"a language is zh-CN or en (ZH_CN, EN, zh, en-GB… are read the same), "
+                         f"got {str(value)[:40]!r}")
+    return _TAGS[primary]
+
+
+def _parse_language_literal(node: ValueNode, variables: Any = None) -> str:
+    if isinstance(node, (StringValueNode, EnumValueNode)):
+        return _parse_language(node.value)
+    raise ValueError("a language is a string such as \"zh-CN\" or \"en\"")
+
+
+LANGUAGE_SCALAR = strawberry.scalar(
+    name="Language", serialize=str, parse_value=_parse_language, parse_literal=_parse_language_literal,
+    description='A language of the labels: "zh-CN" (简体中文, the default) or "en" (English). zh, zh-Hans, en-GB '
+                "… are read as the nearest; unquoted ZH_CN and EN are accepted too.")
 
 LABEL_DOC = ("The key as a person reads it, in `lang` (default: the request's Accept-Language, else "
              "Simplified Chinese): an enum value's label (水电 for UTILITIES), a node group's name, a period "
@@ -37,10 +60,10 @@ def enum_value_description(enum_name: str, value: str) -> str:
     return f"{i18n.enum_label(enum_name, value, 'zh-CN')} · {i18n.enum_label(enum_name, value, 'en')}"
 
 
-def language_of(info: Info, lang: Optional[enum.Enum]) -> str:
-    """`lang` when given, else the request's Accept-Language, else zh-CN."""
+def language_of(info: Info, lang: Optional[str]) -> str:
+    """`lang` when given (already "zh-CN" or "en"), else the request's Accept-Language, else zh-CN."""
     if lang is not None:
-        return lang.value
+        return lang
     request = info.context.get("request") if isinstance(info.context, dict) else None
     header = request.headers.get("accept-language") if request is not None else None
     return i18n.negotiate(header, default=i18n.DEFAULT)

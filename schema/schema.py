@@ -22,6 +22,7 @@ from resolvers.read import resolve_connection, resolve_node
 from schema.access import AnonymousWrites
 from schema.execution import ShapedExecutionContext
 from schema.cost import CostGuard
+from schema.labels import LANGUAGE_SCALAR, Language
 from schema.guards import TextGuard
 from schema.operation_shape import OperationShapeRule
 from schema.escalation import EscalationQuery
@@ -115,6 +116,10 @@ def error_code(error: GraphQLError, executed: bool) -> str:
         # Before the first field: graphql-core refused the variables (at a variable's definition,
         # or past its limits: nesting, error count).
         return BAD_USER_INPUT
+    if not executed and raised and error.nodes and isinstance(original, (ValueError, TypeError)):
+        # Validation coerces a literal with its scalar's parse_literal (schema/labels.py Language),
+        # whose refusal is a ValueError: the client's literal, not our fault.
+        return VALIDATION_FAILED
     if raised:
         return INTERNAL  # a bug, or the database failing
     if not executed:
@@ -210,7 +215,8 @@ def build_schema(dev_mode: bool = False, introspection: bool = True) -> strawber
         mutation=build_mutation_type(types),
         types=list(types.objects.values()),
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=False, default_resolver=lookup),
+        config=StrawberryConfig(auto_camel_case=False, default_resolver=lookup,
+                                scalar_map={Language: LANGUAGE_SCALAR}),
         execution_context_class=ShapedExecutionContext,
     )
     schema.show_internal_errors = dev_mode

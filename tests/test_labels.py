@@ -119,6 +119,25 @@ def test_review_levels_and_matching_categories_are_labelled(gql):
         assert (g["label"], g["en"]) == expected
 
 
-def test_an_unknown_language_is_refused_with_the_field_named(gql):
-    body = gql('{ demandStatistics(groupBy: CATEGORY) { groups { label(lang: FR) } } }')
-    assert body["errors"] and "FR" in body["errors"][0]["message"]
+@pytest.mark.parametrize("literal,expected", [('"zh-CN"', "zh"), ('"zh"', "zh"), ('"zh-Hans-CN"', "zh"),
+                                               ("ZH_CN", "zh"), ('"en"', "en"), ('"en-GB"', "en"), ("EN", "en"),
+                                               ("en", "en"), ('"EN_us"', "en")])
+def test_every_way_of_writing_a_language(gql, literal, expected):
+    groups = ok(gql, '{ demandStatistics(groupBy: STATUS) { groups { key unassigned x: label(lang: %s) '
+                     'zh: label(lang: ZH_CN) en: label(lang: EN) } } }' % literal)["demandStatistics"]["groups"]
+    assert groups and all(g["x"] == g[expected] for g in groups)
+    as_variable = ok(gql, 'query($l: Language) { demandStatistics(groupBy: STATUS) { groups { x: label(lang: $l) } } }',
+                     {"l": literal.strip('"')})["demandStatistics"]["groups"]
+    assert [g["x"] for g in as_variable] == [g["x"] for g in groups]
+
+
+@pytest.mark.parametrize("literal", ['FR', '"fr"', '""', '"-"', '3', '"zh-CN-' + "x" * 40 + '"'])
+def test_an_unknown_language_is_refused_with_the_argument_named(gql, literal):
+    body = gql('{ demandStatistics(groupBy: CATEGORY) { groups { label(lang: %s) } } }' % literal)
+    assert "data" not in body or body["data"] is None
+    (error,) = body["errors"]
+    assert "Language" in error["message"] and "zh-CN or en" in error["message"] or literal == "3"
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    as_variable = gql('query($l: Language) { demandStatistics(groupBy: CATEGORY) { groups { label(lang: $l) } } }',
+                      {"l": literal.strip('"') if literal != "3" else 3})
+    assert as_variable["errors"] and "$l" in as_variable["errors"][0]["message"]

@@ -209,7 +209,8 @@ async def _towns(execute: Execute, arguments: dict[str, Any]) -> list[dict]:
 
 DEMANDS = """query Report($groupBy: DemandGroupBy!, $where: DemandWhere, $from: String, $to: String) {
   demandStatistics(groupBy: $groupBy, where: $where, from: $from, to: $to) {
-    groups { key name labelZh: label(lang: ZH_CN) labelEn: label(lang: EN) unassigned collected resolved resolutionRate shareOfResolved timedCount
+    groups { key name labelZh: label(lang: "zh-CN") labelEn: label(lang: "en") unassigned collected resolved
+             resolutionRate shareOfResolved timedCount
              medianDaysToResolve p90DaysToResolve periodStart periodEnd suppressed } } }"""
 GROUP_FIGURES = ("collected", "resolved", "resolutionRate", "shareOfResolved", "timedCount", "medianDaysToResolve",
                  "p90DaysToResolve")
@@ -266,7 +267,7 @@ async def _visits(execute: Execute, arguments: dict[str, Any]) -> list[dict]:
 
 MATCHING = """query Report($where: DemandWhere, $threshold: Float) {
   matchingReport(where: $where, threshold: $threshold) { %s {
-    key name labelZh: label(lang: ZH_CN) labelEn: label(lang: EN) demands covered coverage suppressed } } }"""
+    key name labelZh: label(lang: "zh-CN") labelEn: label(lang: "en") demands covered coverage suppressed } } }"""
 
 
 async def _matching(execute: Execute, arguments: dict[str, Any]) -> list[dict]:
