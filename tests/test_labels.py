@@ -141,3 +141,14 @@ def test_an_unknown_language_is_refused_with_the_argument_named(gql, literal):
     as_variable = gql('query($l: Language) { demandStatistics(groupBy: CATEGORY) { groups { label(lang: $l) } } }',
                       {"l": literal.strip('"') if literal != "3" else 3})
     assert as_variable["errors"] and "$l" in as_variable["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("header,chinese", [(None, True), ("zh-CN", True), ("en-US,en;q=0.9", False), ("fr", True)])
+def test_the_index_follows_accept_language(server, header, chinese):
+    import httpx
+
+    response = httpx.get(server + "/", headers={"Accept-Language": header} if header else {})
+    assert response.status_code == 200
+    assert bool(CJK.search(response.text)) == chinese
+    assert all(path in response.text for path in ("/graphql", "/explore", "/research", "/reports"))
+    assert response.headers["content-language"] == ("zh-CN" if chinese else "en")

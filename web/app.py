@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+import i18n
 from graph.backend import Backend, Settings, open_backend
 from graph.errors import DatabaseUnavailable
 from graph.limits import cursor_secret
@@ -72,6 +73,17 @@ async def static_file(request: Request) -> Response:
 
 async def explore(request: Request) -> Response:
     return FileResponse(WEB_DIR / "static" / "explore.html", media_type="text/html")
+
+
+async def index(request: Request) -> PlainTextResponse:
+    """GET /: where things are, in the language Accept-Language asks for (zh-CN by default)."""
+    lang = i18n.negotiate(request.headers.get("accept-language"))
+    return PlainTextResponse(i18n.translate(INDEX, lang) + "\n", headers={"Content-Language": lang,
+                                                                          "Vary": "Accept-Language"})
+
+
+INDEX = ("dangjian-graph: GraphQL at /graphql, explorer at /explore, research charts at /research, "
+         "spreadsheets at /reports")
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -148,7 +160,7 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/import", import_files, methods=["POST"]),
         Route("/reports", report_index),
         Route("/reports/{name}", report_file),
-        Route("/", lambda request: PlainTextResponse("dangjian-graph: GraphQL at /graphql, explorer at /explore\n")),
+        Route("/", index),
     ]
     middleware = []
     if security.cors_origins:
