@@ -116,8 +116,7 @@ export function renderProperties(list, rows) {
     term.dataset.field = row.name;
     const value = document.createElement("dd");
     value.dataset.field = row.name;
-    row.values.forEach((v, i) => {
-      if (i) value.append(document.createTextNode(t(", ")));
+    for (const v of row.values) {  // several values (a list): one after another, spaced by CSS
       const label = document.createElement("span");
       label.className = v.data ? "enum-label data" : "enum-label";
       label.textContent = v.text;
@@ -129,7 +128,7 @@ export function renderProperties(list, rows) {
         raw.textContent = v.raw;
         value.append(" ", raw);
       }
-    });
+    }
     list.append(term, value);
   }
   list.hidden = !rows.length;

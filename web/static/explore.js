@@ -370,4 +370,5 @@ refresh();
 document.body.dataset.state = "ready";
 // For tests and the console: the Cytoscape instance and the page's actions.
 window.explorer = { cy, search: (text) => search(text), open, expand, select, clear: clearGraph, state, groups, toggleGroup,
-  settle: () => settle(cy), t, grouping, model };
+  settle: () => settle(cy), t, grouping, model,
+  neighbourhood: (id) => graphql(neighbourhoodQuery(), { id, limit: EXPAND_LIMIT }).then((d) => d.neighbourhood) };
