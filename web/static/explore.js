@@ -33,11 +33,12 @@ const EXPAND_LIMIT = 200;
 const MAX_LABELLED_LINKS = 24;
 
 // Subgraph nodes are entries with ids of their own; the node's global id is `nodeId`,
-// which is what the graph is keyed by here (and what edges, /export and `node(id:)` use). Each
-// entry's zone and community come along (for grouping by them).
-const neighbourhoodQuery = () => `query Neighbourhood($id: ID!, $limit: Int!) {
+// which is what the graph is keyed by here (and what edges, /export and `node(id:)` use). When
+// grouping by zone or community, each entry's zone and community come along (one more read).
+const neighbourhoodQuery = (areas = grouping.current !== "type") => `query Neighbourhood($id: ID!, $limit: Int!) {
   neighbourhood(id: $id, depth: 1, limit: $limit) {
-    nodes { nodeId label uid name nameEn source ${areaSelection()} } edges { id source target type } truncated } }`;
+    nodes { nodeId label uid name nameEn source ${areas ? areaSelection() : ""} } edges { id source target type }
+    truncated } }`;
 
 const $ = (id) => document.getElementById(id);
 const colourOf = (label) => TYPE_COLOURS[label] || "#9e9e9e";
@@ -371,4 +372,4 @@ document.body.dataset.state = "ready";
 // For tests and the console: the Cytoscape instance and the page's actions.
 window.explorer = { cy, search: (text) => search(text), open, expand, select, clear: clearGraph, state, groups, toggleGroup,
   settle: () => settle(cy), t, grouping, model,
-  neighbourhood: (id) => graphql(neighbourhoodQuery(), { id, limit: EXPAND_LIMIT }).then((d) => d.neighbourhood) };
+  neighbourhood: (id) => graphql(neighbourhoodQuery(true), { id, limit: EXPAND_LIMIT }).then((d) => d.neighbourhood) };
