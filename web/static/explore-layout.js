@@ -33,7 +33,9 @@ export function style() {
       shape: "round-rectangle", label: (n) => groupTitle(n.data()),
       "border-style": "solid", "border-width": 3, "border-color": "data(colour)",
       "background-color": "data(colour)", "background-opacity": 0.35, "font-weight": "bold",
-      width: 64, height: 44, "text-valign": "center", "text-halign": "center", "text-margin-y": 0 } },
+      width: 64, height: 44, "text-valign": "center", "text-halign": "center", "text-margin-y": 0,
+      // A place's name can be long (English): wrapped onto lines, so the count is never cut off.
+      "text-wrap": "wrap", "text-max-width": perZoom(MAX_LABEL_PX) } },
     { selector: "node[?group]:parent", style: {
       "background-opacity": 0.07, "text-valign": "top", "text-margin-y": perZoom(-2), "padding": 18,
       "compound-sizing-wrt-labels": "exclude" } },
