@@ -53,6 +53,9 @@ STATIC_FILES = {
     "explore-layout.js": "text/javascript",
     "explore-groups.js": "text/javascript",
     "explore-search.js": "text/javascript",
+    "explore-model.js": "text/javascript",
+    "explore-grouping.js": "text/javascript",
+    "explore-model.json": "application/json",
     "explore.css": "text/css",
 }
 

@@ -1,5 +1,7 @@
 // Grouping large neighbourhoods: an expansion that brings more than GROUP_THRESHOLD new nodes
-// draws each type with at least GROUP_MIN of them as one group node (closed), which opens on click
+// draws them by type, zone or community (the grouping chosen: explore-model.js `groupKey`, nodes of
+// no zone or community in one "other" group): each group of at least GROUP_MIN of them becomes one
+// group node (closed), which opens on click
 // into a compound node around its members, and closes again on a second click. A link to a member
 // of a closed group is drawn to the group instead, one "meta" link per (end, type, end) with a count.
 
@@ -44,20 +46,26 @@ export class Groups {
   known(id) { return this.cy.getElementById(id).nonempty() || this.closedOf.has(id); }
 
   // Splits new node elements: those to draw now, the rest put in (new or existing) closed groups.
-  split(fresh, anchorId, groupData) {
+  // `keyOf(data)` is the group a node goes in: { key, kind, label, area } (explore-model.js groupKey).
+  split(fresh, anchorId, groupData, keyOf) {
     if (fresh.length <= GROUP_THRESHOLD) return fresh;
-    const byType = new Map();
-    for (const el of fresh) byType.set(el.data.label, [...(byType.get(el.data.label) || []), el]);
-    const drawn = [];
+    const byKey = new Map();
+    const drawn = fresh.filter((el) => el.data.id === anchorId);  // the node expanded stays in view
+    for (const el of fresh) {
+      if (el.data.id === anchorId) continue;
+      const key = keyOf(el.data);
+      if (!byKey.has(key.key)) byKey.set(key.key, { key, members: [] });
+      byKey.get(key.key).members.push(el);
+    }
     const added = new Map();  // group id → its new element (not in the graph yet)
-    for (const [label, members] of byType) {
+    for (const { key, members } of byKey.values()) {
       if (members.length < GROUP_MIN) { drawn.push(...members); continue; }
-      const id = `group:${anchorId}:${label}`;
+      const id = `group:${anchorId}:${key.key}`;
       let group = this.groups.get(id);
       if (!group) {
-        group = { label, members: new Map(), open: false };
+        group = { label: key.label, members: new Map(), open: false };
         this.groups.set(id, group);
-        added.set(id, { group: "nodes", data: groupData(id, label), position: members[0].position });
+        added.set(id, { group: "nodes", data: groupData(id, key), position: members[0].position });
         drawn.push(added.get(id));
       }
       for (const el of members) {
@@ -137,8 +145,8 @@ export class Groups {
     this.cy.nodes().forEach((n) => {
       if (!n.data("group")) counts[n.data("label")] = (counts[n.data("label")] || 0) + 1;
     });
-    for (const id of this.closedOf.keys()) {
-      const label = this.groups.get(this.closedOf.get(id)).label;
+    for (const [id, groupId] of this.closedOf) {
+      const label = this.groups.get(groupId).members.get(id).data.label;
       counts[label] = (counts[label] || 0) + 1;
     }
     return counts;

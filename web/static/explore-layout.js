@@ -3,14 +3,16 @@
 // in the model is LABEL_PX / zoom), so zooming in spreads them apart; a label that would overlap
 // one drawn before it (by priority) is hidden (class `quiet`) until the view changes.
 import { t } from "./explore-i18n.js";
+import { groupTitle } from "./explore-model.js";
 
 export const LABEL_PX = 11;  // on-screen font size of node labels, px
 const MAX_LABEL_PX = 130;
-const FIT_ZOOM_MAX = 1.3;   // the layout's fit zooms no further in    // on-screen width before a label is cut with an ellipsis
+const FIT_ZOOM_MAX = 1.3;   // the layout's fit zooms no further in
+const FIT_PADDING = 24;     // px between the outermost label and the canvas edge
 
 const perZoom = (px) => (ele) => px / ele.cy().zoom();
 
-export function style(colourOf) {
+export function style() {
   return [
     { selector: "node", style: {
       "background-color": "data(colour)", width: "data(size)", height: "data(size)",
@@ -25,12 +27,15 @@ export function style(colourOf) {
     { selector: 'node[source = "IMPORTED"]', style: {
       "border-style": "double", "border-width": 5, "border-color": "#1565c0" } },
     { selector: "node[?expanded]", style: { "font-weight": "bold" } },
-    // A group of one type's nodes: closed, a rounded box with the count; open, the box around them.
+    // A group of one type's, zone's or community's nodes: closed, a rounded box with the count;
+    // open, the box around them.
     { selector: "node[?group]", style: {
-      shape: "round-rectangle", label: (n) => t("{type} ({count})", { type: t(n.data("label")), count: n.data("count") }),
-      "border-style": "solid", "border-width": 3, "border-color": (n) => colourOf(n.data("label")),
-      "background-color": (n) => colourOf(n.data("label")), "background-opacity": 0.35, "font-weight": "bold",
-      width: 64, height: 44, "text-valign": "center", "text-halign": "center", "text-margin-y": 0 } },
+      shape: "round-rectangle", label: (n) => groupTitle(n.data()),
+      "border-style": "solid", "border-width": 3, "border-color": "data(colour)",
+      "background-color": "data(colour)", "background-opacity": 0.35, "font-weight": "bold",
+      width: 64, height: 44, "text-valign": "center", "text-halign": "center", "text-margin-y": 0,
+      // A place's name can be long (English): wrapped onto lines, so the count is never cut off.
+      "text-wrap": "wrap", "text-max-width": perZoom(MAX_LABEL_PX) } },
     { selector: "node[?group]:parent", style: {
       "background-opacity": 0.07, "text-valign": "top", "text-margin-y": perZoom(-2), "padding": 18,
       "compound-sizing-wrt-labels": "exclude" } },
@@ -75,8 +80,41 @@ export function runLayout(cy, randomize, pinned = cy.collection()) {
       cy.zoom(FIT_ZOOM_MAX);
       cy.center();
     }
-    settle(cy);
+    fitLabels(cy);
   });
+}
+
+// The on-screen box of every shown node and label (labels keep their screen size whatever the zoom,
+// so a fit on the model's boxes alone can leave the outer labels cut at the canvas edge).
+function drawnBox(cy) {
+  const box = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity };
+  cy.elements(":visible").forEach((ele) => {
+    const b = ele.renderedBoundingBox({ includeOverlays: false, includeUnderlays: false });
+    if (!(b.w > 0)) return;
+    box.x1 = Math.min(box.x1, b.x1); box.y1 = Math.min(box.y1, b.y1);
+    box.x2 = Math.max(box.x2, b.x2); box.y2 = Math.max(box.y2, b.y2);
+  });
+  return box.x1 < box.x2 ? box : null;
+}
+
+// Declutters, then zooms out and pans until every shown label is FIT_PADDING inside the canvas
+// (a few rounds: each zoom changes which labels fit). Returns whether the view changed.
+export function fitLabels(cy) {
+  let changed = false;
+  for (let round = 0; round < 6; round++) {
+    settle(cy);
+    const box = drawnBox(cy);
+    const [w, h] = [cy.width(), cy.height()];
+    if (!box || (box.x1 >= FIT_PADDING - 0.5 && box.y1 >= FIT_PADDING - 0.5
+                 && box.x2 <= w - FIT_PADDING + 0.5 && box.y2 <= h - FIT_PADDING + 0.5)) break;
+    const scale = Math.min(1, (w - 2 * FIT_PADDING) / (box.x2 - box.x1), (h - 2 * FIT_PADDING) / (box.y2 - box.y1));
+    const middle = { x: (box.x1 + box.x2) / 2, y: (box.y1 + box.y2) / 2 };
+    // Zoom about the drawn box's middle, then move that middle to the canvas's.
+    cy.zoom({ level: cy.zoom() * (scale < 1 ? scale * 0.98 : 1), renderedPosition: middle });
+    cy.panBy({ x: w / 2 - middle.x, y: h / 2 - middle.y });
+    changed = true;
+  }
+  return changed;
 }
 
 const GAP = 8;  // model units left between two nodes

@@ -2,10 +2,14 @@
 // (GraphQL `neighbourhood`), show one node's properties and export its neighbourhood.
 // Everything it needs is served by this app, so it works offline. Its words come from the
 // catalogues (explore-i18n.js); large expansions are grouped (explore-groups.js) and laid out
-// without overlaps, labels decluttered (explore-layout.js).
+// without overlaps, labels decluttered (explore-layout.js); what it knows of the model (properties,
+// enums, zones and communities) is explore-model.js.
 import { chosenLanguage, current, load, switchTo, t } from "./explore-i18n.js";
 import { Groups } from "./explore-groups.js";
-import { runLayout, settle, settleOnViewport, style } from "./explore-layout.js";
+import { grouping, setupGrouping } from "./explore-grouping.js";
+import { fitLabels, runLayout, settle, settleOnViewport, style } from "./explore-layout.js";
+import { areaSelection, areasOf, detailsQuery, groupKey, groupTitle, loadModel, model, propertyRows,
+         renderProperties } from "./explore-model.js";
 import { search, setupSearch } from "./explore-search.js";
 
 // One colour per node type (the GraphQL type, which is also the graph label).
@@ -16,6 +20,7 @@ const TYPE_COLOURS = {
   Programme: "#26c6da", Resource: "#7cb342", ServiceTeam: "#5e35b1", ActionProject: "#f4511e",
   Escalation: "#e53935", StationedTeam: "#3949ab", Visit: "#8e24aa", AuditEntry: "#bdbdbd",
 };
+const OTHER_COLOUR = "#9e9e9e";  // the group of nodes in no zone or community
 const TYPE_SIZES = { District: 54, Town: 48, Zone: 40, Park: 34, Department: 32, CommandCentre: 32 };
 // What each source means (msgids of the catalogue).
 const SOURCES = {
@@ -28,14 +33,12 @@ const EXPAND_LIMIT = 200;
 const MAX_LABELLED_LINKS = 24;
 
 // Subgraph nodes are entries with ids of their own; the node's global id is `nodeId`,
-// which is what the graph is keyed by here (and what edges, /export and `node(id:)` use).
-const NEIGHBOURHOOD_QUERY = `query Neighbourhood($id: ID!, $limit: Int!) {
+// which is what the graph is keyed by here (and what edges, /export and `node(id:)` use). When
+// grouping by zone or community, each entry's zone and community come along (one more read).
+const neighbourhoodQuery = (areas = grouping.current !== "type") => `query Neighbourhood($id: ID!, $limit: Int!) {
   neighbourhood(id: $id, depth: 1, limit: $limit) {
-    nodes { nodeId label uid name nameEn source } edges { id source target type } truncated } }`;
-// `description` is a common property; inline fragments because `Node` only declares `id`.
-const DESCRIBED_TYPES = Object.keys(TYPE_COLOURS).filter((type) => type !== "AuditEntry");
-const DETAILS_QUERY = `query Details($id: ID!) { node(id: $id) { __typename
-  ${DESCRIBED_TYPES.map((type) => `... on ${type} { description }`).join(" ")} } }`;
+    nodes { nodeId label uid name nameEn source ${areas ? areaSelection() : ""} } edges { id source target type }
+    truncated } }`;
 
 const $ = (id) => document.getElementById(id);
 const colourOf = (label) => TYPE_COLOURS[label] || "#9e9e9e";
@@ -52,7 +55,7 @@ async function graphql(query, variables) {
 }
 
 const cy = cytoscape({
-  container: $("cy"), minZoom: 0.1, maxZoom: 4, wheelSensitivity: 0.25, style: style(colourOf),
+  container: $("cy"), minZoom: 0.1, maxZoom: 4, wheelSensitivity: 0.25, style: style(),
 });
 const groups = new Groups(cy);
 const state = { focus: null, expanded: new Set(), pending: 0, truncated: new Set() };
@@ -71,13 +74,15 @@ function showMessage(text) {
 
 // ---- graph building ------------------------------------------------------------------
 
-function nodeData(node) {
-  const { nodeId, ...rest } = node;
-  return { ...rest, id: nodeId, nameEn: node.nameEn || "", colour: colourOf(node.label),
-           size: TYPE_SIZES[node.label] || 26 };
+function nodeData(entry) {
+  const { nodeId, node, ...rest } = entry;
+  return { ...rest, ...areasOf(entry), id: nodeId, nameEn: entry.nameEn || "", colour: colourOf(entry.label),
+           size: TYPE_SIZES[entry.label] || 26 };
 }
 
-const groupData = (id, label) => ({ id, label, group: true, count: 0, colour: colourOf(label), size: 60 });
+// A group node: of a type (`label`), a zone or community (`area`), or of the nodes in none ("other").
+const groupData = (id, key) => ({ id, label: key.label, kind: key.kind, area: key.area || null, group: true,
+  count: 0, colour: key.kind === "other" ? OTHER_COLOUR : colourOf(key.label), size: 60 });
 
 // Adds what is not known yet (element ids are the nodes' global ids, so nothing is drawn twice;
 // large expansions are grouped by type); new nodes start in a ring around the node they hang from.
@@ -90,7 +95,7 @@ function merge(subgraph, anchorId) {
     const angle = (2 * Math.PI * i) / Math.max(fresh.length, 1);
     return { group: "nodes", data: nodeData(node),
              position: { x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) } };
-  }), anchorId, groupData);
+  }), anchorId, groupData, (data) => groupKey(data, grouping.current));
   cy.add(elements);
   groups.remember(subgraph.edges);
   groups.route();
@@ -111,7 +116,7 @@ async function expand(id) {
   setBusy(+1);
   try {
     if (groups.reveal(id)) await runLayout(cy, false);
-    const { neighbourhood } = await graphql(NEIGHBOURHOOD_QUERY, { id, limit: EXPAND_LIMIT });
+    const { neighbourhood } = await graphql(neighbourhoodQuery(), { id, limit: EXPAND_LIMIT });
     const wasEmpty = cy.nodes().empty();
     const added = merge(neighbourhood, id);
     state.expanded.add(id);
@@ -150,6 +155,16 @@ async function toggleGroup(id) {
   } finally {
     setBusy(-1);
   }
+}
+
+// A new grouping: the same expansions drawn again, in their order, grouped the new way.
+async function regroup() {
+  const expanded = [...state.expanded];
+  const focus = state.focus;
+  clearGraph();
+  for (const id of expanded) await expand(id).catch(() => {});
+  if (focus && cy.getElementById(focus).nonempty()) select(focus);
+  refresh();
 }
 
 function clearGraph() {
@@ -196,7 +211,7 @@ function select(id) {
   $("expand-button").textContent = t(state.expanded.has(id) ? "Expand again" : "Expand neighbours");
   renderLinks(node);
   updateDownloads();
-  loadDescription(id);
+  loadDetails(id);
   settle(cy);  // the selected node's link labels are drawn now: declutter with them
 }
 
@@ -206,8 +221,7 @@ function renderLinks(node) {
   const rows = node.connectedEdges().map((edge) => {
     const outgoing = edge.source().id() === node.id();
     const other = outgoing ? edge.target() : edge.source();
-    const name = other.data("group") ? t("{type} ({count})", { type: t(other.data("label")), count: other.data("count") })
-      : other.data("name");
+    const name = other.data("group") ? groupTitle(other.data()) : other.data("name");
     return { type: edge.data("type"), outgoing, other, name };
   });
   rows.sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
@@ -233,21 +247,23 @@ function renderLinks(node) {
   if (!rows.length) list.innerHTML = `<li class="muted">${t("None drawn yet: expand this node.")}</li>`;
 }
 
-const descriptions = new Map();  // id → description ("" when none), fetched once
+const details = new Map();  // id → the node's description and own properties, fetched once
 
-async function loadDescription(id) {
+// The description and the node's own properties (enum values with their labels, explore-model.js).
+async function loadDetails(id) {
   const box = $("detail-description");
   box.hidden = true;
+  $("detail-props").hidden = true;
   try {
-    if (!descriptions.has(id)) {
-      const { node } = await graphql(DETAILS_QUERY, { id });
-      descriptions.set(id, (node && node.description) || "");
-    }
-    if (state.focus !== id || !descriptions.get(id)) return;
-    box.textContent = descriptions.get(id);
-    box.hidden = false;
+    const type = cy.getElementById(id).data("label");
+    if (!details.has(id)) details.set(id, (await graphql(detailsQuery(type), { id })).node || {});
+    if (state.focus !== id) return;
+    const node = details.get(id);
+    renderProperties($("detail-props"), propertyRows(node.__typename, node));
+    box.textContent = node.description || "";
+    box.hidden = !node.description;
   } catch (error) {
-    // The description is a nicety; the panel is complete without it.
+    // The details are a nicety; the panel is complete without them.
   }
 }
 
@@ -328,23 +344,32 @@ cy.on("tap", "node", (event) => {
 });
 $("expand-button").addEventListener("click", () => { if (state.focus) expand(state.focus).catch(() => {}); });
 $("export-depth").addEventListener("change", updateDownloads);
-$("fit-button").addEventListener("click", () => cy.animate({ fit: { padding: 50 }, duration: 300 }));
+$("fit-button").addEventListener("click", () => { cy.fit(undefined, 50); fitLabels(cy); showStatus(); });
 $("layout-button").addEventListener("click", () => runLayout(cy, false).then(() => showStatus()));
 $("clear-button").addEventListener("click", () => { clearGraph(); refresh(); });
 $("lang-switch").addEventListener("click", async () => {
   await switchTo($("lang-switch").dataset.target);
   cy.style().update();  // group and link labels are read from the catalogue
+  if (state.focus) details.delete(state.focus);
   refresh();
 });
 settleOnViewport(cy, () => showStatus());
 
+setupGrouping(() => regroup());
 try {
   await load(chosenLanguage());
 } catch (error) {
   // Without a catalogue the page shows its msgids: the English text.
 }
+try {
+  await loadModel();
+} catch (error) {
+  // Without the model: no properties in the panel, and everything in "other" when grouped by place.
+}
 document.documentElement.classList.remove("i18n-pending");
 refresh();
 document.body.dataset.state = "ready";
 // For tests and the console: the Cytoscape instance and the page's actions.
-window.explorer = { cy, search: (text) => search(text), open, expand, select, clear: clearGraph, state, groups, toggleGroup, settle: () => settle(cy), t };
+window.explorer = { cy, search: (text) => search(text), open, expand, select, clear: clearGraph, state, groups, toggleGroup,
+  settle: () => settle(cy), t, grouping, model,
+  neighbourhood: (id) => graphql(neighbourhoodQuery(true), { id, limit: EXPAND_LIMIT }).then((d) => d.neighbourhood) };
