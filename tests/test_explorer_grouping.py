@@ -1,9 +1,8 @@
 """/explore's grouping by type, zone or community, its enum labels and its labels at the canvas edge.
 
-The page learns the model from web/static/explore-model.json (each data type's own properties, with
-the enum each takes, and the relationship fields by which a node belongs to a zone or a community),
-written from graph/model*.py by `python -m tests.test_explorer_grouping`; the first test checks it is
-current. A node's zone and community are checked against an independent reading of the seed files
+The page learns the model from GET /static/explore-model.json (web/explore_model.py: each data type's
+own properties, with the enum each takes, and the relationship fields by which a node belongs to a
+zone or a community), computed from graph/model*.py. A node's zone and community are checked against an independent reading of the seed files
 (seed.loader.read_seed), and the page in a real headless Chromium (fixtures of tests/test_explorer.py):
 no two shown labels overlap in any grouping mode, in both languages, and none crosses the canvas edge.
 Screenshots: test-artifacts/explorer-grouping-{type,zone,community}-{zh-CN,en}.png.
@@ -16,44 +15,25 @@ import re
 
 import pytest
 
-from graph.model import COMMON_PROPS, ENUMS, NODE_TYPES
+from graph.model import ENUMS, NODE_TYPES
 from tests.conftest import REPO
+from web.explore_model import model_json
 from tests.test_explorer import browser, click_node, wait_for, wait_until_idle  # noqa: F401 (fixture)
 
 ARTIFACTS = REPO / "test-artifacts"
-MODEL_JSON = REPO / "web" / "static" / "explore-model.json"
-AREAS = ("Zone", "Community")
-# An "X" organisation SERVES a zone from outside it: that is no belonging.
-OUTSIDE = {"SERVES"}
 
 
-def model_json() -> dict:
-    """What web/static/explore-model.json must hold, from graph/model*.py."""
-    common = {p.name for p in COMMON_PROPS}
-    types = {}
+def test_the_page_model_is_the_model(server):
+    import httpx
+
+    served = httpx.get(server + "/static/explore-model.json").json()
+    assert served == model_json()
+    # Independently of web/explore_model.py: every data type, each enum property with its enum.
+    assert set(served["types"]) == {t.name for t in NODE_TYPES if t.is_data}
     for node_type in NODE_TYPES:
-        if not node_type.is_data:
-            continue
-        spec: dict = {"props": [{"name": p.name, **({"enum": p.type} if p.is_enum else {}),
-                                 **({"many": True} if p.many else {})}
-                                for p in node_type.all_props if p.name not in common]}
-        for area in AREAS:
-            fields = [r.name for r in node_type.rels
-                      if r.direction == "OUT" and r.target == area and r.type not in OUTSIDE]
-            if fields:
-                spec[area] = fields
-        types[node_type.name] = spec
-    return {"note": "Written by `python -m tests.test_explorer_grouping` from graph/model*.py; do not edit.",
-            "types": types}
-
-
-def render_model_json() -> str:
-    return json.dumps(model_json(), ensure_ascii=False, indent=1) + "\n"
-
-
-def test_the_page_model_is_written_from_graph_model():
-    assert MODEL_JSON.read_text(encoding="utf-8") == render_model_json(), \
-        "web/static/explore-model.json is stale: run python -m tests.test_explorer_grouping"
+        if node_type.is_data:
+            enums = {p["name"]: p.get("enum") for p in served["types"][node_type.name]["props"]}
+            assert all(enums.get(p.name) == p.type for p in node_type.all_props if p.is_enum and p.name in enums)
     # Every enum property the page labels has its labels in the catalogue (enums.po).
     import i18n
     for lang in ("zh-CN", "en"):
@@ -333,6 +313,3 @@ def test_every_own_property_of_the_model_has_a_name_in_both_languages():
 
 
 
-if __name__ == "__main__":
-    MODEL_JSON.write_text(render_model_json(), encoding="utf-8")
-    print(f"wrote {MODEL_JSON}")

@@ -23,6 +23,7 @@ from graph.loading import count_nodes
 from resolvers.ids import use_cursor_secret
 from schema.schema import LOG, SERVICE_UNAVAILABLE, build_schema, report_internal
 from web.api_key_auth import ApiKeyVerifier
+from web.explore_model import explore_model
 from web.auth import AuthMiddleware
 from web.exports import export_node, export_town
 from web.graphql_http import GraphQLView
@@ -55,7 +56,6 @@ STATIC_FILES = {
     "explore-search.js": "text/javascript",
     "explore-model.js": "text/javascript",
     "explore-grouping.js": "text/javascript",
-    "explore-model.json": "application/json",
     "explore.css": "text/css",
 }
 
@@ -155,6 +155,7 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/graphql", GraphQLView(schema, dev_mode, graphiql=security.graphiql, persisted=security.persisted)),
         Route("/healthz", healthz),
         Route("/vendor/{name}", vendor),
+        Route("/static/explore-model.json", explore_model),
         Route("/static/{name}", static_file),
         Route("/explore", explore),
         Route("/i18n/{lang}.json", catalogue_json),

@@ -1,6 +1,5 @@
-// What the page knows of the model: /static/explore-model.json, written from graph/model*.py by
-// `python -m tests.test_explorer_grouping` (which checks it is current), so the page holds no copy
-// of the model. For each data type: its own properties, with the enum each takes (shown with its
+// What the page knows of the model: /static/explore-model.json, computed by the server from
+// graph/model*.py (web/explore_model.py), so the page holds no copy of the model. For each data type: its own properties, with the enum each takes (shown with its
 // label, msgid `Enum.VALUE`, enums.po), and the relationship fields by which a node belongs to a
 // zone or a community (for grouping large expansions by zone or community).
 import { current, t } from "./explore-i18n.js";
