@@ -44,6 +44,7 @@ VENDOR_FILES = {
     "layout-base.js": "layout-base/layout-base.js",
     "cose-base.js": "cose-base/cose-base.js",
     "cytoscape-fcose.js": "cytoscape-fcose/cytoscape-fcose.js",
+    "echarts.js": "echarts/dist/echarts.min.js",  # the research page's charts (/research)
 }
 # Our own page assets, by name (an allow-list: web/static also holds templates).
 STATIC_FILES = {
@@ -53,6 +54,9 @@ STATIC_FILES = {
     "explore-groups.js": "text/javascript",
     "explore-search.js": "text/javascript",
     "explore.css": "text/css",
+    **{name: "text/javascript" for name in ("research.js", "research-i18n.js", "research-api.js",
+                                            "research-card.js", "research-charts.js", "research-work.js")},
+    "research.css": "text/css",
 }
 
 
@@ -72,6 +76,10 @@ async def static_file(request: Request) -> Response:
 
 async def explore(request: Request) -> Response:
     return FileResponse(WEB_DIR / "static" / "explore.html", media_type="text/html")
+
+
+async def research(request: Request) -> Response:
+    return FileResponse(WEB_DIR / "static" / "research.html", media_type="text/html")
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -142,6 +150,7 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/vendor/{name}", vendor),
         Route("/static/{name}", static_file),
         Route("/explore", explore),
+        Route("/research", research),
         Route("/i18n/{lang}.json", catalogue_json),
         Route("/export/town/{name}", export_town),
         Route("/export/{name}", export_node),
