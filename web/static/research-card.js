@@ -151,7 +151,7 @@ export class Card {
       title: forFile ? { text: t(spec.title), left: "center", textStyle: { fontSize: 15 } } : undefined,
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: forFile ? 28 : 0, data: series.map((s) => t(s.name)) },
-      grid: { left: 16, right: 24, top: forFile ? 70 : 44, bottom: 12, containLabel: true },
+      grid: { left: many && !spec.horizontal ? 56 : 16, right: 24, top: forFile ? 70 : 44, bottom: 12, containLabel: true },
       xAxis: spec.horizontal ? valueAxes[0] : categoryAxis,
       yAxis: spec.horizontal ? categoryAxis : valueAxes,
       series: series.map((s) => ({
