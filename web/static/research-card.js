@@ -148,10 +148,11 @@ export class Card {
       animation: false,
       color: COLOURS,
       backgroundColor: "#ffffff",
-      title: forFile ? { text: t(spec.title), left: "center", textStyle: { fontSize: 15 } } : undefined,
+      title: forFile ? { text: t(spec.title), left: "center", top: 6, textStyle: { fontSize: 15, lineHeight: 20 } }
+        : undefined,
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { top: forFile ? 28 : 0, data: series.map((s) => t(s.name)) },
-      grid: { left: many && !spec.horizontal ? 56 : 16, right: 24, top: forFile ? 70 : 44, bottom: 12, containLabel: true },
+      legend: { top: forFile ? 40 : 0, data: series.map((s) => t(s.name)) },
+      grid: { left: many && !spec.horizontal ? 56 : 16, right: 24, top: forFile ? 90 : 44, bottom: 12, containLabel: true },
       xAxis: spec.horizontal ? valueAxes[0] : categoryAxis,
       yAxis: spec.horizontal ? categoryAxis : valueAxes,
       series: series.map((s) => ({
@@ -192,7 +193,7 @@ export class Card {
   svgText() {
     const box = this.chart.getDom();
     const svgChart = echarts.init(null, null, { renderer: "svg", ssr: true, width: box.clientWidth,
-      height: box.clientHeight + 30, locale: current.lang === "en" ? "EN" : "ZH" });
+      height: box.clientHeight + 46, locale: current.lang === "en" ? "EN" : "ZH" });
     svgChart.setOption(this.option(true));
     const text = svgChart.renderToSVGString();
     svgChart.dispose();
