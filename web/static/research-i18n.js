@@ -15,7 +15,8 @@ export function enumLabel(enumName, value) {
   return text === msgid ? value : text;
 }
 
-// The values of an enum, in the catalogue's order (enums.po lists them as graph/model.py does).
+// The values of an enum (DemandCategory: the category filter's choices), from the catalogue's keys,
+// in the order it is served (sorted by msgid, so by code), so the page holds no list of its own.
 let catalogueKeys = [];
 export async function rememberKeys(lang) {
   const response = await fetch(`/i18n/${encodeURIComponent(lang)}.json`);
