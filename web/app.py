@@ -78,10 +78,6 @@ async def explore(request: Request) -> Response:
     return FileResponse(WEB_DIR / "static" / "explore.html", media_type="text/html")
 
 
-async def research(request: Request) -> Response:
-    return FileResponse(WEB_DIR / "static" / "research.html", media_type="text/html")
-
-
 async def healthz(request: Request) -> JSONResponse:
     """200 `{status: "ok", backend, nodes}`; 503 `{status: "error", backend, error, code?, errorId?}`
     when the database does not answer: `code: SERVICE_UNAVAILABLE` when it cannot be reached (down,
@@ -100,6 +96,10 @@ async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "error", "backend": backend.name, "error": shown, "errorId": error_id},
                             status_code=503)
     return JSONResponse({"status": "ok", "backend": backend.name, "nodes": nodes})
+
+
+async def research(request: Request) -> Response:
+    return FileResponse(WEB_DIR / "static" / "research.html", media_type="text/html")
 
 
 # What a browser on an allowed origin may send (DANGJIAN_CORS_ORIGINS), and read of our answers.
