@@ -46,6 +46,7 @@ VENDOR_FILES = {
     "layout-base.js": "layout-base/layout-base.js",
     "cose-base.js": "cose-base/cose-base.js",
     "cytoscape-fcose.js": "cytoscape-fcose/cytoscape-fcose.js",
+    "echarts.js": "echarts/dist/echarts.min.js",  # the research page's charts (/research)
 }
 # Our own page assets, by name (an allow-list: web/static also holds templates).
 STATIC_FILES = {
@@ -57,6 +58,9 @@ STATIC_FILES = {
     "explore-model.js": "text/javascript",
     "explore-grouping.js": "text/javascript",
     "explore.css": "text/css",
+    **{name: "text/javascript" for name in ("research.js", "research-i18n.js", "research-api.js",
+                                            "research-card.js", "research-charts.js", "research-work.js")},
+    "research.css": "text/css",
 }
 
 
@@ -109,6 +113,10 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "backend": backend.name, "nodes": nodes})
 
 
+async def research(request: Request) -> Response:
+    return FileResponse(WEB_DIR / "static" / "research.html", media_type="text/html")
+
+
 # What a browser on an allowed origin may send (DANGJIAN_CORS_ORIGINS), and read of our answers.
 CORS_HEADERS = ["Authorization", "Content-Type", "Accept", "Accept-Language", "X-Actor"]
 CORS_EXPOSED = ["Retry-After", "WWW-Authenticate", "X-Truncated", "Content-Disposition"]
@@ -158,6 +166,7 @@ def create_app(settings: Settings | None = None, dev_mode: bool = False, seed_if
         Route("/static/explore-model.json", explore_model),
         Route("/static/{name}", static_file),
         Route("/explore", explore),
+        Route("/research", research),
         Route("/i18n/{lang}.json", catalogue_json),
         Route("/export/town/{name}", export_town),
         Route("/export/{name}", export_node),
