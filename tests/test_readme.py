@@ -74,3 +74,15 @@ def test_the_mutations_the_readme_promises_exist():
         assert (f"create{t.name}" in mutation) == (t.name != "Demand"), t.name
     assert {"raiseDemand", "assignDemand", "resolveDemand"} <= set(mutation)
     assert "createAuditEntry" not in mutation and "deleteAuditEntry" not in mutation
+
+
+def test_every_image_the_readme_shows_is_a_png_in_the_repository():
+    """Issue 14: a screenshot of each page (/explore, /research), kept in docs/screenshots/."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    images = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", (root / "README.md").read_text(encoding="utf-8"))
+    assert {"docs/screenshots/explore.png", "docs/screenshots/research.png"} <= set(images)
+    for image in images:
+        assert (root / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", image
