@@ -174,7 +174,7 @@ def test_explorer_assets_are_served_locally(server):
     assert "://" not in page.text  # no CDN: everything comes from this server
     for path in ("/vendor/cytoscape.js", "/vendor/layout-base.js", "/vendor/cose-base.js", "/vendor/cytoscape-fcose.js",
                  "/static/explore.js", "/static/explore-i18n.js", "/static/explore-layout.js",
-                 "/static/explore-groups.js", "/static/explore-search.js", "/static/explore-model.js",
+                 "/static/explore-groups.js", "/static/explore-search.js", "/static/explore-model.js", "/static/graphql.js",
                  "/static/explore-grouping.js", "/static/explore-model.json", "/static/explore.css", "/i18n/zh-CN.json"):
         response = httpx.get(server + path)
         assert response.status_code == 200, path

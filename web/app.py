@@ -55,6 +55,7 @@ STATIC_FILES = {
     "explore-layout.js": "text/javascript",
     "explore-groups.js": "text/javascript",
     "explore-search.js": "text/javascript",
+    "graphql.js": "text/javascript",
     "explore-model.js": "text/javascript",
     "explore-grouping.js": "text/javascript",
     "explore.css": "text/css",

@@ -11,6 +11,7 @@ import { fitLabels, runLayout, settle, settleOnViewport, style } from "./explore
 import { areaSelection, areasOf, detailsQuery, groupKey, groupTitle, loadModel, model, propertyRows,
          renderProperties } from "./explore-model.js";
 import { search, setupSearch } from "./explore-search.js";
+import { graphql } from "./graphql.js";
 
 // One colour per node type (the GraphQL type, which is also the graph label).
 const TYPE_COLOURS = {
@@ -43,16 +44,6 @@ const neighbourhoodQuery = (areas = grouping.current !== "type") => `query Neigh
 const $ = (id) => document.getElementById(id);
 const colourOf = (label) => TYPE_COLOURS[label] || "#9e9e9e";
 
-async function graphql(query, variables) {
-  const response = await fetch("/graphql", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": current.lang },
-    body: JSON.stringify({ query, variables }),
-  }).catch(() => { throw new Error(t("The server did not answer.")); });
-  const body = await response.json().catch(() => { throw new Error(t("The server did not answer.")); });
-  if (body.errors && body.errors.length) throw new Error(body.errors.map((e) => e.message).join("; "));
-  return body.data;
-}
 
 const cy = cytoscape({
   container: $("cy"), minZoom: 0.1, maxZoom: 4, wheelSensitivity: 0.25, style: style(),

@@ -3,18 +3,10 @@
 // as web/report_definitions.py builds them from its `town` and `where` parameters, so a chart's
 // figures and its CSV/XLSX download answer the same query.
 
-import { current, t } from "./research-i18n.js";
+import { graphql } from "./graphql.js";
+import { current } from "./research-i18n.js";
 
-export async function graphql(query, variables) {
-  const response = await fetch("/graphql", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": current.lang },
-    body: JSON.stringify({ query, variables }),
-  }).catch(() => { throw new Error(t("The server did not answer.")); });
-  const body = await response.json().catch(() => { throw new Error(t("The server did not answer.")); });
-  if (body.errors && body.errors.length) throw new Error(body.errors.map((e) => e.message).join("; "));
-  return body.data;
-}
+export { graphql };
 
 // Every item of a paged list: `after` is the last page's endCursor until hasNextPage is false.
 export async function allPages(query, variables, connection, items) {
