@@ -51,6 +51,7 @@ from seed.import_undo import NOT_FOUND, UndoFailed, UndoRefused, undo_import
 from seed.importer import ImportFailed, Importer, ImportReport
 from seed.journal import Target, journal_directory
 from seed.recovery import pending, recover
+from i18n import Message
 
 MAX_NAME = 255
 
@@ -65,7 +66,7 @@ async def import_files(request: Request) -> JSONResponse:
     grant = grant_of_state(request.state)
     try:
         try:
-            check_admin(grant, "importing")
+            check_admin(grant, Message("importing"))
         except Forbidden as refused:  # recorded like every refused write (resolvers/writes.py)
             await _record_refusal(request, grant, refused)
             raise _Refused(403, "FORBIDDEN", str(refused), rule=refused.rule) from None
