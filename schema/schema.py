@@ -15,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 import i18n
+from i18n import Message
 from graph.errors import DatabaseUnavailable
 from graph import limits
 from graph.model import NODE_TYPES, NodeType
@@ -193,12 +194,29 @@ class DangjianSchema(strawberry.Schema):
 def say_in_language(error: GraphQLError, lang: str) -> None:
     """An answered (not internal) error in `lang`, its English in `extensions.messageEn`. Ours
     (resolvers/errors.py CodedError) are translated from the catalogue; graphql-core's own
-    (parse, validation, variable coercion) stay English, and their messageEn is that text."""
+    (parse, validation, variable coercion) keep their English text, after a Chinese lead in zh-CN."""
     found = coded(error)  # a CodedError is said afresh: the same error may pass here twice
     english = found.say("en") if found is not None else (error.extensions or {}).get(MESSAGE_EN, error.message)
-    if found is not None and lang != "en":
+    if found is not None:
         error.message = found.say(lang)
+    elif lang != "en" and (error.extensions or {}).get("code") in GRAPHQL_CORE_LEADS:
+        # graphql-core's own text has no msgid: a Chinese reader gets a lead saying what kind of
+        # mistake it is, then the English detail
+        said = GRAPHQL_CORE_LEADS[error.extensions["code"]](english)
+        error.message = said.say(lang) if said is not None else english
     error.extensions = {**(error.extensions or {}), MESSAGE_EN: english}
+
+
+# What graphql-core found wrong, for the errors it words itself (parse, validation, variables).
+GRAPHQL_CORE_LEADS = {
+    PARSE_FAILED: lambda detail: Message("the document could not be parsed: {detail}", detail=detail),
+    VALIDATION_FAILED: lambda detail: Message("the document is not valid against the schema: {detail}",
+                                              detail=detail),
+    BAD_USER_INPUT: lambda detail: Message("bad input: {detail}", detail=detail),
+    # graph/errors.py DatabaseUnavailable.MESSAGE, the one text that error ever has
+    SERVICE_UNAVAILABLE: lambda detail: Message("the database is unavailable; try again shortly")
+    if detail == DatabaseUnavailable.MESSAGE else None,
+}
 
 
 def _resolve_with_coerced_arguments(schema: strawberry.Schema) -> None:
