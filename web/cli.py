@@ -180,13 +180,12 @@ def import_(args: argparse.Namespace) -> int:
     from seed.journal import Target, journal_directory
 
     from i18n import Message
-    from web.import_language import file_summary, locale_language, problem_line, problems_summary
+    from web.import_language import file_summary, locale_language, problem_line, problems_summary, said
 
     lang = args.lang or locale_language()
 
     def refuse(message: str) -> int:
-        print(f"dangjian import: {Message.say(message, lang) if isinstance(message, Message) else message}",
-              file=sys.stderr)
+        print(f"dangjian import: {said(message, lang)}", file=sys.stderr)
         return 1
 
     if args.recover:
@@ -232,7 +231,7 @@ def import_(args: argparse.Namespace) -> int:
                        "import, or by dangjian import --recover"))
         return 130
     for name, encoding in report.encodings.items():
-        print(f"{name}: {Message.say(encoding, lang) if isinstance(encoding, Message) else encoding}")
+        print(f"{name}: {said(encoding, lang)}")
     for problem in report.problems:
         print(problem_line(problem, lang), file=sys.stderr)
     if report.problems:

@@ -39,6 +39,11 @@ def language_option(text: str) -> str:
     return language(tag)
 
 
+def said(text: str, lang: str) -> str:
+    """A Message in `lang`; any other text (an engine's or a library's) as it is."""
+    return text.say(lang) if isinstance(text, Message) else str(text)
+
+
 def reason(problem: Any, lang: str) -> str:
     """A problem's reason in `lang`."""
     return message(problem.reason).say(lang)
