@@ -51,6 +51,7 @@ from graph.traversal import Expand, NodesByUid, OutgoingLinks, StartNode
 from graph.undo_plan import AuditEntryLookup
 from graph.visits import VisitCoverage
 from graph.write_plan import Precheck
+from i18n import Message
 
 TOWN = TYPES["Town"]
 _TOWN_UID = TOWN.prop("uid")
@@ -213,8 +214,9 @@ def check_sort(node_type: NodeType, sort: tuple[SortKey, ...], grant: Grant, pat
     masked = {m.prop.name for m in masks(node_type, grant)}
     for key in sort:
         if key.prop.name in masked:
-            raise Forbidden("personal", f"{node_type.name}.{key.prop.name} is personal and shown masked to this "
-                                        "grant, so it cannot be sorted on", path)
+            raise Forbidden("personal",
+                            Message("{type}.{property} is personal and shown masked to this grant, so it cannot be "
+                                        "sorted on", type=node_type.name, property=key.prop.name), path)
 
 
 def restrict_projection(projection: Projection | None, grant: Grant, path: str) -> Projection | None:
@@ -253,7 +255,7 @@ def authorise_read(plan: Any, grant: Grant) -> Any:
         return plan
     handler = _READS.get(type(plan))
     if handler is None:
-        raise Forbidden("plan", f"{type(plan).__name__} reads are not available to this grant")
+        raise Forbidden("plan", Message("{plan} reads are not available to this grant", plan=type(plan).__name__))
     return handler(plan, grant)
 
 
@@ -331,8 +333,9 @@ def _area_statistics(plan: AreaStatistics, grant: Grant) -> AreaStatistics:
 
 def _district_wide(plan: Any, grant: Grant) -> Any:
     if grant.towns and grant.reads_scoped:
-        raise Forbidden("scope:district", "these figures cover the whole district, and this grant reads only "
-                                          f"its towns ({', '.join(grant.towns)}); ask for townStatistics")
+        raise Forbidden("scope:district",
+                        Message("these figures cover the whole district, and this grant reads only its "
+                                          "towns ({towns}); ask for townStatistics", towns=", ".join(grant.towns)))
     return plan
 
 
@@ -341,7 +344,7 @@ def _unchanged(plan: Any, grant: Grant) -> Any:
 
 
 def _admin_only(plan: Any, grant: Grant) -> Any:
-    check_admin(grant, "reading the audit trail")
+    check_admin(grant, Message("reading the audit trail"))
     return plan
 
 
@@ -367,10 +370,11 @@ _READS.update({
 
 # -- what only admins do ---------------------------------------------------------------------------
 
-def check_admin(grant: Grant, what: str) -> None:
+def check_admin(grant: Grant, what: Message) -> None:
     """Admins only, and for the whole district: what they do (read the audit trail, undo, import)
     is not limited by town."""
     if not grant.at_least(ADMIN):
-        raise Forbidden("role", f"{what} needs an admin grant; this grant's role is {grant.role}")
+        raise Forbidden("role",
+                        Message("{what} needs an admin grant; this grant's role is {role}", what=what, role=grant.role))
     if grant.towns:
-        raise Forbidden("scope:district", f"{what} needs an admin grant for the whole district")
+        raise Forbidden("scope:district", Message("{what} needs an admin grant for the whole district", what=what))

@@ -18,12 +18,14 @@ from graph.errors import Forbidden
 from graph.grants import EDITOR, Grant
 from graph.model import TYPES, NodeType, Rel
 from graph.plan import And, Compare, Filter, RelFilter
+from i18n import Message
 
 
 def check_writer(grant: Grant) -> None:
     """Editors and admins write; anyone else is refused (rule "role")."""
     if not grant.at_least(EDITOR):
-        raise Forbidden("role", f"the {grant.role} role reads only; writing needs an editor or admin grant")
+        raise Forbidden("role", Message("the {role} role reads only; writing needs an editor or admin grant",
+                                        role=grant.role))
 
 
 def check_deletable(node_type: NodeType, grant: Grant) -> None:
@@ -71,8 +73,10 @@ def check_created(node_type: NodeType, link_fields: set[str], grant: Grant) -> N
     if not grant.towns:
         return
     if node_type is TOWN or not belongs_to_towns(node_type):
-        raise Forbidden("scope:created", f"a {node_type.name} belongs to no town of this grant; only a grant "
-                                         "for the whole district may create one", "input")
+        raise Forbidden("scope:created",
+                        Message("a {type} belongs to no town of this grant; only a grant for the whole "
+                                                 "district may create one", type=node_type.name), "input")
     if not link_fields & set(node_type.town_via):
-        raise Forbidden("scope:created", f"a new {node_type.name} must belong to one of this grant's towns: "
-                                         f"give one of {', '.join(node_type.town_via)}", "input")
+        raise Forbidden("scope:created",
+                        Message("a new {type} must belong to one of this grant's towns: give one of {fields}",
+                                         type=node_type.name, fields=", ".join(node_type.town_via)), "input")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import time
 
+from i18n import Message, message as i18n_message
+
 LOG = logging.getLogger("dangjian")
 
 # A read the engine has not finished by then is stopped, so one runaway query cannot hold
@@ -26,7 +28,8 @@ class QueryTimeout(DatabaseError):
     """The engine stopped a read that ran past the read timeout."""
 
     def __init__(self, timeout_ms: int) -> None:
-        super().__init__(f"the database stopped this read after {timeout_ms / 1000:g} s")
+        self.reason = Message("the database stopped this read after {seconds:g} s", seconds=timeout_ms / 1000)
+        super().__init__(self.reason)
         self.timeout_ms = timeout_ms
 
 
@@ -77,9 +80,11 @@ class OutageLog:
 class Forbidden(Exception):
     """The grant does not allow this (graph/authorise.py). `rule` names the rule that refused it
     (role, scope:node, scope:district, personal, ...); `field` the input it concerns, when one
-    does. The message is safe to show a client."""
+    does. The message is safe to show a client; `reason` keeps it as an i18n.Message (a plain
+    str message is taken as its msgid), to be said in the client's language."""
 
     def __init__(self, rule: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
+        self.reason = i18n_message(message)
         self.rule = rule
         self.field = field

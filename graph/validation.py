@@ -9,7 +9,8 @@
 - `record_problems`: rules across a node's properties (`NodeType.orderings`: a demand's
   raisedOn ≤ assignedOn ≤ resolvedOn), checked on the record as it will be stored.
 
-Each returns a reason in plain words, or None; callers add the field (mutations: the argument
+Each returns a reason in plain words (an i18n.Message: the English text, with its msgid and params
+to say it in Chinese), or None; callers add the field (mutations: the argument
 path; imports: file, line and column).
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ import unicodedata
 from typing import Any
 
 from graph.model import ENUMS, NodeType, Prop
+from i18n import Message
 
 MAX_TEXT = 10_000
 INT_MIN, INT_MAX = -(2 ** 31), 2 ** 31 - 1  # GraphQL's Int is a signed 32-bit integer
@@ -35,10 +37,10 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def _char_name(char: str) -> str:
     code = ord(char)
     if code == 0:
-        return "NUL (U+0000)"
+        return Message("NUL (U+0000)")
     if 0xD800 <= code <= 0xDFFF:
-        return f"a lone surrogate (U+{code:04X})"
-    return f"the control character U+{code:04X}"
+        return Message("a lone surrogate (U+{code:04X})", code=code)
+    return Message("the control character U+{code:04X}", code=code)
 
 
 def text_problem(value: Any) -> str | None:
@@ -46,7 +48,7 @@ def text_problem(value: Any) -> str | None:
     if isinstance(value, str):
         found = _FORBIDDEN.search(value)
         if found:
-            return f"text must not contain {_char_name(found.group())}"
+            return Message("text must not contain {character}", character=_char_name(found.group()))
         return None
     if isinstance(value, dict):
         value = list(value.keys()) + list(value.values())
@@ -70,12 +72,13 @@ def actor_problem(actor: str) -> str | None:
         return problem
     control = next((c for c in actor if unicodedata.category(c) == "Cc"), None)
     if control is not None:
-        return f"must not contain the control character U+{ord(control):04X}"
+        return Message("must not contain the control character U+{code:04X}", code=ord(control))
     name = actor.strip()
     if not name:
-        return "must name who is writing: it must not be blank"
+        return Message("must name who is writing: it must not be blank")
     if len(name) > MAX_ACTOR:
-        return f"must be at most {MAX_ACTOR} characters, got {len(name)}"
+        return Message("must be at most {MAX_ACTOR} characters, got {length}", MAX_ACTOR=MAX_ACTOR,
+                       length=len(name))
     return None
 
 
@@ -89,22 +92,23 @@ def type_problem(prop: Prop, value: Any) -> str | None:
     kind = prop.type
     if prop.is_enum:
         if not isinstance(value, str) or value not in ENUMS[kind]:
-            return f"{value!r} is not one of {', '.join(ENUMS[kind])}"
+            return Message("{value!r} is not one of {values}", value=value, values=", ".join(ENUMS[kind]))
     elif kind == "Boolean":
         if not isinstance(value, bool):
-            return f"must be true or false, got {value!r}"
+            return Message("must be true or false, got {value!r}", value=value)
     elif kind == "Int":
         if isinstance(value, bool) or not isinstance(value, int):
-            return f"must be a whole number, got {value!r}"
+            return Message("must be a whole number, got {value!r}", value=value)
         if not INT_MIN <= value <= INT_MAX:
-            return f"must be a 32-bit integer, between {INT_MIN} and {INT_MAX}, got {value}"
+            return Message("must be a 32-bit integer, between {INT_MIN} and {INT_MAX}, got {value}",
+                           INT_MIN=INT_MIN, INT_MAX=INT_MAX, value=value)
     elif kind == "Float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"must be a number, got {value!r}"
+            return Message("must be a number, got {value!r}", value=value)
         if not math.isfinite(value):
-            return f"must be a finite number, got {value!r}"
+            return Message("must be a finite number, got {value!r}", value=value)
     elif not isinstance(value, str):
-        return f"must be text, got {value!r}"
+        return Message("must be text, got {value!r}", value=value)
     return None
 
 
@@ -114,27 +118,27 @@ MAX_LIST = 50  # items in a list-valued property: a resource serves at most the 
 def list_problem(prop: Prop, value: Any) -> str | None:
     """Why a list-valued property's value is not a list of distinct values of its type."""
     if not isinstance(value, list):
-        return f"must be a list, got {value!r}"
+        return Message("must be a list, got {value!r}", value=value)
     if prop.required and not value:
-        return "must hold at least one value"
+        return Message("must hold at least one value")
     if len(value) > MAX_LIST:
-        return f"must hold at most {MAX_LIST} values, got {len(value)}"
+        return Message("must hold at most {MAX_LIST} values, got {count}", MAX_LIST=MAX_LIST, count=len(value))
     if len(set(map(repr, value))) != len(value):
-        return "must not hold the same value twice"
+        return Message("must not hold the same value twice")
     single = Prop(prop.name, prop.type, True, minimum=prop.minimum, maximum=prop.maximum, format=prop.format)
     for i, item in enumerate(value):
         problem = value_problem(single, item)
         if problem is None and isinstance(item, str) and "|" in item:
-            problem = "must not contain | (it separates a list's items in a CSV cell)"
+            problem = Message("must not contain | (it separates a list's items in a CSV cell)")
         if problem:
-            return f"item {i}: {problem}"
+            return Message("item {i}: {problem}", i=i, problem=problem)
     return None
 
 
 def value_problem(prop: Prop, value: Any) -> str | None:
     """Why `value` does not fit `prop`, or None when it does."""
     if value is None:
-        return "is required and cannot be null" if prop.required else None
+        return Message("is required and cannot be null") if prop.required else None
     if prop.many:
         return list_problem(prop, value)
     problem = type_problem(prop, value) or text_problem(value)
@@ -142,20 +146,21 @@ def value_problem(prop: Prop, value: Any) -> str | None:
         return problem
     if isinstance(value, str):
         if len(value) > MAX_TEXT:
-            return f"is longer than {MAX_TEXT} characters"
+            return Message("is longer than {MAX_TEXT} characters", MAX_TEXT=MAX_TEXT)
         if prop.name in ("uid", "name") and not value.strip():
-            return "must not be empty"
+            return Message("must not be empty")
         if prop.name == "uid" and (len(value) > 200 or any(c.isspace() for c in value)):
-            return "must be at most 200 characters, without spaces"
+            return Message("must be at most 200 characters, without spaces")
         if prop.format == "date" and not (DATE.fullmatch(value) and _parses(dt.date.fromisoformat, value)):
-            return f"must be an ISO date, YYYY-MM-DD, got {value!r}"
+            return Message("must be an ISO date, YYYY-MM-DD, got {value!r}", value=value)
         if prop.format == "datetime" and not (DATETIME.fullmatch(value) and _parses(dt.datetime.fromisoformat, value)):
-            return f"must be an ISO 8601 timestamp, YYYY-MM-DDTHH:MM:SS with Z or an offset, got {value!r}"
+            return Message("must be an ISO 8601 timestamp, YYYY-MM-DDTHH:MM:SS with Z or an offset, "
+                           "got {value!r}", value=value)
     elif not isinstance(value, bool):
         if prop.minimum is not None and value < prop.minimum:
-            return f"must be at least {_number(prop.minimum)}, got {value}"
+            return Message("must be at least {minimum}, got {value}", minimum=_number(prop.minimum), value=value)
         if prop.maximum is not None and value > prop.maximum:
-            return f"must be at most {_number(prop.maximum)}, got {value}"
+            return Message("must be at most {maximum}, got {value}", maximum=_number(prop.maximum), value=value)
     return None
 
 
@@ -171,7 +176,8 @@ def record_problems(node_type: NodeType, record: dict[str, Any],
         for (earlier, a), (later, b) in zip(present, present[1:]):
             if _instant(a) > _instant(b):
                 at = earlier if earlier in changed and later not in changed else later
-                problems.append((at, f"{later} ({b}) must not be before {earlier} ({a})"))
+                problems.append((at, Message("{later} ({b}) must not be before {earlier} ({a})", later=later, b=b,
+                                                     earlier=earlier, a=a)))
     return problems
 
 

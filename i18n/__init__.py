@@ -76,3 +76,60 @@ def enum_label(enum: str, value: str, lang: str | None = None) -> str:
     msgid = f"{enum}.{value}"
     text = catalogue(language(lang)).get(msgid)
     return text if text else value
+
+
+def say(msgid: str, lang: str | None = None, **params: object) -> str:
+    """Like `translate`, but the msgid is always a format string (`{{` for a literal brace), so a
+    message without params formats the same way as one with; params that are `Message`s are said
+    in `lang` too. A text the catalogue's placeholders do not fit is returned unformatted rather
+    than raising (the catalogue tests keep that from happening)."""
+    text = catalogue(language(lang)).get(msgid) or msgid
+    values = {name: _said(value, lang) for name, value in params.items()}
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return msgid if text is msgid else say(msgid, "en", **params)
+
+
+class Message(str):
+    """A reason in English that remembers its msgid and params, so it can be said in another
+    language at the boundary (GraphQL errors, import reports). It *is* the English text as a str,
+    so code that prints, compares or logs a reason is unchanged.
+
+        reason = Message("must be at most {maximum}, got {value}", maximum=100, value=500)
+        reason == "must be at most 100, got 500";  reason.say("zh-CN") == "不得大于 100，实为 500"
+    """
+
+    msgid: str
+    params: dict[str, object]
+
+    def __new__(cls, msgid: str, /, **params: object) -> "Message":
+        self = super().__new__(cls, say(msgid, "en", **params))
+        self.msgid, self.params = msgid, params
+        return self
+
+    def say(self, lang: str | None) -> str:
+        """The message in `lang` (zh-CN or en; zh-CN when None)."""
+        return say(self.msgid, lang, **self.params)
+
+    def __reduce__(self):  # pickles (e.g. across processes) as the message it is
+        return (_message, (self.msgid, self.params))
+
+
+def _said(value: object, lang: str | None) -> object:
+    """A param as said in `lang`: a Message translated, a tuple of Messages each translated and
+    joined with ", " (a list of reasons); anything else (uids, numbers, enum values) as it is."""
+    if isinstance(value, Message):
+        return value.say(lang)
+    if isinstance(value, tuple) and value and all(isinstance(item, Message) for item in value):
+        return ", ".join(item.say(lang) for item in value)
+    return value
+
+
+def _message(msgid: str, params: dict[str, object]) -> Message:
+    return Message(msgid, **params)
+
+
+def message(reason: str, /, **params: object) -> Message:
+    """`reason` as a Message: itself if it is one already (params then ignored), else a msgid."""
+    return reason if isinstance(reason, Message) and not params else Message(reason, **params)

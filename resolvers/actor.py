@@ -10,6 +10,7 @@ from urllib.parse import unquote_to_bytes
 from graph.grants import grant_of
 from graph.validation import actor_problem
 from resolvers.errors import bad_input
+from i18n import Message
 
 DEFAULT_ACTOR = "anonymous"
 HEADER = "X-Actor"
@@ -20,7 +21,7 @@ _EXT_VALUE_START = re.compile(r"([A-Za-z0-9!#$%&+^_`{}~-]+)'([A-Za-z0-9-]*)'")
 _VALUE_CHARS = re.compile(r"(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9!#$&+.^_`|~-])*")
 # RFC 8187 §3.2.1: recipients support these two charsets.
 _CHARSETS = {"utf-8": "utf-8", "iso-8859-1": "iso-8859-1"}
-_ENCODE_HINT = "send it as UTF-8, or percent-encoded as UTF-8''%E6%9D%8E (RFC 8187)"
+_ENCODE_HINT = Message("send it as UTF-8, or percent-encoded as UTF-8''%E6%9D%8E (RFC 8187)")
 
 
 def actor_of(context: Any) -> str:
@@ -40,7 +41,7 @@ def actor_of(context: Any) -> str:
     if not values:
         return DEFAULT_ACTOR
     if len(values) > 1:
-        raise bad_input(HEADER, f"give one actor, got {len(values)} X-Actor headers")
+        raise bad_input(HEADER, "give one actor, got {count} X-Actor headers", count=len(values))
     return decode_actor(values[0])
 
 
@@ -51,19 +52,22 @@ def decode_actor(raw: str) -> str:
     charset = _CHARSETS.get(start.group(1).lower()) if start else None
     if start and (charset or not start.group(2)):
         if charset is None:
-            raise bad_input(HEADER, f"the charset must be UTF-8, got {start.group(1)!r}: {_ENCODE_HINT}")
+            raise bad_input(HEADER, "the charset must be UTF-8, got {charset!r}: {hint}", charset=start.group(1),
+                            hint=_ENCODE_HINT)
         encoded = raw[start.end():]
         if not _VALUE_CHARS.fullmatch(encoded):
-            raise bad_input(HEADER, f"not a valid RFC 8187 value: {_ENCODE_HINT}")
+            raise bad_input(HEADER, "not a valid RFC 8187 value: {hint}", hint=_ENCODE_HINT)
         data = unquote_to_bytes(encoded)
     else:
         charset, data = "utf-8", raw.encode("latin-1")  # back to the bytes as sent
     try:
         name = data.decode(charset)
     except UnicodeDecodeError as error:
-        raise bad_input(HEADER, f"not valid UTF-8 (byte {error.start}): {_ENCODE_HINT}") from None
+        raise bad_input(HEADER, "not valid UTF-8 (byte {byte}): {hint}", byte=error.start,
+                        hint=_ENCODE_HINT) from None
     problem = actor_problem(name)  # the same rules as an import's --actor
     if problem:
-        hint = " (leave the header out to write as anonymous)" if not name.strip() else ""
-        raise bad_input(HEADER, problem + hint)
+        if name.strip():
+            raise bad_input(HEADER, problem)
+        raise bad_input(HEADER, "{problem} (leave the header out to write as anonymous)", problem=problem)
     return name.strip()

@@ -43,7 +43,7 @@ def check_date(value: str | None, argument: str) -> str | None:
             raise ValueError
         dt.date.fromisoformat(value)
     except ValueError:
-        raise bad_input(argument, f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+        raise bad_input(argument, "{value!r} is not an ISO date (YYYY-MM-DD)", value=value) from None
     return value
 
 
@@ -52,7 +52,8 @@ def check_range(from_date: str | None, to_date: str | None) -> tuple[str | None,
     check_date(from_date, "from")
     check_date(to_date, "to")
     if from_date is not None and to_date is not None and to_date < from_date:
-        raise bad_input("to", f"{to_date} is before from ({from_date}); the range is inclusive at both ends")
+        raise bad_input("to", "{to_date} is before from ({from_date}); the range is inclusive at both ends",
+                        to_date=to_date, from_date=from_date)
     return from_date, to_date
 
 
@@ -97,8 +98,9 @@ def _periods(group_by: str, first: str, last: str) -> list[str]:
         key = period_of(group_by, day)
         keys.append(key)
         if len(keys) > MAX_PERIODS:
-            raise bad_input("groupBy", f"the demands span more than {MAX_PERIODS} periods by {group_by} "
-                                       f"({first} to {last}); narrow them with from and to")
+            raise bad_input("groupBy", "the demands span more than {MAX_PERIODS} periods by {group_by} ({first} to "
+                                       "{last}); narrow them with from and to", MAX_PERIODS=MAX_PERIODS,
+                            group_by=group_by, first=first, last=last)
         if key >= last:
             return keys
         day = period_bounds(group_by, key)[1] + dt.timedelta(days=1)

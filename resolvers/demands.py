@@ -9,6 +9,7 @@ from typing import Any
 
 from graph.model import TYPES
 from graph.model_work import ESCALATION_LEVELS
+from i18n import Message
 from resolvers.errors import bad_input, conflict
 from graph.write_plan import utc_now
 from resolvers.writes import create_node, link_change, update_node
@@ -16,7 +17,20 @@ from resolvers.writes import create_node, link_change, update_node
 DEMAND = TYPES["Demand"]
 FIRST_LEVEL = ESCALATION_LEVELS[0]  # LEAD: a demand is raised with its community (resolvers/escalation.py)
 NEXT_STEP = {"RAISED": "assign", "ASSIGNED": "resolve", "RESOLVED": None}
-PAST = {"assign": "assigned", "resolve": "resolved"}
+
+
+def _out_of_order(action: str, uid: str, status: str | None, step: str | None) -> Message:
+    """Why a demand in `status` cannot take `action` now: a whole msgid per case, so that a
+    translation may order its words freely."""
+    if action == "assign":
+        if step:
+            return Message("demand {uid!r} is {status}, so it cannot be assigned; its next step is {step}Demand",
+                           uid=uid, status=status, step=step)
+        return Message("demand {uid!r} is {status}, so it cannot be assigned; it is closed", uid=uid, status=status)
+    if step:
+        return Message("demand {uid!r} is {status}, so it cannot be resolved; its next step is {step}Demand",
+                       uid=uid, status=status, step=step)
+    return Message("demand {uid!r} is {status}, so it cannot be resolved; it is closed", uid=uid, status=status)
 
 
 async def raise_demand(info: Any, given: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +51,8 @@ async def resolve_demand(info: Any, uid: str, organisation: str | None, departme
 async def _step(info: Any, uid: str, organisation: str | None, department: str | None, action: str,
                 from_status: str, to_status: str, field_prefix: str) -> dict[str, Any]:
     if (organisation is None) == (department is None):
-        raise bad_input("organisation", f"{action}Demand takes exactly one of organisation or department")
+        raise bad_input("organisation", "{action}Demand takes exactly one of organisation or department",
+                        action=action)
     argument, target_uid = ("organisation", organisation) if organisation is not None else ("department", department)
     rel = DEMAND.rel(f"{field_prefix}{argument.capitalize()}")
     link = link_change(DEMAND, rel, [target_uid], argument)
@@ -45,8 +60,7 @@ async def _step(info: Any, uid: str, organisation: str | None, department: str |
     def check(current: dict[str, Any]) -> None:
         if current.get("status") != from_status:
             step = NEXT_STEP.get(current.get("status"))
-            hint = f"; its next step is {step}Demand" if step else "; it is closed"
-            raise conflict("uid", f"demand {uid!r} is {current.get('status')}, so it cannot be {PAST[action]}{hint}")
+            raise conflict("uid", _out_of_order(action, uid, current.get("status"), step))
 
     def resolved_level(current: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         # Resolved at the level it is at (escalateDemand moves it; none yet: LEAD), provided

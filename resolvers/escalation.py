@@ -20,6 +20,7 @@ from resolvers.read import run_read
 from resolvers.statistics import graph_node
 from resolvers.values import check_prop_value, check_text
 from resolvers.writes import Writer, _audit_uid
+from i18n import Message
 
 DEMAND, ESCALATION = TYPES["Demand"], TYPES["Escalation"]
 RANK = {level: rank for rank, level in enumerate(ESCALATION_LEVELS, 1)}
@@ -69,7 +70,7 @@ async def escalation_path(context: Any, demand: str) -> dict[str, Any]:
     check_text(demand, "demand")
     rows = await run_read(context, EscalationPath(demand))
     if not rows:
-        raise not_found("demand", f"no Demand with uid {demand!r}")
+        raise not_found("demand", "no Demand with uid {demand!r}", demand=demand)
     return path_from(rows[0])
 
 
@@ -86,30 +87,30 @@ async def escalate_demand(info: Any, uid: str, to: str, reason: str) -> dict[str
     writer = await Writer.start(info, "escalate", DEMAND, uid=uid)
     check_text(uid, "uid")
     if to not in RANK:
-        raise bad_input("to", f"is one of {', '.join(ESCALATION_LEVELS)}")
+        raise bad_input("to", "is one of {levels}", levels=", ".join(ESCALATION_LEVELS))
     if not isinstance(reason, str) or not reason.strip():
         raise bad_input("reason", "give the reason the level below could not resolve the demand")
     reason = reason.strip()
     check_prop_value(ESCALATION.prop("reason"), reason, "reason")
     current, _ = await writer.precheck(DEMAND, uid, (), {}, exclude_self=True)
     if current is None:
-        raise not_found("uid", f"no Demand with uid {uid!r}")
+        raise not_found("uid", "no Demand with uid {uid!r}", uid=uid)
     if current.get("status") == RESOLVED:
-        raise conflict("uid", f"demand {uid!r} is RESOLVED (at {current.get('resolvedLevel') or 'no level'}); "
-                              "a resolved demand is not escalated")
+        raise conflict("uid", "demand {uid!r} is RESOLVED (at {level}); a resolved demand is not escalated",
+                       uid=uid, level=current.get("resolvedLevel") or Message("no level"))
     from_level = current.get("level")
     here = from_level or FIRST_LEVEL
     if RANK[to] <= RANK[here]:
-        raise bad_input("to", f"demand {uid!r} is at {here}; it can only move up, to "
-                              f"{', '.join(ESCALATION_LEVELS[RANK[here]:]) or 'no higher level'}")
+        raise bad_input("to", "demand {uid!r} is at {here}; it can only move up, to {levels}", uid=uid, here=here,
+                        levels=", ".join(ESCALATION_LEVELS[RANK[here]:]) or Message("no higher level"))
     rows = await run_read(writer.context, EscalationPath(uid))
     if not rows:  # deleted since the precheck read it
-        raise not_found("uid", f"no Demand with uid {uid!r}")
+        raise not_found("uid", "no Demand with uid {uid!r}", uid=uid)
     path = path_from(rows[0])
     if not path["levels"][RANK[to] - 1]["reachable"]:
         holders = [f"{lv['level']}" for lv in path["levels"][RANK[here]:] if lv["reachable"]]
-        raise bad_input("to", f"nobody holds {to} for demand {uid!r} (see escalationPath); levels above "
-                              f"{here} with someone: {', '.join(holders) or 'none'}")
+        raise bad_input("to", "nobody holds {to} for demand {uid!r} (see escalationPath); levels above {here} with "
+                        "someone: {holders}", to=to, uid=uid, here=here, holders=", ".join(holders) or Message("none"))
     escalation = {"uid": f"escalation-{uuid.uuid4().hex}", "name": f"上报 {uid}：{here} → {to}",
                   "nameEn": f"Escalation of {uid}: {here} to {to}", "source": "IMPORTED",
                   "fromLevel": here, "toLevel": to, "reason": reason,

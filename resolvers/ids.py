@@ -20,6 +20,7 @@ from typing import Any
 from graph.limits import MAX_CURSOR_LENGTH, cursor_secret
 from graph.plan import SortKey
 from graph.validation import text_problem
+from i18n import Message
 from resolvers.errors import bad_input
 
 TAG_BYTES = 16  # 128 bits: forging takes ~2^128 tries; the full 32 would only lengthen cursors
@@ -29,7 +30,7 @@ _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 _SAFE_INTEGER = 2 ** 53
 _secret: bytes | None = None
 
-NOT_ISSUED = "invalid cursor: it is not a cursor this API issued"
+NOT_ISSUED = Message("invalid cursor: it is not a cursor this API issued")
 
 
 def _encode(payload: str) -> str:
@@ -49,9 +50,9 @@ def from_global_id(global_id: str, field: str = "id") -> tuple[str, str]:
     try:
         type_name, uid = _decode(global_id).split(":", 1)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise bad_input(field, f"{global_id!r} is not an id this API issued") from None
+        raise bad_input(field, "{global_id!r} is not an id this API issued", global_id=global_id) from None
     if text_problem(uid):  # NUL would cut the statement short; no stored uid has control characters
-        raise bad_input(field, f"{global_id!r} is not an id this API issued")
+        raise bad_input(field, "{global_id!r} is not an id this API issued", global_id=global_id)
     return type_name, uid
 
 
@@ -94,7 +95,8 @@ def decode_cursor(cursor: str, order: str, size: int, field: str = "after") -> l
     MAX_CURSOR_LENGTH, one this API did not issue (or that was altered), or one of another
     order."""
     if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH:
-        raise bad_input(field, f"invalid cursor: longer than {MAX_CURSOR_LENGTH} characters")
+        raise bad_input(field, "invalid cursor: longer than {MAX_CURSOR_LENGTH} characters",
+                               MAX_CURSOR_LENGTH=MAX_CURSOR_LENGTH)
     if not _BASE64URL.fullmatch(cursor) or len(cursor) % 4 == 1:
         raise bad_input(field, NOT_ISSUED)
     raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))

@@ -81,7 +81,7 @@ async def match_demand(read, uid: str, first: int | None, after: str | None = No
     position = _match_after(uid, after)
     rows = await read(matching.MatchDemand(Compare(DEMAND.prop("uid"), "eq", uid), limit + 1, position))
     if not rows:
-        raise not_found("uid", f"no Demand with uid {uid!r}")
+        raise not_found("uid", "no Demand with uid {uid!r}", uid=uid)
     row = rows[0]
     demand, page = row["demand"], row["page"][:limit]
     before = row["total"] - row["remaining"]  # ranked before the cursor: ranks count on from them
@@ -112,7 +112,7 @@ async def matching_report(read, where: dict | None, threshold: float | None, fir
         threshold = matching.DEFAULT_THRESHOLD
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold) \
             or not 0 <= threshold <= 1:
-        raise bad_input("threshold", f"must be a number from 0 to 1, got {threshold!r}")
+        raise bad_input("threshold", "must be a number from 0 to 1, got {threshold!r}", threshold=threshold)
     limit = check_limit(first, "first", DEFAULT_REPORT_ROWS)
     start = after_uid(after)
     plan = matching.MatchingReport(build_filter(DEMAND, where, "where"), float(threshold), limit + 1, start)

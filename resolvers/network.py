@@ -78,7 +78,8 @@ async def search(read, text: str, first: int = 20, fulltext: bool = False) -> li
     if not folded:
         raise bad_input("text", "give at least one character other than spaces")
     if not 1 <= first <= MAX_SEARCH:
-        raise bad_input("first", f"must be between 1 and {MAX_SEARCH}, got {first}")
+        raise bad_input("first", "must be between 1 and {MAX_SEARCH}, got {first}", 
+                        MAX_SEARCH=MAX_SEARCH, first=first)
     rows = await read(Search(folded, first, fulltext))
     rows.sort(key=lambda r: (r["rank"], len(r["name"]), r["name"], r["uid"]))
     graph = Subgraph()
@@ -100,7 +101,8 @@ def check_types(relationship_types: list[str] | None) -> list[str] | None:
     known = {rel.type for t in TYPES.values() for rel in t.rels}
     unknown = [t for t in relationship_types if t not in known]
     if unknown:
-        raise bad_input("relationshipTypes", f"unknown relationship type(s) {unknown}; known: {sorted(known)}")
+        raise bad_input("relationshipTypes", "unknown relationship type(s) {unknown}; known: {known}",
+                        unknown=unknown, known=sorted(known))
     return relationship_types
 
 
@@ -110,9 +112,10 @@ def parse_start(global_id: str, field: str) -> tuple[str, str]:
     check_text(global_id, field)
     type_name, uid = from_global_id(global_id, field)
     if type_name in ENTRY_TYPES:
-        raise bad_input(field, f"{global_id!r} is the id of a {type_name}, not of a node: pass its nodeId")
+        raise bad_input(field, "{global_id!r} is the id of a {type_name}, not of a node: pass its nodeId",
+                        global_id=global_id, type_name=type_name)
     if type_name not in TYPES or text_problem(uid):
-        raise bad_input(field, f"{global_id!r} is not an id this API issued")
+        raise bad_input(field, "{global_id!r} is not an id this API issued", global_id=global_id)
     return type_name, uid
 
 
@@ -121,16 +124,16 @@ async def resolve_start(read, global_id: str, field: str, parsed: tuple[str, str
     type_name, uid = parsed or parse_start(global_id, field)
     rows = await read(StartNode(type_name, uid))
     if not rows:
-        raise bad_input(field, f"no node with id {global_id!r}")
+        raise bad_input(field, "no node with id {global_id!r}", global_id=global_id)
     return rows[0]["id"], rows[0]
 
 
 async def neighbourhood(read, global_id: str, depth: int = 1, relationship_types: list[str] | None = None,
                         limit: int = DEFAULT_NODES) -> dict[str, Any]:
     if not 1 <= depth <= MAX_DEPTH:
-        raise bad_input("depth", f"must be between 1 and {MAX_DEPTH}, got {depth}")
+        raise bad_input("depth", "must be between 1 and {MAX_DEPTH}, got {depth}", MAX_DEPTH=MAX_DEPTH, depth=depth)
     if not 1 <= limit <= MAX_NODES:
-        raise bad_input("limit", f"must be between 1 and {MAX_NODES}, got {limit}")
+        raise bad_input("limit", "must be between 1 and {MAX_NODES}, got {limit}", MAX_NODES=MAX_NODES, limit=limit)
     types = check_types(relationship_types)
     graph = Subgraph()
     start_id, start = await resolve_start(read, global_id, "id")
@@ -161,7 +164,8 @@ async def shortest_path(read, from_id: str, to_id: str, max_hops: int = 6,
                         relationship_types: list[str] | None = None) -> dict[str, Any]:
     """Bidirectional breadth-first search; the path comes back as ordered nodes and edges."""
     if not 1 <= max_hops <= MAX_HOPS:
-        raise bad_input("maxHops", f"must be between 1 and {MAX_HOPS}, got {max_hops}")
+        raise bad_input("maxHops",
+                        "must be between 1 and {MAX_HOPS}, got {max_hops}", MAX_HOPS=MAX_HOPS, max_hops=max_hops)
     types = check_types(relationship_types)
     starts = parse_start(from_id, "from"), parse_start(to_id, "to")
     graph = Subgraph()

@@ -38,24 +38,28 @@ def build_filter(node_type: NodeType, where: dict[str, Any] | None, path: str) -
     tree = normalise(_filter(node_type, where, path, 1))
     predicates = filter_size(tree)
     if predicates > MAX_FILTER_TESTS:
-        raise bad_input(path, f"has {predicates} tests; at most {MAX_FILTER_TESTS} are allowed")
+        raise bad_input(path, "has {predicates} tests; at most {MAX_FILTER_TESTS} are allowed", predicates=predicates,
+                        MAX_FILTER_TESTS=MAX_FILTER_TESTS)
     return None if tree == MATCH_ALL else tree
 
 
 def _filter(node_type: NodeType, where: dict[str, Any], path: str, depth: int) -> Filter:
     if depth > MAX_FILTER_DEPTH:
-        raise bad_input(path, f"nests filters more than {MAX_FILTER_DEPTH} levels deep")
+        raise bad_input(path, "nests filters more than {MAX_FILTER_DEPTH} levels deep",
+                              MAX_FILTER_DEPTH=MAX_FILTER_DEPTH)
     parts: list[Filter] = []
     for key, value in where.items():
         here = f"{path}.{key}"
         if key in ("AND", "OR", "NOT") and value is None:
-            raise bad_input(here, f"null is not a filter: omit {key}, or give "
-                                  + ("{} (NOT: {} matches nothing)" if key == "NOT" else "a list of filters"))
+            if key == "NOT":
+                raise bad_input(here, "null is not a filter: omit {key}, or give {{}} (NOT: {{}} matches nothing)",
+                                      key=key)
+            raise bad_input(here, "null is not a filter: omit {key}, or give a list of filters", key=key)
         if key in ("AND", "OR"):
             subs = []
             for i, sub in enumerate(value):
                 if sub is None:
-                    raise bad_input(f"{here}[{i}]", "null is not a filter; {} matches every node")
+                    raise bad_input(f"{here}[{i}]", "null is not a filter; {{}} matches every node")
                 subs.append(_filter(node_type, sub, f"{here}[{i}]", depth + 1))
             parts.append(And(tuple(subs)) if key == "AND" else Or(tuple(subs)))
         elif key == "NOT":
@@ -67,8 +71,8 @@ def _filter(node_type: NodeType, where: dict[str, Any], path: str, depth: int) -
             for op, operand in value.items():
                 if operand is None:
                     if op != "eq":
-                        raise bad_input(f"{here}.{op}", "null has no meaning here; to find nodes without "
-                                                        f"{key}, use eq: null or isNull: true")
+                        raise bad_input(f"{here}.{op}", "null has no meaning here; to find nodes without {key}, use "
+                                                        "eq: null or isNull: true", key=key)
                     parts.append(Compare(prop, "isNull", True))
                 else:
                     check_text(operand, f"{here}.{op}")
@@ -80,13 +84,13 @@ def _filter(node_type: NodeType, where: dict[str, Any], path: str, depth: int) -
             elif rel.many:
                 for quantifier, sub in value.items():
                     if sub is None:
-                        raise bad_input(f"{here}.{quantifier}", "null is not a filter; {} matches any related node")
+                        raise bad_input(f"{here}.{quantifier}", "null is not a filter; {{}} matches any related node")
                     parts.append(RelFilter(rel, target, quantifier,
                                            _filter(target, sub, f"{here}.{quantifier}", depth + 1)))
             else:
                 parts.append(RelFilter(rel, target, "some", _filter(target, value, here, depth + 1)))
         else:
-            raise bad_input(here, f"{node_type.name} has no field {key!r} to filter on")
+            raise bad_input(here, "{type} has no field {key!r} to filter on", type=node_type.name, key=key)
     return And(tuple(parts))
 
 
@@ -100,7 +104,8 @@ def build_sort(node_type: NodeType, sort: list[dict[str, Any]] | None, path: str
         name, direction = given[0]
         prop = node_type.prop(name)
         if prop is None or prop.pattern is not None:
-            raise bad_input(f"{path}[{i}].{name}", f"{node_type.name} cannot be sorted on {name!r}")
+            raise bad_input(f"{path}[{i}].{name}",
+                             "{type} cannot be sorted on {name!r}", type=node_type.name, name=name)
         keys.append(SortKey(prop, direction == "DESC"))
         if name == "uid":
             return tuple(keys)  # uid is unique: later keys could never matter
@@ -111,7 +116,8 @@ def check_limit(first: int | None, path: str, default: int | None) -> int | None
     if first is None:
         return default
     if not 0 <= first <= MAX_PAGE_SIZE:
-        raise bad_input(path, f"must be between 0 and {MAX_PAGE_SIZE}, got {first}")
+        raise bad_input(path, "must be between 0 and {MAX_PAGE_SIZE}, got {first}",
+                              MAX_PAGE_SIZE=MAX_PAGE_SIZE, first=first)
     return first
 
 

@@ -27,7 +27,7 @@ async def run_read(context: Any, plan: Any) -> list[dict[str, Any]]:
     try:
         plan = authorise_read(plan, grant_of(context))
     except Forbidden as refused:
-        raise forbidden(refused.field or "query", str(refused), refused.rule) from None
+        raise forbidden(refused.field or "query", refused.reason, refused.rule) from None
     log = context.get("query_log")
     # Dev mode shows the statement; render it once here and hand the backend the result.
     query = backend.dialect.render(plan) if log is not None else plan
@@ -37,7 +37,7 @@ async def run_read(context: Any, plan: Any) -> list[dict[str, Any]]:
     except QueryTimeout as stopped:
         text = backend.dialect.render(plan).text
         LOG.warning("%s: %s", stopped, text[:200].replace("\n", " "))
-        raise timeout(str(stopped)) from None
+        raise timeout(stopped.reason) from None
     if log is not None:
         log.record(query, started)
     return rows

@@ -42,7 +42,7 @@ REVIEW_COUNTS = ("demandsRaised", "demandsResolved", "demandsOpen", "overdueCoun
 def month_period(month: Any) -> tuple[str, str]:
     """The first and last day of `month` (YYYY-MM); BAD_USER_INPUT naming `month` otherwise."""
     if not isinstance(month, str) or not MONTH.fullmatch(month) or month < "0001-01":
-        raise bad_input("month", f"must be a month, YYYY-MM (e.g. 2015-11), got {month!r}")
+        raise bad_input("month", "must be a month, YYYY-MM (e.g. 2015-11), got {month!r}", month=month)
     year, number = int(month[:4]), int(month[5:])
     # calendar.monthrange, not "the first of the next month − 1 day": 9999-12 has no next month.
     return dt.date(year, number, 1).isoformat(), dt.date(year, number, calendar.monthrange(year, number)[1]).isoformat()
@@ -86,7 +86,7 @@ async def monthly_review(read, town: Any, month: Any, first: int | None = None, 
     cutoff = (dt.date.fromisoformat(last_day) - dt.timedelta(days=OVERDUE_DAYS)).isoformat()
     rows = await read(MonthlyReview(town, first_day, last_day, cutoff, limit + 1, after=position))
     if not rows:
-        raise not_found("town", f"no town with uid {town!r} that this grant reads")
+        raise not_found("town", "no town with uid {town!r} that this grant reads", town=town)
     row = rows[0]
     registered = row["householdsRegistered"] if row["registeredCommunities"] else None
     coverage = {"visits": row["visits"], "householdsRegistered": registered,

@@ -36,6 +36,7 @@ from resolvers.undo_entry import (
 from resolvers.undo_escalation import escalation_kind, recorded_escalation, reverse_escalation
 from resolvers.values import check_text
 from resolvers.writes import Writer, reverse_field
+from i18n import Message
 
 IMPORT = "import"
 
@@ -63,7 +64,7 @@ async def start_undo(info: Any, field: str) -> Writer:
     (rule "role"), recorded in the audit trail like every refused write."""
     writer = Writer(info, UNDO)
     try:
-        authorise.check_admin(writer.grant, "undoing writes or imports")
+        authorise.check_admin(writer.grant, Message("undoing writes or imports"))
     except Forbidden as refused:
         raise await writer.refuse(refused.rule, str(refused), None, field) from None
     return writer
@@ -76,7 +77,8 @@ def entry_uid_of(given: str) -> str:
         return given
     type_name, uid = from_global_id(given, "id")
     if type_name != AUDIT_ENTRY.name:
-        raise bad_input("id", f"{given!r} is the id of a {type_name}, not of an audit entry")
+        raise bad_input("id", "{given!r} is the id of a {type_name}, not of an audit entry", given=given,
+                        type_name=type_name)
     return uid
 
 
@@ -84,10 +86,10 @@ async def read_entry(context: Any, uid: str, field: str = "id") -> dict[str, Any
     """The entry's properties; NOT_FOUND without one, CONFLICT when it is undone already."""
     rows = await run_read(context, AuditEntryLookup(uid))
     if not rows:
-        raise not_found(field, f"no audit entry {uid!r}")
+        raise not_found(field, "no audit entry {uid!r}", uid=uid)
     if rows[0]["undoneBy"]:
-        raise conflict(field, f"audit entry {uid!r} is undone already, by {rows[0]['undoneBy'][0]!r}; an entry is "
-                              "undone once (undo that undo to make the change again)")
+        raise conflict(field, "audit entry {uid!r} is undone already, by {undo!r}; an entry is undone once (undo "
+                              "that undo to make the change again)", uid=uid, undo=rows[0]["undoneBy"][0])
     return rows[0]["entry"]
 
 
@@ -108,7 +110,7 @@ async def undo_audit_entry(info: Any, given_id: str) -> UndoOutcome:
     entry = await read_entry(info.context, uid)
     if is_import(entry):
         if entry.get("action") == UNDO:
-            raise refuse(f"audit entry {uid!r} undid an import; import its files again instead")
+            raise refuse(Message("audit entry {uid!r} undid an import; import its files again instead", uid=uid))
         return await undo_import(info, entry.get("batchId") or "", "id")
     kind = escalation_kind(entry)
     if kind is not None:  # escalateDemand's entry, or an undo or redo of one: resolvers/undo_escalation.py
@@ -156,7 +158,8 @@ async def _precheck(writer: Writer, recorded: Recorded, links: tuple = (), exclu
 
 def _current(row: dict[str, Any], recorded: Recorded) -> dict[str, Any]:
     if not row["current"]:
-        raise refuse(f"{recorded.node_type.name} {recorded.uid!r} no longer exists; a later write deleted it")
+        raise refuse(Message("{value} {uid!r} no longer exists; a later write deleted it",
+                             value=recorded.node_type.name, uid=recorded.uid))
     return row["current"][0]
 
 
@@ -170,14 +173,15 @@ async def _reverse_create(writer: Writer, undoes: str, recorded: Recorded) -> tu
     current = _current(row, recorded)
     changed = sorted(k for k in {*current, *recorded.after} if current.get(k) != recorded.after.get(k))
     if changed:
-        raise refuse(f"{_name(recorded)} has values it was not created with ({', '.join(changed)}); undo the later "
-                     "writes first")
+        raise refuse(Message("{node} has values it was not created with ({properties}); undo the later writes first",
+                             node=_name(recorded), properties=', '.join(changed)))
     now, made = set(relationships_of(row)), relationships_made(recorded.node_type, recorded.added)
     if now - made:
-        raise refuse(f"{_name(recorded)} has relationships it was not created with: {describe(now - made)}; undo "
-                     "the later writes first")
+        raise refuse(Message("{node} has relationships it was not created with: {relationships}; undo the later "
+                             "writes first", node=_name(recorded), relationships=describe(now - made)))
     if made - now:
-        raise refuse(f"relationships {_name(recorded)} was created with are gone: {describe(made - now)}")
+        raise refuse(Message("relationships {node} was created with are gone: {relationships}",
+                             node=_name(recorded), relationships=describe(made - now)))
     relationships = tuple(sorted(now, key=lambda r: r.key))
     changes = {"as": DELETE, "before": current, "relationships": [r.as_json() for r in relationships]}
     plan = UndoChange(undoes, DELETE, recorded.node_type, recorded.uid, _audit(writer, recorded, undoes, changes),
@@ -191,24 +195,26 @@ async def _reverse_delete(writer: Writer, undoes: str, recorded: Recorded) -> tu
     for relationship in recorded.relationships:
         rel = field_of(node_type, relationship)
         if relationship.uid == recorded.uid or rel is None:
-            raise refuse(f"{_name(recorded)} had a relationship an undo cannot restore: {describe([relationship])}")
+            raise refuse(Message("{node} had a relationship an undo cannot restore: {value}",
+                                 node=_name(recorded), value=describe([relationship])))
         by_field.setdefault(rel.name, []).append(relationship.uid)
     links = link_changes(node_type, by_field, check_reverse=True)
     row = await _precheck(writer, recorded, links, exclude_self=False)
     if row["owners"]:
-        raise refuse(f"uid {recorded.uid!r} is taken again, by a {row['owners'][0]}, so the deleted "
-                     f"{node_type.name} cannot be restored")
+        raise refuse(Message("uid {uid!r} is taken again, by a {owner}, so the deleted {type} cannot be restored",
+                             uid=recorded.uid, owner=row['owners'][0], type=node_type.name))
     for i, link in enumerate(links):
         missing = sorted(set(link.uids) - set(row[f"found{i}"]))
         if missing:
-            raise refuse(f"its {link.rel.name} cannot be restored: no {link.target.name} "
-                         f"{', '.join(map(repr, missing))} any more")
+            raise refuse(Message("its {rel} cannot be restored: no {type} {value} any more",
+                                 rel=link.rel.name, type=link.target.name, value=', '.join(map(repr, missing))))
         if not link.rel.many and len(link.uids) > 1:
-            raise refuse(f"it had several {link.rel.name}, which holds one")
+            raise refuse(Message("it had several {rel}, which holds one", rel=link.rel.name))
         taken = row.get(f"taken{i}") or []
         if taken:
-            raise refuse(f"{link.target.name} {taken[0][0]!r} has its {reverse_field(node_type, link.rel)} taken now, "
-                         f"by {taken[0][1]!r}; one is allowed")
+            raise refuse(Message("{type} {target_uid!r} has its {value} taken now, by {holder!r}; one is allowed",
+                                 type=link.target.name, target_uid=taken[0][0], value=reverse_field(node_type, link.rel),
+                                 holder=taken[0][1]))
     changes = {"as": CREATE, "after": recorded.before, "links": by_field}
     plan = UndoChange(undoes, CREATE, node_type, recorded.uid, _audit(writer, recorded, undoes, changes),
                       set_props=recorded.before, connect=links)
@@ -225,33 +231,39 @@ async def _reverse_update(writer: Writer, undoes: str, recorded: Recorded) -> tu
     current = _current(row, recorded)
     stale = sorted(k for k, v in recorded.after.items() if current.get(k) != v)
     if stale:
-        shown = ", ".join(f"{k} is {current.get(k)!r}, not {recorded.after[k]!r}" for k in stale[:3])
-        raise refuse(f"{_name(recorded)} changed since: {shown}; undo the later writes first")
+        shown = tuple(Message("{name} is {now!r}, not {then!r}", name=k, now=current.get(k), then=recorded.after[k])
+                      for k in stale[:3])
+        raise refuse(Message("{node} changed since: {shown}; undo the later writes first",
+                             node=_name(recorded), shown=shown))
     for i, link in enumerate(disconnect):
         gone = [u for u in link.uids if u not in set(row[f"linked{i}"])]
         if gone:
-            raise refuse(f"the {link.rel.name} link of {_name(recorded)} to {', '.join(map(repr, gone))} that the "
-                         "entry made is gone")
+            raise refuse(Message("the {rel} link of {node} to {uids} that the entry made is gone",
+                                 rel=link.rel.name, node=_name(recorded), uids=', '.join(map(repr, gone))))
     leaving = {link.rel.name: set(link.uids) for link in disconnect}
     for j, link in enumerate(connect, start=len(disconnect)):
         missing = sorted(set(link.uids) - set(row[f"found{j}"]))
         if missing:
-            raise refuse(f"{link.rel.name} of {_name(recorded)} cannot be linked to {', '.join(map(repr, missing))} "
-                         f"again: no such {link.target.name} any more")
+            raise refuse(Message("{rel} of {node} cannot be linked to {value} again: no such {type} any more",
+                                 rel=link.rel.name, node=_name(recorded), value=', '.join(map(repr, missing)),
+                                 type=link.target.name))
         linked = set(row[f"linked{j}"])
         holding = linked & set(link.uids) if link.rel.many else linked - leaving.get(link.rel.name, set())
         if holding:
-            what = "is linked again already" if holding <= set(link.uids) else "is taken now"
-            raise refuse(f"{link.rel.name} of {_name(recorded)} {what} ({', '.join(map(repr, sorted(holding)))}); "
-                         "undo the later writes first")
+            what = Message("is linked again already") if holding <= set(link.uids) else Message("is taken now")
+            raise refuse(Message("{rel} of {node} {what} ({value}); undo the later writes first",
+                                 rel=link.rel.name, node=_name(recorded), what=what,
+                                 value=', '.join(map(repr, sorted(holding)))))
         taken = row.get(f"taken{j}") or []
         if taken:
-            raise refuse(f"{link.target.name} {taken[0][0]!r} has its {reverse_field(node_type, link.rel)} taken now, "
-                         f"by {taken[0][1]!r}; one is allowed")
+            raise refuse(Message("{type} {target_uid!r} has its {value} taken now, by {holder!r}; one is allowed",
+                                 type=link.target.name, target_uid=taken[0][0], value=reverse_field(node_type, link.rel),
+                                 holder=taken[0][1]))
     restored = {k: v for k, v in {**current, **recorded.before}.items() if v is not None}
     problems = record_problems(node_type, restored, set(recorded.before))
     if problems:
-        raise refuse(f"restoring {_name(recorded)} would break a rule: {problems[0][0]}: {problems[0][1]}")
+        raise refuse(Message("restoring {node} would break a rule: {property}: {problem}",
+                             node=_name(recorded), property=problems[0][0], problem=problems[0][1]))
     changes: dict[str, Any] = {"as": UPDATE, "before": recorded.after, "after": recorded.before}
     if recorded.removed:
         changes["links"] = recorded.removed

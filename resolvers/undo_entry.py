@@ -24,6 +24,7 @@ from graph.model import TYPES, NodeType, Rel, fields_of, reverse_is_single
 from graph.undo_plan import CREATE, DELETE, UNDO, UPDATE
 from graph.validation import record_problems, text_problem, value_problem
 from graph.write_plan import LinkChange, Relationship
+from i18n import Message
 from resolvers.errors import conflict
 
 KINDS = {"create": CREATE, "raise": CREATE, "delete": DELETE, "update": UPDATE, "assign": UPDATE,
@@ -53,9 +54,10 @@ def entry_changes(entry: dict[str, Any]) -> dict[str, Any]:
     try:
         changes = json.loads(entry.get("changes") or "")
     except ValueError:
-        raise refuse(f"audit entry {entry['uid']!r} cannot be undone: its changes are not JSON") from None
+        raise refuse(Message("audit entry {uid!r} cannot be undone: its changes are not JSON",
+                             uid=entry['uid'])) from None
     if not isinstance(changes, dict):
-        raise refuse(f"audit entry {entry['uid']!r} cannot be undone: its changes are not an object")
+        raise refuse(Message("audit entry {uid!r} cannot be undone: its changes are not an object", uid=entry['uid']))
     return changes
 
 
@@ -67,8 +69,9 @@ def recorded_change(entry: dict[str, Any]) -> Recorded:
         action = changes.get("as")
     node_type = TYPES.get(entry.get("targetType") or "")
     if action not in KINDS or node_type is None or not node_type.writable or not isinstance(uid, str):
-        raise refuse(f"audit entry {entry['uid']!r} ({entry.get('action')} {entry.get('targetType')}) records no "
-                     "change to one node that an undo can reverse")
+        raise refuse(Message("audit entry {uid!r} ({action} {target_type}) records no change to one node that an "
+                             "undo can reverse",
+                             uid=entry['uid'], action=entry.get('action'), target_type=entry.get('targetType')))
     reader = _Reader(node_type, entry["uid"])
     recorded = Recorded(KINDS[action], node_type, uid)
     if action in ("create", "raise"):
@@ -77,8 +80,8 @@ def recorded_change(entry: dict[str, Any]) -> Recorded:
     elif action == "delete":
         recorded.before = reader.props(changes.get("before"), full=True)
         if "relationships" not in changes:
-            raise refuse(f"audit entry {entry['uid']!r} cannot be undone: it was recorded before deletes kept "
-                         "the relationships they removed, so they are unknown")
+            raise refuse(Message("audit entry {uid!r} cannot be undone: it was recorded before deletes kept the "
+                                 "relationships they removed, so they are unknown", uid=entry['uid']))
         recorded.relationships = reader.relationships(changes["relationships"], uid)
     elif action == "connect":
         recorded.added = reader.links(changes.get("connect"))
@@ -89,11 +92,11 @@ def recorded_change(entry: dict[str, Any]) -> Recorded:
         recorded.before = reader.props(changes.get("before"), full=False)
         recorded.after = reader.props(changes.get("after"), full=False)
         if set(recorded.before) != set(recorded.after):
-            raise reader.unfit("its before and after name different properties")
+            raise reader.unfit(Message("its before and after name different properties"))
         recorded.added = reader.links(changes.get("links"))
         recorded.removed = reader.links(changes.get("unlinked"))
     if (recorded.after or recorded.before).get("uid", uid) != uid:
-        raise reader.unfit("its uid and its properties' uid differ")
+        raise reader.unfit(Message("its uid and its properties' uid differ"))
     return recorded
 
 
@@ -104,37 +107,41 @@ class _Reader:
         self.node_type, self.entry_uid = node_type, entry_uid
 
     def unfit(self, reason: str):
-        return refuse(f"audit entry {self.entry_uid!r} cannot be undone: {reason}")
+        return refuse(Message("audit entry {uid!r} cannot be undone: {reason}", uid=self.entry_uid, reason=reason))
 
     def props(self, given: Any, full: bool) -> dict[str, Any]:
         if not isinstance(given, dict):
-            raise self.unfit("it records no properties")
+            raise self.unfit(Message("it records no properties"))
         for name, value in given.items():
             prop = self.node_type.prop(name)
             if prop is None or prop.pattern is not None:
-                raise self.unfit(f"{self.node_type.name} has no stored property {name!r}")
+                raise self.unfit(Message("{type} has no stored property {name!r}",
+                                         type=self.node_type.name, name=name))
             problem = None if value is None else value_problem(prop, value)
             if problem or (full and value is None):
-                raise self.unfit(f"its value of {name} is not one {self.node_type.name} can hold")
+                raise self.unfit(Message("its value of {name} is not one {type} can hold",
+                                         name=name, type=self.node_type.name))
         if full:
             missing = [p.name for p in self.node_type.stored_props if p.required and p.name not in given]
             if missing:
-                raise self.unfit(f"it records no {', '.join(missing)}")
+                raise self.unfit(Message("it records no {properties}", properties=', '.join(missing)))
             problems = record_problems(self.node_type, given)
             if problems:
-                raise self.unfit(f"its properties break a rule ({problems[0][0]}: {problems[0][1]})")
+                raise self.unfit(Message("its properties break a rule ({property}: {problem})",
+                                         property=problems[0][0], problem=problems[0][1]))
         return dict(given)
 
     def links(self, given: Any) -> dict[str, list[str]]:
         if given is None:
             return {}
         if not isinstance(given, dict):
-            raise self.unfit("its links are not an object")
+            raise self.unfit(Message("its links are not an object"))
         for name, uids in given.items():
             if self.node_type.rel(name) is None:
-                raise self.unfit(f"{self.node_type.name} has no relationship field {name!r}")
+                raise self.unfit(Message("{type} has no relationship field {name!r}",
+                                         type=self.node_type.name, name=name))
             if not isinstance(uids, list) or not uids or any(text_problem(u) or not isinstance(u, str) for u in uids):
-                raise self.unfit(f"its {name} links are not a list of uids")
+                raise self.unfit(Message("its {name} links are not a list of uids", name=name))
         return {name: list(dict.fromkeys(uids)) for name, uids in given.items()}
 
     def relationships(self, given: Any, uid: str) -> tuple[Relationship, ...]:
@@ -144,7 +151,7 @@ class _Reader:
         for item in given:
             parts = [item.get(k) if isinstance(item, dict) else None for k in ("type", "direction", "label", "uid")]
             if not all(isinstance(p, str) for p in parts) or text_problem(parts[3]):
-                raise self.unfit("a relationship it records is not {type, direction, label, uid}")
+                raise self.unfit(Message("a relationship it records is not {{type, direction, label, uid}}"))
             found.append(Relationship(*parts))
         return tuple(found)
 

@@ -26,6 +26,7 @@ from graph.model_work import ESCALATION_LEVELS
 from graph.undo_plan import UNDO, UndoEscalation
 from graph.validation import text_problem
 from graph.write_plan import Precheck, Relationship, relationships_of
+from i18n import Message
 from resolvers.read import run_read
 from resolvers.undo_entry import _Reader, describe, entry_changes, refuse
 from resolvers.writes import Writer
@@ -69,7 +70,7 @@ def recorded_escalation(entry: dict[str, Any], kind: str) -> RecordedEscalation:
     uid, entry_uid = entry.get("targetUid"), entry["uid"]
     changes = entry_changes(entry)
     if entry.get("targetType") != DEMAND.name or not isinstance(uid, str) or text_problem(uid):
-        raise refuse(f"audit entry {entry_uid!r} cannot be undone: it names no Demand")
+        raise refuse(Message("audit entry {uid!r} cannot be undone: it names no Demand", uid=entry_uid))
     demand = _Reader(DEMAND, entry_uid)
     before, after = demand.props(changes.get("before"), full=False), demand.props(changes.get("after"), full=False)
     if set(before) != {"level"} or set(after) != {"level"}:
@@ -91,32 +92,34 @@ async def reverse_escalation(writer: Writer, undoes: str, recorded: RecordedEsca
     name, euid = f"Demand {recorded.uid!r}", recorded.escalation["uid"]
     [row] = await run_read(writer.context, Precheck(DEMAND, recorded.uid, (), True))
     if not row["current"]:
-        raise refuse(f"{name} no longer exists; a later write deleted it")
+        raise refuse(Message("{name} no longer exists; a later write deleted it", name=name))
     current = row["current"][0]
     if current.get("status") == RESOLVED:
-        raise refuse(f"{name} is RESOLVED since (at {current.get('resolvedLevel')!r}), so its level stays; undo the "
-                     "later writes first")
+        raise refuse(Message("{name} is RESOLVED since (at {value!r}), so its level stays; undo the later writes "
+                             "first", name=name, value=current.get('resolvedLevel')))
     if current.get("level") != recorded.after:
-        raise refuse(f"{name} changed since: level is {current.get('level')!r}, not {recorded.after!r}; undo the "
-                     "later writes first")
+        raise refuse(Message("{name} changed since: level is {level!r}, not {expected!r}; undo the later writes "
+                             "first", name=name, level=current.get('level'), expected=recorded.after))
     [found] = await run_read(writer.context, Precheck(ESCALATION, euid, (), True, relationships=True))
     link = Relationship(ESCALATION.rel("demand").type, "OUT", DEMAND.name, recorded.uid)
     if recorded.kind == UNESCALATE:
         if found["owners"]:
-            raise refuse(f"uid {euid!r} is taken again, by a {found['owners'][0]}, so the Escalation cannot be "
-                         "restored")
+            raise refuse(Message("uid {euid!r} is taken again, by a {owner}, so the Escalation cannot be restored",
+                                 euid=euid, owner=found['owners'][0]))
     elif not found["current"]:
-        raise refuse(f"Escalation {euid!r} no longer exists; a later write deleted it")
+        raise refuse(Message("Escalation {euid!r} no longer exists; a later write deleted it", euid=euid))
     else:
         now = found["current"][0]
         changed = sorted(k for k in {*now, *recorded.escalation} if now.get(k) != recorded.escalation.get(k))
         if changed:
-            raise refuse(f"Escalation {euid!r} has values it was not created with ({', '.join(changed)})")
+            raise refuse(Message("Escalation {euid!r} has values it was not created with ({properties})",
+                                 euid=euid, properties=', '.join(changed)))
         others = set(relationships_of(found)) - {link}
         if others:
-            raise refuse(f"Escalation {euid!r} has relationships it was not created with: {describe(others)}")
+            raise refuse(Message("Escalation {euid!r} has relationships it was not created with: {relationships}",
+                                 euid=euid, relationships=describe(others)))
         if link not in relationships_of(found):
-            raise refuse(f"Escalation {euid!r} no longer escalates {name}")
+            raise refuse(Message("Escalation {euid!r} no longer escalates {name}", euid=euid, name=name))
     undo_kind = UNESCALATE if recorded.kind == ESCALATE else ESCALATE
     changes = {"as": undo_kind, "before": {"level": recorded.after}, "after": {"level": recorded.before},
                "escalation": recorded.escalation}

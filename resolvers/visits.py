@@ -36,7 +36,8 @@ def check_period(date_from: str | None, date_to: str | None) -> None:
         if value is not None:
             check_prop_value(VISITED_ON, value, path)
     if date_from is not None and date_to is not None and date_from > date_to:
-        raise bad_input("to", f"{date_to} is before from ({date_from}); give a period from ≤ to")
+        raise bad_input("to", "{date_to} is before from ({date_from}); give a period from ≤ to",
+                        date_to=date_to, date_from=date_from)
 
 
 def figures(group: dict[str, Any] | None, registered: int | None) -> dict[str, Any]:

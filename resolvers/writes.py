@@ -21,6 +21,7 @@ from graph.model import TYPES, NodeType, Rel, is_managed, reverse_is_single, rev
 from graph.plan import And, NodeByUidQuery, Projection
 from graph.write_plan import Audit, Audited, CreateNode, DeleteNode, LinkChange, Precheck, UpdateNode
 from graph.write_plan import relationships_of
+from i18n import Message
 from resolvers.actor import actor_of
 from resolvers.errors import bad_input, conflict, forbidden, not_found
 from resolvers.plans import build_projection
@@ -38,7 +39,8 @@ def link_change(node_type: NodeType, rel: Rel, uids: list[str], path: str) -> Li
     check_text(uids, path)
     unique = tuple(dict.fromkeys(uids))
     if not rel.many and len(unique) != 1:
-        raise bad_input(path, f"{node_type.name}.{rel.name} links exactly one node; give one uid")
+        raise bad_input(path, "{type}.{rel} links exactly one node; give one uid", type=node_type.name,
+                        rel=rel.name)
     return LinkChange(rel, TYPES[rel.target], unique, reverse_is_single(node_type, rel))
 
 
@@ -78,7 +80,7 @@ class Writer:
         except Forbidden as refused:
             # A refusal of the whole mutation (its role) names the mutation field itself.
             field = refused.field or getattr(self.info, "field_name", None) or "uid"
-            raise await self.refuse(refused.rule, str(refused), uid, field) from None
+            raise await self.refuse(refused.rule, refused.reason, uid, field) from None
 
     async def refuse(self, rule: str, reason: str, uid: str | None, field: str = "uid") -> Exception:
         """Record a refused write in the audit trail (action "refused": who, what they tried, the
@@ -106,32 +108,34 @@ class Writer:
         if relationships:  # every relationship of the node, for a delete's audit entry
             self.relationships = relationships_of(row)
         if creating and row["owners"]:
-            raise conflict("input.uid", f"uid {uid!r} is already taken by a {row['owners'][0]}; "
-                                        "uids are unique across the graph")
+            raise conflict("input.uid", "uid {uid!r} is already taken by a {owner}; uids are unique across the "
+                                        "graph", uid=uid, owner=row["owners"][0])
         if row["current"]:
             for name, _ in guards:
                 if not row[f"guard_{name}"]:
-                    raise await self.refuse(f"scope:{name}", f"{node_type.name} {uid!r} " + _SCOPE_REASONS[name]
-                                            + self.towns_text(), uid)
+                    raise await self.refuse(f"scope:{name}",
+                                             _scope_reason(name, node_type.name, uid, self.grant.towns),
+                                            uid)
         for i, link in enumerate(links):
             path = field_of[link]
             missing = [u for u in link.uids if u not in set(row[f"found{i}"])]
             if missing:
-                raise not_found(path, f"no {link.target.name} with uid {', '.join(map(repr, missing))}")
+                raise not_found(path, "no {type} with uid {uids}", type=link.target.name,
+                                uids=", ".join(map(repr, missing)))
             if link.guard is not None:
                 outside = [u for u in link.uids if u not in set(row[f"allowed{i}"])]
                 if outside:
                     hop = creating and link.rel.name in node_type.town_via
                     rule = "scope:created" if hop else "scope:target"
-                    reason = ("does not belong to this grant's towns alone" if hop
-                              else "belongs to a town outside this grant")
-                    raise await self.refuse(rule, f"{link.target.name} {outside[0]!r} {reason}{self.towns_text()}",
-                                            uid, path)
+                    reason = _scope_reason("created" if hop else "target", link.target.name, outside[0],
+                                           self.grant.towns)
+                    raise await self.refuse(rule, reason, uid, path)
             taken = row.get(f"taken{i}") or []
             if taken:
                 target_uid, holder = taken[0]
-                raise conflict(path, f"{link.target.name} {target_uid!r} already has its "
-                                     f"{reverse_field(node_type, link.rel)} ({holder!r}); one is allowed")
+                raise conflict(path, "{type} {target_uid!r} already has its {field} ({holder!r}); one is allowed",
+                               type=link.target.name, target_uid=target_uid,
+                               field=reverse_field(node_type, link.rel), holder=holder)
         linked = [set(row[f"linked{i}"]) for i in range(len(links))]
         return (row["current"][0] if row["current"] else None), linked
 
@@ -145,9 +149,6 @@ class Writer:
     def guarded(self, node_type: NodeType, link: LinkChange, creating: bool) -> LinkChange:
         """The link with the rule its targets must pass for this grant."""
         return replace(link, guard=authorise_writes.target_guard(node_type, link.rel, self.grant, creating))
-
-    def towns_text(self) -> str:
-        return f" (this grant's towns: {', '.join(self.grant.towns)})" if self.grant.towns else ""
 
     async def write(self, query: Audited, path: str) -> list[dict[str, Any]]:
         started = time.perf_counter()
@@ -170,14 +171,34 @@ class Writer:
         """The response when nothing needed writing: the node as stored."""
         rows = await run_read(self.context, NodeByUidQuery(node_type, uid, self.projection))
         if not rows:  # deleted since the precheck read it
-            raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
+            raise not_found("uid", "no {type} with uid {uid!r}", type=node_type.name, uid=uid)
         return self.shaped(rows[0])
 
 
-_SCOPE_REASONS = {
-    "node": "belongs to a town outside this grant, or to none of its towns",
-    "neighbours": "is linked to nodes of a town outside this grant; deleting it would change them",
-}
+def _scope_reason(guard: str, type_name: str, uid: str, towns: Any) -> Message:
+    """Why a write's node is outside the grant's towns (guard node, neighbours, created, target), naming the
+    grant's towns when it has some: a whole msgid per case."""
+    params = {"type": type_name, "uid": uid, "towns": ", ".join(towns or ())}
+    if guard == "node":
+        if towns:
+            return Message("{type} {uid!r} belongs to a town outside this grant, or to none of its towns "
+                           "(this grant's towns: {towns})", **params)
+        return Message("{type} {uid!r} belongs to a town outside this grant, or to none of its towns", **params)
+    if guard == "created":
+        if towns:
+            return Message("{type} {uid!r} does not belong to this grant's towns alone (this grant's towns: {towns})",
+                           **params)
+        return Message("{type} {uid!r} does not belong to this grant's towns alone", **params)
+    if guard == "target":
+        if towns:
+            return Message("{type} {uid!r} belongs to a town outside this grant (this grant's towns: {towns})",
+                           **params)
+        return Message("{type} {uid!r} belongs to a town outside this grant", **params)
+    if towns:
+        return Message("{type} {uid!r} is linked to nodes of a town outside this grant; deleting it would "
+                       "change them (this grant's towns: {towns})", **params)
+    return Message("{type} {uid!r} is linked to nodes of a town outside this grant; deleting it would change "
+                   "them", **params)
 
 
 def _props_from(node_type: NodeType, given: dict[str, Any], path: str, creating: bool) -> dict[str, Any]:
@@ -254,7 +275,7 @@ async def update_node(info: Any, node_type: NodeType, uid: str, given: dict[str,
         raise bad_input("input", "nothing to update: give at least one field")
     current, linked = await writer.precheck(node_type, uid, links, field_of, exclude_self=True)
     if current is None:
-        raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
+        raise not_found("uid", "no {type} with uid {uid!r}", type=node_type.name, uid=uid)
     if current_check:
         current_check(current)
     if derive:
@@ -288,7 +309,8 @@ async def change_links(info: Any, node_type: NodeType, uid: str, relationship: s
     writer = await Writer.start(info, "connect" if adding else "disconnect", node_type, uid=uid)
     rel = node_type.rel(relationship)
     if rel is None or is_managed(node_type, rel):
-        raise bad_input("relationship", f"{node_type.name} has no writable relationship {relationship!r}")
+        raise bad_input("relationship", "{type} has no writable relationship {relationship!r}",
+                        type=node_type.name, relationship=relationship)
     if not targets:
         raise bad_input("targets", "give at least one uid")
     check_text(targets, "targets")
@@ -297,7 +319,7 @@ async def change_links(info: Any, node_type: NodeType, uid: str, relationship: s
     link = writer.guarded(node_type, link, creating=False)
     current, linked = await writer.precheck(node_type, uid, (link,), {link: "targets"}, exclude_self=True)
     if current is None:
-        raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
+        raise not_found("uid", "no {type} with uid {uid!r}", type=node_type.name, uid=uid)
     changing, added, removed = _link_delta((link,), linked, adding)
     if not changing:  # already linked (or already unlinked): nothing to write or audit
         return await writer.unchanged(node_type, uid)
@@ -320,7 +342,7 @@ async def delete_node(info: Any, node_type: NodeType, uid: str) -> dict[str, Any
     await writer.check(authorise_writes.check_deletable, node_type, writer.grant, uid=uid)
     current, _ = await writer.precheck(node_type, uid, (), {}, exclude_self=True, relationships=True)
     if current is None:
-        raise not_found("uid", f"no {node_type.name} with uid {uid!r}")
+        raise not_found("uid", "no {type} with uid {uid!r}", type=node_type.name, uid=uid)
     relationships = writer.relationships
     changes = {"before": current, "relationships": [r.as_json() for r in relationships]}
     guard = _and_guards(*(rule for _, rule in writer.node_guards(node_type)))

@@ -39,6 +39,7 @@ from graph.limits import MAX_COST, MAX_COST_BY_ROLE, MAX_PAGE_BY_ROLE
 from resolvers.errors import bad_input
 from resolvers.network import MAX_DEPTH as MAX_TRAVERSAL_DEPTH, MAX_HOPS, MAX_NODES
 from resolvers.plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from i18n import Message
 
 NESTED_ESTIMATE = 10
 _PAGE_ARGUMENTS = ("first", "limit")
@@ -199,10 +200,11 @@ class CostGuard(SchemaExtension):
             grant = grant_of(context.context)
             role = grant.role
             if grant.is_open:  # --dev, or no production mode: today's one budget and page maximum
-                self.budget, page_limit, whose, setting = MAX_COST, MAX_PAGE_SIZE, "the budget", "DANGJIAN_MAX_COST"
+                self.budget, page_limit = MAX_COST, MAX_PAGE_SIZE
+                whose, setting = Message("the budget"), "DANGJIAN_MAX_COST"
             else:
                 self.budget, page_limit = MAX_COST_BY_ROLE[role], MAX_PAGE_BY_ROLE[role]
-                whose, setting = f"the {role} budget", f"DANGJIAN_MAX_COST_{role.upper()}"
+                whose, setting = Message("the {role} budget", role=role), f"DANGJIAN_MAX_COST_{role.upper()}"
             found = cached(context.schema._schema, context.query, context.graphql_document,
                            context.operation_name, context.variables)
             costs, self.estimated = found.costs, sum(found.costs.values())
@@ -211,14 +213,15 @@ class CostGuard(SchemaExtension):
             # maximum, which holds for every role (a role's page may be set as high, not higher).
             if largest is not None and largest[0] > page_limit and page_limit < MAX_PAGE_SIZE:
                 context.result = ExecutionResult(data=None, errors=[bad_input(
-                    largest[1], f"asks for {largest[0]:,} rows; a {role}'s pages hold at most {page_limit:,} "
-                                f"(DANGJIAN_MAX_PAGE_{role.upper()}): page with after")])
+                    largest[1], "asks for {rows:,} rows; a {role}'s pages hold at most {page_limit:,} "
+                                "(DANGJIAN_MAX_PAGE_{setting}): page with after", rows=largest[0], role=role,
+                    page_limit=page_limit, setting=role.upper())])
             elif self.estimated > self.budget:
                 worst = max(costs, key=costs.get)
                 context.result = ExecutionResult(data=None, errors=[bad_input(
-                    worst, f"this operation would cost about {self.estimated:,} objects, over {whose} of "
-                           f"{self.budget:,} ({setting}); ask for smaller pages (first, limit) or fewer nested "
-                           f"lists")])
+                    worst, "this operation would cost about {estimated:,} objects, over {whose} of {budget:,} "
+                           "({setting}); ask for smaller pages (first, limit) or fewer nested lists",
+                    estimated=self.estimated, whose=whose, budget=self.budget, setting=setting)])
         yield
 
     def get_results(self) -> dict[str, Any]:

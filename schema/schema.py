@@ -14,9 +14,12 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+import i18n
+from i18n import Message
 from graph.errors import DatabaseUnavailable
 from graph import limits
 from graph.model import NODE_TYPES, NodeType
+from resolvers.errors import coded
 from resolvers.plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.read import resolve_connection, resolve_node
 from schema.access import AnonymousWrites
@@ -92,6 +95,9 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"  # also a variable value graphql-core cannot coerce
 INTERNAL = "INTERNAL_SERVER_ERROR"
 INTERNAL_MESSAGE = "Internal server error"
+# The extension every answered error carries: its message in English, whatever the language the
+# client asked for (Accept-Language), so programs can match on a stable text.
+MESSAGE_EN = "messageEn"
 # The database could not be reached (graph/errors.py DatabaseUnavailable, from any backend, read
 # or write); its message names no socket or host. HTTP 503 (web/graphql_http.py).
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
@@ -151,7 +157,8 @@ class DangjianSchema(strawberry.Schema):
     show_internal_errors = False
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
-        """Give each error its code, log it, and mask internal ones.
+        """Give each error its code, log it, mask internal ones, and say the others in the
+        request's language (Accept-Language; English without one), English in `messageEn`.
 
         Strawberry calls this with every error of every stage (parse, validation, variables,
         execution; cached parse failures included, which no extension sees), and `errors` is the
@@ -159,6 +166,7 @@ class DangjianSchema(strawberry.Schema):
         one INFO line; an internal error a traceback at ERROR under the errorId the client gets.
         """
         executed = execution_context is not None and execution_context.result is not None
+        lang = self.language(execution_context)
         for index, error in enumerate(errors):
             code = error_code(error, executed)
             where = ".".join(map(str, error.path or []))
@@ -169,12 +177,51 @@ class DangjianSchema(strawberry.Schema):
                     nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
                     extensions=internal_error_extensions(error_id))
                 continue
-            if code not in LOGGED_ELSEWHERE:
+            if code not in LOGGED_ELSEWHERE:  # logged in English, whatever the client reads
                 LOG.info("client error %s%s: %s", code, f" at {where}" if where else "", one_line(error.message))
             if (error.extensions or {}).get("code") != code:
                 error.extensions = {**(error.extensions or {}), "code": code}
                 if isinstance((error.nodes or [None])[0], VariableDefinitionNode):  # name the variable
                     error.extensions["field"] = "$" + error.nodes[0].variable.name.value
+            say_in_language(error, lang)
+
+    @staticmethod
+    def language(execution_context: Any) -> str:
+        """The language a request's errors are said in: its Accept-Language (i18n.negotiate), and
+        English without one (or with none we speak), so a program that sends no header keeps
+        matching the stable English text."""
+        context = getattr(execution_context, "context", None)
+        request = context.get("request") if isinstance(context, dict) else None
+        headers = getattr(request, "headers", None)
+        return i18n.negotiate(headers.get("accept-language") if headers is not None else None, default="en")
+
+
+def say_in_language(error: GraphQLError, lang: str) -> None:
+    """An answered (not internal) error in `lang`, its English in `extensions.messageEn`. Ours
+    (resolvers/errors.py CodedError) are translated from the catalogue; graphql-core's own
+    (parse, validation, variable coercion) keep their English text, after a Chinese lead in zh-CN."""
+    found = coded(error)  # a CodedError is said afresh: the same error may pass here twice
+    english = found.say("en") if found is not None else (error.extensions or {}).get(MESSAGE_EN, error.message)
+    if found is not None:
+        error.message = found.say(lang)
+    elif lang != "en" and (error.extensions or {}).get("code") in GRAPHQL_CORE_LEADS:
+        # graphql-core's own text has no msgid: a Chinese reader gets a lead saying what kind of
+        # mistake it is, then the English detail
+        said = GRAPHQL_CORE_LEADS[error.extensions["code"]](english)
+        error.message = said.say(lang) if said is not None else english
+    error.extensions = {**(error.extensions or {}), MESSAGE_EN: english}
+
+
+# What graphql-core found wrong, for the errors it words itself (parse, validation, variables).
+GRAPHQL_CORE_LEADS = {
+    PARSE_FAILED: lambda detail: Message("the document could not be parsed: {detail}", detail=detail),
+    VALIDATION_FAILED: lambda detail: Message("the document is not valid against the schema: {detail}",
+                                              detail=detail),
+    BAD_USER_INPUT: lambda detail: Message("bad input: {detail}", detail=detail),
+    # graph/errors.py DatabaseUnavailable.MESSAGE, the one text that error ever has
+    SERVICE_UNAVAILABLE: lambda detail: Message("the database is unavailable; try again shortly")
+    if detail == DatabaseUnavailable.MESSAGE else None,
+}
 
 
 def _resolve_with_coerced_arguments(schema: strawberry.Schema) -> None:

@@ -13,6 +13,7 @@ import math
 import re
 from typing import Any
 
+from i18n import Message
 from graph.model import Prop
 
 INT = re.compile(r"[+-]?[0-9]+")
@@ -31,21 +32,22 @@ def parse_cell(prop: Prop, text: str) -> tuple[Any, str | None]:
         return _each(prop, [item.strip() for item in text.split(LIST_SEPARATOR)], parse_cell)
     if prop.type == "Int":
         if not INT.fullmatch(text):
-            return None, f"must be a whole number written with the digits 0-9, got {text!r}"
+            return None, Message("must be a whole number written with the digits 0-9, got {text!r}", text=text)
         if len(text) > LONGEST_NUMBER:
-            return None, f"must be a 32-bit integer, got a number of {len(text.lstrip('+-'))} digits"
+            return None, Message("must be a 32-bit integer, got a number of {digits} digits",
+                                 digits=len(text.lstrip('+-')))
         return int(text), None
     if prop.type == "Float":
         if not FLOAT.fullmatch(text):
-            return None, f"must be a decimal number such as 1200 or 0.85, got {text!r}"
+            return None, Message("must be a decimal number such as 1200 or 0.85, got {text!r}", text=text)
         value = float(text)
         if not math.isfinite(value):
-            return None, f"must be a finite number, got {text!r}"
+            return None, Message("must be a finite number, got {text!r}", text=text)
         return value, None
     if prop.type == "Boolean":
         # Excel writes TRUE and FALSE; GraphQL's true and false are the same words.
         if text.lower() not in BOOLEANS:
-            return None, f"must be true or false, got {text!r}"
+            return None, Message("must be true or false, got {text!r}", text=text)
         return BOOLEANS[text.lower()], None
     return text, None  # text and enum names are checked as they are
 
@@ -62,7 +64,7 @@ def json_value(prop: Prop, value: Any) -> tuple[Any, str | None]:
         try:
             return float(value), None
         except OverflowError:
-            return None, f"must be a finite number, got {value}"
+            return None, Message("must be a finite number, got {value}", value=value)
     return value, None
 
 
@@ -73,6 +75,6 @@ def _each(prop: Prop, items: list[Any], parse) -> tuple[Any, str | None]:
     for i, item in enumerate(items):
         value, problem = parse(single, item)
         if problem:
-            return None, f"item {i}: {problem}"
+            return None, Message("item {i}: {problem}", i=i, problem=problem)
         values.append(value)
     return values, None

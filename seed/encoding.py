@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from i18n import Message
 
 import charset_normalizer
 
@@ -21,7 +22,7 @@ class EncodingProblem(ValueError):
 
     def __init__(self, line: int, reason: str) -> None:
         super().__init__(reason)
-        self.line = line
+        self.line, self.reason = line, reason  # an i18n.Message
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,9 @@ def _strict(data: bytes, codec: str, asked: str) -> str:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         bad = data[error.start:error.end].hex(" ")
-        raise EncodingProblem(line, f"is not valid {_label(asked)}: bytes {bad} cannot be decoded; "
-                                    "give the file's encoding with --encoding") from None
+        raise EncodingProblem(line, Message("is not valid {encoding}: bytes {bad} cannot be decoded; give the "
+                                            "file's encoding with --encoding",
+                                            encoding=_label(asked), bad=bad)) from None
 
 
 def _label(codec: str) -> str:
@@ -78,5 +80,6 @@ def _label(codec: str) -> str:
 def describe(decoded: Decoded) -> str:
     """How the report says what was found: "read as GB18030"."""
     if decoded.guessed:
-        return f"read as {decoded.encoding} (a guess; give --encoding if the names look wrong)"
-    return f"read as {decoded.encoding}"
+        return Message("read as {encoding} (a guess; give --encoding if the names look wrong)",
+                       encoding=decoded.encoding)
+    return Message("read as {encoding}", encoding=decoded.encoding)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from i18n import Message
 from graph import transfer
 from graph.backend import Backend
 from graph.loading import batches, merge_relationships_query
@@ -128,7 +129,8 @@ class Importer:
                     continue
                 for uid in sorted(await self._uids_in_db(other.label, list(line_of))):
                     self.report.problems.append(Problem(f.path.name, line_of[uid], "uid",
-                                                        f"{uid!r} is already taken by a {other.name}"))
+                                                        Message("{uid!r} is already taken by a {owner}",
+                                                                uid=uid, owner=other.name)))
 
     async def _check_relationships(self, node_files: list[NodeFile], rel_files: list[RelationshipFile]) -> None:
         in_files: dict[str, set[str]] = defaultdict(set)
@@ -146,8 +148,12 @@ class Importer:
                     uid = pair[index]
                     if uid in known:
                         continue
-                    reason = (f"{uid!r}: {refused[label][uid]} was refused, so there is no such {label} to link"
-                              if uid in refused[label] else f"no {label} with uid {uid!r}, in the files or the database")
+                    if uid in refused[label]:
+                        reason = Message("{uid!r}: {where} was refused, so there is no such {label} to link",
+                                         uid=uid, where=refused[label][uid], label=label)
+                    else:
+                        reason = Message("no {label} with uid {uid!r}, in the files or the database", uid=uid,
+                                         label=label)
                     self.report.problems.append(Problem(f.path.name, line, column, reason))
             await self._check_cardinality(f)
 
@@ -162,16 +168,18 @@ class Importer:
                 node, other = pair[index], pair[1 - index]
                 if node in first_line and first_line[node][1] != other:
                     self.report.problems.append(Problem(f.path.name, line, column,
-                                                        f"{node!r} may have one {f.triple[1]} link; line "
-                                                        f"{first_line[node][0]} already gives one"))
+                                                        Message("{node!r} may have one {rel} link; line {first} "
+                                                                "already gives one",
+                                                                node=node, rel=f.triple[1], first=first_line[node][0])))
                 first_line.setdefault(node, (line, other))
             line_of = {pair: line for line, pair in f.pairs}
             for batch in batches([list(pair) for _, pair in f.pairs], self.batch_size):
                 for row in await self.backend.read(query(*f.triple, batch)):
                     pair = tuple(row["pair"])
                     self.report.problems.append(Problem(f.path.name, line_of[pair], column,
-                                                        f"{pair[index]!r} already has its {f.triple[1]} link, to "
-                                                        f"{row['other']!r}; one is allowed"))
+                                                        Message("{uid!r} already has its {rel} link, to {other!r}; "
+                                                                "one is allowed",
+                                                                uid=pair[index], rel=f.triple[1], other=row['other'])))
 
     async def _plan_nodes(self, f: NodeFile) -> tuple[NodeFile, list[dict], list[dict], list[str]]:
         """Rows to write, previous versions of the rows they overwrite, and uids they create."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from i18n import Message
 from seed.encoding import EncodingProblem, decode, describe
 
 FORMATS = ("csv", "json")
@@ -28,7 +29,7 @@ class Problem:
     file: str
     line: int
     column: str  # a column name, or "-" when the problem is not one column's
-    reason: str
+    reason: str  # an i18n.Message (said in the reader's language by web/import_language.py), or a msgid
 
     def __str__(self) -> str:
         # A header may name a column with a control character: show it escaped, not raw.
@@ -58,12 +59,12 @@ def read_raw(path: Path, encoding: str | None = None) -> RawFile:
     try:
         data = path.read_bytes()  # bytes: text mode would turn a quoted "\r\n" in a cell into "\n"
     except OSError as error:
-        raw.problem(1, "-", f"cannot be read: {error.strerror or error}")
+        raw.problem(1, "-", Message("cannot be read: {value}", value=error.strerror or error))
         return raw
     try:
         decoded = decode(data, encoding)
     except EncodingProblem as error:
-        raw.problem(error.line, "-", str(error))
+        raw.problem(error.line, "-", error.reason)
         return raw
     raw.encoding = describe(decoded)
     (_csv_rows if fmt == "csv" else _json_rows)(raw, decoded.text)
@@ -79,7 +80,7 @@ def _csv_rows(raw: RawFile, text: str) -> None:
             records.append((start, cells))  # a quoted cell may span lines: a row starts where it starts
             start = reader.line_num + 1
     except csv.Error as error:
-        raw.problem(reader.line_num, "-", f"is not valid CSV here: {error}")
+        raw.problem(reader.line_num, "-", Message("is not valid CSV here: {error}", error=error))
         return
     if not records or not any(records[0][1]):
         raw.problem(1, "-", "has no header; the first line names the columns, e.g. uid,name")
@@ -89,8 +90,8 @@ def _csv_rows(raw: RawFile, text: str) -> None:
     first_at: dict[str, int] = {}
     for position, name in enumerate(header, 1):
         if name in first_at:
-            raw.problem(1, name, f"is repeated in the header (columns {first_at[name]} and {position}); "
-                                 "give each column once")
+            raw.problem(1, name, Message("is repeated in the header (columns {first} and {position}); give each "
+                                         "column once", first=first_at[name], position=position))
         elif name:
             first_at[name] = position
     body = records[1:]
@@ -105,10 +106,11 @@ def _csv_rows(raw: RawFile, text: str) -> None:
             if cell == "":
                 continue
             if position > len(header):
-                raw.problem(line, "-", f"cell {position} holds {cell!r}, but the header names only "
-                                       f"{len(header)} columns")
+                raw.problem(line, "-", Message("cell {position} holds {cell!r}, but the header names only {columns} "
+                                               "columns", position=position, cell=cell, columns=len(header)))
             elif not header[position - 1]:
-                raw.problem(line, "-", f"cell {position} holds {cell!r}, but its column has no name in the header")
+                raw.problem(line, "-", Message("cell {position} holds {cell!r}, but its column has no name in the "
+                                               "header", position=position, cell=cell))
             elif header[position - 1] not in row:  # a repeated column is refused above
                 row[header[position - 1]] = cell
         raw.rows.append((line, row))
@@ -136,14 +138,15 @@ def _json_rows(raw: RawFile, text: str) -> None:
     try:
         data = decoder.decode(text)
     except json.JSONDecodeError as error:
-        raw.problem(error.lineno, "-", f"is not valid JSON: {error.msg} (column {error.colno})")
+        raw.problem(error.lineno, "-", Message("is not valid JSON: {error} (column {column})",
+                                               error=error.msg, column=error.colno))
         return
     except ValueError as error:  # e.g. an integer of thousands of digits
-        raw.problem(1, "-", f"cannot be read as JSON: {error}")
+        raw.problem(1, "-", Message("cannot be read as JSON: {error}", error=error))
         return
     start = _SPACE.match(text).end()
     if not isinstance(data, list):
-        raw.problem(_line(text, start), "-", "must hold a list of objects, one per row: [{\"uid\": …}, …]")
+        raw.problem(_line(text, start), "-", Message('must hold a list of objects, one per row: [{{"uid": …}}, …]'))
         return
     # Decode the list again item by item, to know the line each object starts on.
     index = _SPACE.match(text, start + 1).end()
@@ -153,7 +156,8 @@ def _json_rows(raw: RawFile, text: str) -> None:
         index = _SPACE.match(text, end).end()
         index = _SPACE.match(text, index + 1).end() if text.startswith(",", index) else index
         if not isinstance(item, dict):
-            raw.problem(line, "-", f"{_brief(item)} is not an object; each row is an object {{\"uid\": …}}")
+            raw.problem(line, "-", Message('{item} is not an object; each row is an object {{"uid": …}}',
+                                           item=_brief(item)))
             continue
         for key in getattr(item, "repeated", ()):
             raw.problem(line, key, "is given twice in this object")

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, ValidationError, ValidationInfo, create_model
 from pydantic_core import PydanticCustomError
 
+from i18n import Message
 from graph.model import NODE_TYPES, TYPES, NodeType, Prop, relationship_endpoints
 from graph.validation import record_problems, value_problem
 from seed.cells import LIST_SEPARATOR, json_value, parse_cell
@@ -95,8 +96,9 @@ def classify(path: Path) -> NodeType | tuple[str, str, str]:
     parts = tuple(stem.split("-"))
     if len(parts) == 3 and parts in relationship_endpoints():
         return parts
-    raise ValueError(f"the file name must be <Type>.csv|json (one of {', '.join(t.name for t in importable_types())})"
-                     " or <From>-<TYPE>-<To>.csv|json for a relationship in the model, such as Zone-IN_TOWN-Town.csv")
+    raise ValueError(Message("the file name must be <Type>.csv|json (one of {types}) or <From>-<TYPE>-<To>.csv|json "
+                             "for a relationship in the model, such as Zone-IN_TOWN-Town.csv",
+                             types=", ".join(t.name for t in importable_types())))
 
 
 def read_file(path: Path, problems: list[Problem], encoding: str | None = None,
@@ -106,7 +108,7 @@ def read_file(path: Path, problems: list[Problem], encoding: str | None = None,
     try:
         kind = classify(path)
     except ValueError as error:
-        problems.append(Problem(path.name, 1, "-", str(error)))
+        problems.append(Problem(path.name, 1, "-", error.args[0]))
         return None
     raw = read_raw(path, encoding)
     problems += raw.problems
@@ -122,10 +124,12 @@ def _check_header(raw: RawFile, allowed: list[str], required: list[str], owner: 
         return set(allowed)
     for column in raw.columns:
         if column not in allowed:
-            raw.problem(1, column, f"is not a column of {owner}; its columns are {', '.join(allowed)}")
+            raw.problem(1, column, Message("is not a column of {owner}; its columns are {columns}",
+                                           owner=owner, columns=', '.join(allowed)))
     for column in required:
         if column not in raw.columns:
-            raw.problem(1, column, f"is missing from the header; {owner} needs {', '.join(required)}")
+            raw.problem(1, column, Message("is missing from the header; {owner} needs {columns}",
+                                           owner=owner, columns=', '.join(required)))
     return set(raw.columns) & set(allowed)
 
 
@@ -164,7 +168,8 @@ def _node_file(path: Path, node_type: NodeType, raw: RawFile, problems: list[Pro
             found.append(Problem(path.name, line, "source", ARTICLE_REFUSED))
         uid = cells.get("uid")
         if isinstance(uid, str) and uid in seen:
-            found.insert(0, Problem(path.name, line, "uid", f"{uid!r} repeats line {seen[uid]}"))
+            found.insert(0, Problem(path.name, line, "uid", Message("{uid!r} repeats line {first}",
+                                                                    uid=uid, first=seen[uid])))
         elif isinstance(uid, str):
             seen[uid] = line
         if found or not valid:  # not valid, yet nothing found: a column the header lacks
@@ -176,32 +181,33 @@ def _node_file(path: Path, node_type: NodeType, raw: RawFile, problems: list[Pro
     return result
 
 
-ARTICLE_REFUSED = ("'ARTICLE' is kept for facts the 2015 report states, and an imported row is IMPORTED "
+ARTICLE_REFUSED = Message("'ARTICLE' is kept for facts the 2015 report states, and an imported row is IMPORTED "
                    "(or ILLUSTRATIVE); to restore the article's own facts, as from an export, import with "
                    "--allow-article-source")
 
 
 def _reason(issue: dict[str, Any], node_type: NodeType) -> str:
     if issue["type"] == "missing":
-        return "is required"
+        return Message("is required")
     if issue["type"] == "extra_forbidden":
-        return (f"is not a property of {node_type.name}; its properties are "
-                f"{', '.join(p.name for p in node_type.stored_props)}")
-    return issue["msg"]
+        return Message("is not a property of {type}; its properties are {properties}", type=node_type.name,
+                       properties=", ".join(p.name for p in node_type.stored_props))
+    reason = (issue.get("ctx") or {}).get("reason")  # ours (_checked), kept as the Message it was
+    return reason if isinstance(reason, Message) else issue["msg"]
 
 
 def _relationship_file(path: Path, triple: tuple[str, str, str], raw: RawFile,
                        problems: list[Problem]) -> RelationshipFile:
     result = RelationshipFile(path, triple, raw.encoding)
     before = len(raw.problems)
-    owner = f"a {triple[1]} file"
+    owner = Message("a {rel} file", rel=triple[1])
     present = _check_header(raw, list(RELATIONSHIP_COLUMNS), list(RELATIONSHIP_COLUMNS), owner)
     problems += raw.problems[before:]
     if present != set(RELATIONSHIP_COLUMNS):
         return result  # the header is reported; every row would repeat it
     seen: set[tuple[str, str]] = set()
     for line, cells in raw.rows:
-        found = [Problem(path.name, line, column, f"is not a column of {owner}; use from and to")
+        found = [Problem(path.name, line, column, Message("is not a column of {owner}; use from and to", owner=owner))
                  for column in sorted(set(cells) - set(RELATIONSHIP_COLUMNS))]
         for column, label in zip(RELATIONSHIP_COLUMNS, (triple[0], triple[2])):
             value = cells.get(column)

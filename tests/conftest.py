@@ -27,6 +27,10 @@ os.environ.setdefault("DANGJIAN_CHECK_OUTPUT", "1")
 # Servers the tests start take no tokens unless a test asks (--production, or DANGJIAN_MODE): on
 # Neo4j every server has a database URL, which otherwise means production mode (web/security.py).
 os.environ.setdefault("DANGJIAN_MODE", "open")
+# `dangjian import` reports in the locale's language, Chinese without one (web/import_language.py);
+# the tests that read its English run it in the untranslated C locale unless the machine has one.
+if not any(os.environ.get(name) for name in ("LC_ALL", "LC_MESSAGES", "LANG")):
+    os.environ["LC_MESSAGES"] = "C"
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT_DIR = REPO.parent / "shared" / "contract"

@@ -98,7 +98,7 @@ def test_other_values_are_refused_and_nothing_is_written(client, sent, words):
     assert body["data"] is None, body
     assert len(body["errors"]) == 1, body
     error = body["errors"][0]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "X-Actor"}, error
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "X-Actor", "messageEn": error["message"]}, error
     assert error["message"].startswith("X-Actor: ") and words in error["message"], error["message"]
     assert read(client, ZONE, uid) == {"zones": {"totalCount": 0}}
     assert read(client, AUDIT, uid)["auditEntries"]["nodes"] == []

@@ -243,7 +243,7 @@ def test_each_role_has_its_page_size(a, query, variables, field):
     viewer = post(url, query, variables, headers=bearer(keys["viewer"])).json()
     assert "data" not in viewer, viewer
     error = viewer["errors"][0]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, error
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field, "messageEn": error["message"]}, error
     assert "at most 200" in error["message"] and "DANGJIAN_MAX_PAGE_VIEWER" in error["message"], error
     admin = post(url, query, variables, headers=bearer(keys["admin"])).json()
     assert "errors" not in admin, admin

@@ -228,7 +228,8 @@ def test_concurrent_assigns_let_one_win(server, gql, made):
         thread.join(60)
     winners = [b["data"]["assignDemand"] for b in bodies if not b.get("errors")]
     assert len(bodies) == len(organisations) and len(winners) == 1
-    assert all(b["errors"][0]["extensions"] == {"code": TAKEN, "field": "uid"} for b in bodies if b.get("errors"))
+    assert all(b["errors"][0]["extensions"] == {"code": TAKEN, "field": "uid", "messageEn": b["errors"][0]["message"]}
+               for b in bodies if b.get("errors"))
     seen = ok(gql, STATE, {"u": DEMAND})["demand"]["nodes"][0]
     assert seen["status"] == "ASSIGNED" and seen["assignedToOrganisation"] == winners[0]["assignedToOrganisation"]
     assert [e["action"] for e in audit_of(gql, DEMAND)].count("assign") == 1

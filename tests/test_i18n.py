@@ -9,6 +9,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 import i18n
+from tests import error_msgids
 
 
 def _messages(lang_dir: str) -> dict[str, str]:
@@ -56,3 +57,34 @@ def test_translate_fills_placeholders_and_falls_back_to_the_msgid():
     assert i18n.translate("Chancheng regionalised party building", "zh-CN") == "禅城区域化党建"
     assert i18n.translate("Chancheng regionalised party building", "en") == "Chancheng regionalised party building"
     assert i18n.translate("no such message {x}", "zh-CN", x=1) == "no such message 1"
+
+
+def _specs(text: str) -> list[tuple[str, str | None, str]]:
+    return sorted((name, conversion, spec) for _, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None)
+
+
+def test_every_error_and_import_reason_in_the_code_is_in_the_catalogue():
+    """Each msgid the code gives an error, a refusal or an import problem (tests/error_msgids.py
+    reads them from the source) has a zh-CN text with the same fields, conversions and formats
+    (`{uid!r}`, `{rows:,}`), and an entry in the en catalogue; and no reason is an f-string."""
+    zh, en = _messages("zh_CN"), _messages("en")
+    used = error_msgids.msgids()
+    assert len(used) > 150, len(used)  # the scan finds the call sites (it would find none if they moved)
+    missing = {msgid: where for msgid, where in used.items() if msgid not in zh or msgid not in en}
+    assert not missing, missing
+    for msgid in used:
+        assert _specs(zh[msgid]) == _specs(msgid), (msgid, zh[msgid])
+        sample = {name: 1 for name, _, _ in _specs(msgid) if name}
+        said = i18n.say(msgid, "zh-CN", **sample)  # no placeholder left over: only the literal braces
+        assert said.count("{") == zh[msgid].count("{{") and said != zh[msgid] or not sample, (msgid, said)
+    assert not error_msgids.formatted(), "reasons given as f-strings (say them as a msgid with params)"
+
+
+def test_a_message_is_its_english_text_and_says_itself_in_chinese():
+    reason = i18n.Message("must be between 0 and {MAX_PAGE_SIZE}, got {first}", MAX_PAGE_SIZE=100, first=500)
+    assert reason == "must be between 0 and 100, got 500" and isinstance(reason, str)
+    assert reason.say("en") == reason and reason.say("zh-CN") == "须在 0 到 100 之间，实为 500"
+    nested = i18n.Message("item {i}: {problem}", i=2, problem=i18n.Message("must not be empty"))
+    assert nested == "item 2: must not be empty" and nested.say("zh-CN") == "第 2 项：不能为空"
+    assert i18n.Message("null is not a filter; {{}} matches every node") == "null is not a filter; {} matches every node"

@@ -142,7 +142,8 @@ async def test_only_admins_import(engine, tmp_path):
         async with in_process(backend, tmp_path, Grant(EDITOR, name="编辑")) as client:
             answer = await client.post("/import", files=parts(files(tmp_path / "f")))
         assert answer.status_code == 403 and answer.json() == {
-            "error": "importing needs an admin grant; this grant's role is editor", "code": "FORBIDDEN", "rule": "role"}
+            "error": "importing needs an admin grant; this grant's role is editor", "code": "FORBIDDEN", "rule": "role",
+            "errorEn": "importing needs an admin grant; this grant's role is editor"}  # no Accept-Language: English
         refusals = await backend.read(CompiledQuery("MATCH (a:AuditEntry {action: 'refused'}) RETURN a.actor AS actor, "
                                                     "a.targetType AS type"))
         assert refusals == [{"actor": "编辑", "type": "Import"}]  # recorded, like every refused write

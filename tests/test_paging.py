@@ -331,5 +331,5 @@ def test_a_cursor_gives_the_same_page_each_time_and_only_its_own(data, gql):
     payload = base64.urlsafe_b64decode(padded)[16:]  # what a client could read and re-encode
     unsigned = base64.urlsafe_b64encode(payload).decode().rstrip("=")
     error = gql(query, {"a": unsigned})["errors"][0]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "after", "messageEn": error["message"]}
     assert json.loads(payload)[0] == "name:DESC,uid:ASC"  # the payload is the order and the values

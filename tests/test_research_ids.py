@@ -109,7 +109,7 @@ def test_entry_ids_are_not_node_ids_anywhere(gql, data):
         assert data("query($id: ID!) { node(id: $id) { id } }", {"id": entry_id}) == {"node": None}
         body = gql("query($id: ID!) { neighbourhood(id: $id) { truncated } }", {"id": entry_id})
         (error,) = body["errors"]
-        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "id"}
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "id", "messageEn": error["message"]}
         assert "nodeId" in error["message"]
     assert data("query($id: ID!) { neighbourhood(id: $id, limit: 1) { nodes { uid } } }",
                 {"id": hit["nodeId"]})["neighbourhood"]["nodes"] == [{"uid": PEIDE}]

@@ -170,7 +170,7 @@ def test_research_arguments_refuse_illegal_characters(raw_post, query, field, ba
 def test_an_id_that_decodes_to_illegal_characters_is_refused(raw_post, uid):
     body = raw_post("query($t: ID!) { neighbourhood(id: $t) { truncated } }", {"t": to_global_id("Zone", uid)})
     (error,) = body["errors"]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "id"}
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "id", "messageEn": error["message"]}
     assert body["extensions"]["cypher"] == []
 
 

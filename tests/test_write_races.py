@@ -36,7 +36,7 @@ def test_concurrent_double_create_of_one_uid(server, gql, made):
     for body in bodies:  # a loser may have passed the precheck and been stopped by the statement's guard
         if body.get("errors"):
             [error] = body["errors"]
-            assert error["extensions"] == {"code": TAKEN, "field": "input.uid"}, error
+            assert error["extensions"] == {"code": TAKEN, "field": "input.uid", "messageEn": error["message"]}, error
     assert node(gql, "organisations", uid, "uid") == {"uid": uid}  # exactly one
     assert audit_count(gql) == audits + 1 and len(audit_of(gql, uid)) == 1
 

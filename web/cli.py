@@ -179,27 +179,34 @@ def import_(args: argparse.Namespace) -> int:
     from seed.importer import ImportFailed, Importer
     from seed.journal import Target, journal_directory
 
+    from i18n import Message
+    from web.import_language import file_summary, locale_language, problem_line, problems_summary, said
+
+    lang = args.lang or locale_language()
+
     def refuse(message: str) -> int:
-        print(f"dangjian import: {message}", file=sys.stderr)
+        print(f"dangjian import: {said(message, lang)}", file=sys.stderr)
         return 1
 
     if args.recover:
-        return refuse("--recover takes no files: it only finishes unfinished imports") if args.files else _recover(args)
+        return refuse(Message("--recover takes no files: it only finishes unfinished imports")) if args.files \
+            else _recover(args)
     if not args.files:
-        return refuse("name the files to import (or --recover)")
+        return refuse(Message("name the files to import (or --recover)"))
     missing = [f for f in args.files if not Path(f).is_file()]
     for name in missing:
-        refuse(f"no such file: {name}" if not Path(name).exists() else f"not a file: {name}")
+        refuse(Message("no such file: {name}", name=name) if not Path(name).exists()
+               else Message("not a file: {name}", name=name))
     if missing:
         return 1
     problem = actor_problem(args.actor)
     if problem:
-        return refuse(f"--actor: {problem}")
+        return refuse(Message("--actor: {problem}", problem=problem))
     if args.encoding:
         try:
             check_encoding_name(args.encoding)
         except ValueError as error:
-            return refuse(f"--encoding: {error}")
+            return refuse(Message("--encoding: {error}", error=error.args[0]))
 
     settings = _settings(args)
 
@@ -220,24 +227,24 @@ def import_(args: argparse.Namespace) -> int:
     except ImportFailed as error:
         return refuse(str(error))
     except KeyboardInterrupt:
-        refuse("interrupted; anything already written is undone by the next dangjian serve, seed or import, "
-               "or by dangjian import --recover")
+        refuse(Message("interrupted; anything already written is undone by the next dangjian serve, seed or "
+                       "import, or by dangjian import --recover"))
         return 130
     for name, encoding in report.encodings.items():
-        print(f"{name}: {encoding}")
+        print(f"{name}: {said(encoding, lang)}")
     for problem in report.problems:
-        print(problem, file=sys.stderr)
+        print(problem_line(problem, lang), file=sys.stderr)
     if report.problems:
         rows = len({(p.file, p.line) for p in report.problems})
-        return refuse(f"{_count(len(report.problems), 'problem')} in {_count(rows, 'row')}; nothing was written")
+        return refuse(problems_summary(len(report.problems), rows))
     for f in report.files:
-        print(f"{f.file}: {f.created} to create, {f.updated} to update, {f.unchanged} unchanged")
+        print(file_summary(f).say(lang))
     if args.dry_run:
-        print("import: dry run; the files are valid and nothing was written")
+        print("import: " + Message("dry run; the files are valid and nothing was written").say(lang))
     elif report.written:
-        print(f"import: written as batch {report.batch_id}")
+        print("import: " + Message("written as batch {batch}", batch=report.batch_id).say(lang))
     else:
-        print("import: nothing to change")
+        print("import: " + Message("nothing to change").say(lang))
     return 0
 
 
@@ -355,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     _reset_options(seed_parser)
     seed_parser.set_defaults(run=seed)
 
+    from web.import_language import language_option
+
     import_parser = commands.add_parser("import", help="import CSV/JSON files, all or nothing (see README)")
     import_parser.add_argument("files", nargs="*", help="<Type>.csv|json or <From>-<TYPE>-<To>.csv|json")
     import_parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
@@ -364,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
                                "(UTF-8, with or without BOM, or GB18030 as Chinese Excel saves)")
     import_parser.add_argument("--allow-article-source", action="store_true",
                                help="accept rows whose source is ARTICLE (restoring the article's own facts)")
+    import_parser.add_argument("--lang", type=language_option, help="zh-CN or en for the report; default: the locale "
+                               "(LC_ALL, LC_MESSAGES, LANG; C → en; none → zh-CN)")
     import_parser.add_argument("--recover", action="store_true",
                                help="only roll back imports whose process died (every start does this too)")
     import_parser.set_defaults(run=import_)

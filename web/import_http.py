@@ -12,10 +12,12 @@ the grant's name, else the X-Actor header (as for mutations).
 
 Answers, as JSON:
     200  {batchId, written, dryRun, files: [{file, created, updated, unchanged}], encodings, problems: []}
-    422  the same, with problems [{file, line, column, reason}] as the CLI prints them; nothing written
+    422  the same, with problems [{file, line, column, reason, reasonEn}] as the CLI prints them;
+         nothing written. `reason` (and `encodings`) follow Accept-Language like /graphql's errors
+         (zh → Chinese; no header → English); `reasonEn` is always the English
     400  {error, code: BAD_REQUEST}: not multipart, no file, a file name that is no plain name, a bad
          option or X-Actor
-    403  {error, code: FORBIDDEN, rule: role}: not an admin
+    403  {error, errorEn, code: FORBIDDEN, rule: role}: not an admin (error in the Accept-Language)
     413  {error, code: PAYLOAD_TOO_LARGE}: past DANGJIAN_MAX_IMPORT_BYTES or MAX_IMPORT_FILES files
     503  {error, code: SERVICE_UNAVAILABLE}; 500 {error, code, errorId}: the database failed midway,
          and what the import wrote was undone (or will be, by recovery); the text is in the log
@@ -42,6 +44,7 @@ from graph.grants import Grant, grant_of_state
 from graph.limits import MAX_IMPORT_BYTES, MAX_IMPORT_FILES
 from graph.validation import text_problem
 from graph.write_plan import Audit, utc_now
+from i18n import Message, message, negotiate
 from resolvers.actor import actor_of
 from resolvers.errors import conflict, not_found
 from resolvers.undo import UndoOutcome
@@ -51,6 +54,7 @@ from seed.import_undo import NOT_FOUND, UndoFailed, UndoRefused, undo_import
 from seed.importer import ImportFailed, Importer, ImportReport
 from seed.journal import Target, journal_directory
 from seed.recovery import pending, recover
+from web.import_language import problem_json
 
 MAX_NAME = 255
 
@@ -63,19 +67,21 @@ class _Refused(Exception):
 
 async def import_files(request: Request) -> JSONResponse:
     grant = grant_of_state(request.state)
+    lang = negotiate(request.headers.get("accept-language"), default="en")  # as /graphql's errors
     try:
         try:
-            check_admin(grant, "importing")
+            check_admin(grant, Message("importing"))
         except Forbidden as refused:  # recorded like every refused write (resolvers/writes.py)
             await _record_refusal(request, grant, refused)
-            raise _Refused(403, "FORBIDDEN", str(refused), rule=refused.rule) from None
+            raise _Refused(403, "FORBIDDEN", refused.reason.say(lang), rule=refused.rule,
+                           errorEn=str(refused)) from None
         actor = grant.name or _actor(request)
         with tempfile.TemporaryDirectory(prefix="dangjian-import-") as directory:
             paths, options = await _files(request, Path(directory))
             report = await _run(request, paths, actor, options)
     except _Refused as refused:
         return JSONResponse(refused.body, status_code=refused.status)
-    body = _report(report, options["dryRun"])
+    body = _report(report, options["dryRun"], lang)
     return JSONResponse(body, status_code=422 if report.problems else 200)
 
 
@@ -209,16 +215,15 @@ def _unavailable(error: BaseException | None) -> DatabaseUnavailable | None:
     return None
 
 
-def _report(report: ImportReport, dry_run: bool) -> dict[str, Any]:
+def _report(report: ImportReport, dry_run: bool, lang: str = "en") -> dict[str, Any]:
     return {
         "batchId": report.batch_id if report.written else None,
         "written": report.written,
         "dryRun": dry_run,
         "files": [{"file": f.file, "created": f.created, "updated": f.updated, "unchanged": f.unchanged}
                   for f in report.files],
-        "encodings": report.encodings,
-        "problems": [{"file": p.file, "line": p.line, "column": p.column, "reason": p.reason}
-                     for p in report.problems],
+        "encodings": {name: message(said).say(lang) for name, said in report.encodings.items()},
+        "problems": [problem_json(p, lang) for p in report.problems],
     }
 
 
