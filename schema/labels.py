@@ -9,7 +9,7 @@ Every value of graph/model.py's enums has a zh-CN and an en label in the catalog
 
 `label(lang:)` without `lang` follows the request's Accept-Language (i18n.negotiate), and with
 neither gives Simplified Chinese: a label is read by a person (error messages, read by programs
-too, default to English instead: docs/errors.md).
+too, default to English instead: docs/errors-language.md).
 """
 from __future__ import annotations
 
