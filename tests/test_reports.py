@@ -9,6 +9,7 @@ import csv
 import datetime
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -153,6 +154,7 @@ def matching(data, params):
 EXPECTED = {"zone-composition": zone_composition, "town-statistics": town_statistics,
             "demand-statistics": demand_statistics, "coverage-gaps": coverage_gaps,
             "bridging-organisations": bridging_organisations, "visit-coverage": visit_coverage, "matching": matching}
+CJK = re.compile(r"[\u4e00-\u9fff]")
 CASES = [
     ("zone-composition", {}), ("zone-composition", {"first": "3"}),
     ("zone-composition", {"town": f"{NANZHUANG},{ZUMIAO}", "first": "2"}),
@@ -276,11 +278,19 @@ def test_bad_parameters_are_400s_that_name_the_parameter(http, path, params, fie
     body = response.json()
     assert body["code"] == "BAD_USER_INPUT" and body["field"] == field, body
     assert "Traceback" not in body["error"]
+    # Without Accept-Language the message is English (errorEn too); in Chinese when asked for.
+    assert body["error"] == body["errorEn"] and not CJK.search(body["error"]), body
+    chinese = http.get(path, params=params, headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}).json()
+    assert CJK.search(chinese["error"]) and not re.search(r"\{[a-z_]+(![rs])?\}", chinese["error"]), chinese
+    assert chinese["errorEn"] == body["errorEn"] and (chinese["code"], chinese["field"]) == (body["code"], field)
 
 
 def test_unknown_reports_and_formats(http):
     missing = http.get("/reports/zone-gossip.csv")
     assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
+    assert "zone-gossip" in missing.json()["errorEn"]
+    chinese = http.get("/reports/zone-gossip.csv", headers={"Accept-Language": "zh"}).json()
+    assert chinese["error"].startswith("没有报表") and chinese["errorEn"] == missing.json()["errorEn"]
     assert http.get("/reports/zone-composition.pdf").status_code == 406
     assert http.get("/reports/zone-composition").status_code == 406
     index = http.get("/reports", params={"lang": "en"}).json()["reports"]

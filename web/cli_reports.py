@@ -23,7 +23,8 @@ def add_commands(commands, settings) -> None:
     parser.add_argument("--out", required=True, help="the file to write")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                         help="a parameter as in the URL (repeat): groupBy=MONTH, town=town-nanzhuang, from=2015-01-01")
-    parser.add_argument("--lang", choices=("zh-CN", "en"), default="zh-CN", help="the headers' language")
+    parser.add_argument("--lang", choices=("zh-CN", "en"), default=None,
+                        help="the headers' language (default zh-CN) and the messages' (default: the locale's)")
     parser.add_argument("--headers", choices=("one", "both"), default="one",
                         help="CSV: both adds a header row in the other language")
     parser.set_defaults(run=lambda args: report(args, settings(args)))
@@ -35,7 +36,10 @@ def report(args, settings) -> int:
     from graph.grants import OPEN
     from schema.schema import build_schema
     from web.report_definitions import ReportError
+    from web.import_language import locale_language
     from web.reports import find, graphql_executor, render
+
+    said_in = args.lang or locale_language()  # messages; the headers are zh-CN unless --lang says
 
     params: dict[str, str] = {}
     for pair in args.param:
@@ -48,7 +52,7 @@ def report(args, settings) -> int:
         chosen = find(args.name)
         arguments = chosen.arguments(params)
     except ReportError as error:
-        print(f"dangjian report: {error}", file=sys.stderr)
+        print(f"dangjian report: {error.say(said_in)}", file=sys.stderr)
         return 1
 
     async def run() -> list[dict]:
@@ -58,14 +62,14 @@ def report(args, settings) -> int:
     try:
         rows = asyncio.run(run())
     except ReportError as error:
-        print(f"dangjian report: {error}", file=sys.stderr)
+        print(f"dangjian report: {error.say(said_in)}", file=sys.stderr)
         return 1
     except DatabaseUnavailable as error:
         print(f"dangjian report: the database did not answer ({error})", file=sys.stderr)
         return 1
     out = Path(args.out)
     draft = out.with_name(f".{out.name}.{os.getpid()}")
-    draft.write_bytes(render(chosen, rows, args.format, args.lang, args.headers == "both"))
+    draft.write_bytes(render(chosen, rows, args.format, args.lang or "zh-CN", args.headers == "both"))
     draft.replace(out)
     print(f"report {chosen.name}: {len(rows)} rows in {out}")
     return 0

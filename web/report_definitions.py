@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping
 
 from graph.statistics import DEMAND_GROUPS
+from i18n import Message
 
 Execute = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -32,11 +33,18 @@ _UID_LIST = re.compile(r"[A-Za-z0-9_.:-]+")
 
 class ReportError(Exception):
     """A report that cannot be made: status (400 bad parameter, 401/403 the grant, 404 no such report,
-    503/504 the database), the code (BAD_USER_INPUT, NOT_FOUND, FORBIDDEN, …) and the parameter."""
+    503/504 the database), the message (an i18n.Message, said in the reader's language by
+    web/reports.py; or a GraphQL error's text, already said, with its `english`), the code
+    (BAD_USER_INPUT, NOT_FOUND, FORBIDDEN, …) and the parameter."""
 
-    def __init__(self, status: int, message: str, code: str = BAD_USER_INPUT, field: str | None = None) -> None:
+    def __init__(self, status: int, message: str, code: str = BAD_USER_INPUT, field: str | None = None,
+                 english: str | None = None) -> None:
         super().__init__(message)
-        self.status, self.code, self.field = status, code, field
+        self.status, self.message, self.code, self.field = status, message, code, field
+        self.english = english if english is not None else str(message)
+
+    def say(self, lang: str) -> str:
+        return self.message.say(lang) if isinstance(self.message, Message) else str(self.message)
 
 
 @dataclass(frozen=True)
@@ -59,35 +67,41 @@ class Parameter:
     description: str = ""
 
 
+def _NOT_JSON(name: str) -> Message:
+    return Message("{name}: must be a JSON object (the query's `{name}` argument)", name=name)
+
+
 def _parse(parameter: Parameter, raw: str) -> Any:
     name = parameter.name
     if parameter.kind == "enum":
         value = raw.strip().upper()
         if value not in parameter.choices:
-            raise ReportError(400, f"{name}: must be one of {', '.join(parameter.choices)}, got {raw[:40]!r}",
-                              field=name)
+            raise ReportError(400, Message("{name}: must be one of {choices}, got {got!r}", name=name,
+                                           choices=", ".join(parameter.choices), got=raw[:40]), field=name)
         return value
     if parameter.kind == "towns":
         towns = [t.strip() for t in raw.split(",") if t.strip()]
         if not towns or not all(_UID_LIST.fullmatch(t) for t in towns):
-            raise ReportError(400, f"{name}: town uids separated by commas, e.g. town-nanzhuang", field=name)
+            raise ReportError(400, Message("{name}: town uids separated by commas, e.g. town-nanzhuang", name=name),
+                              field=name)
         return towns
     if parameter.kind == "json":
         try:
             value = json.loads(raw)
         except ValueError:
-            raise ReportError(400, f"{name}: must be a JSON object (the query's `{name}` argument)",
-                              field=name) from None
+            raise ReportError(400, _NOT_JSON(name), field=name) from None
         if not isinstance(value, dict):
-            raise ReportError(400, f"{name}: must be a JSON object (the query's `{name}` argument)", field=name)
+            raise ReportError(400, _NOT_JSON(name), field=name)
         return value
     if parameter.kind == "page":
         if not _INTEGER.fullmatch(raw) or not 1 <= int(raw) <= 1000:
-            raise ReportError(400, f"{name}: a page size from 1 to 1000, got {raw[:20]!r}", field=name)
+            raise ReportError(400, Message("{name}: a page size from 1 to 1000, got {got!r}", name=name, got=raw[:20]),
+                              field=name)
         return int(raw)
     if parameter.kind == "number":
         if not _NUMBER.fullmatch(raw) or not math.isfinite(float(raw)):
-            raise ReportError(400, f"{name}: a number such as 0.5, got {raw[:20]!r}", field=name)
+            raise ReportError(400, Message("{name}: a number such as 0.5, got {got!r}", name=name, got=raw[:20]),
+                              field=name)
         return float(raw)
     return raw  # date: the query checks it, and names the field
 
@@ -107,14 +121,14 @@ class Report:
         known = {p.name: p for p in self.parameters}
         for name in params:
             if name not in known and name not in FILE_PARAMETERS:
-                raise ReportError(400, f"{name}: not a parameter of {self.name} (it takes "
-                                       f"{', '.join(known) or 'none'})", field=name)
+                raise ReportError(400, Message("{name}: not a parameter of {report} (it takes {known})", name=name,
+                                               report=self.name, known=", ".join(known) or "-"), field=name)
         parsed: dict[str, Any] = {}
         for name, parameter in known.items():
             raw = params.get(name)
             if raw is None or raw == "":
                 if parameter.required:
-                    raise ReportError(400, f"{name}: required", field=name)
+                    raise ReportError(400, Message("{name}: required", name=name), field=name)
                 raw = parameter.default
             parsed[name] = None if raw is None else _parse(parameter, raw)
         return parsed

@@ -14,7 +14,8 @@ level, kind, …) are their codes. Lists (`suppressed`) are joined with ", ". Te
 the XLSX types it as text; in the CSV, text starting with = + - @ (or a tab or carriage return)
 starts with an apostrophe, as Excel's own escape.
 
-Errors are JSON `{error, code, field?}` as /export's: 400 BAD_USER_INPUT (field: the parameter),
+Errors are JSON `{error, errorEn, code, field?}` (`error` in the language Accept-Language asks for,
+English without one; `errorEn` always English): 400 BAD_USER_INPUT (field: the parameter),
 404 NOT_FOUND (no such report), 406 (a format other than csv or xlsx), 401/403 (the grant),
 503 SERVICE_UNAVAILABLE, 504 TIMEOUT, 500 INTERNAL (with an errorId).
 """
@@ -31,6 +32,7 @@ from starlette.responses import JSONResponse, Response
 
 import i18n
 from graph.grants import Grant, grant_of_state
+from i18n import Message
 from schema.schema import INTERNAL, report_internal
 from web.report_definitions import BAD_USER_INPUT, REPORTS, Column, Execute, Report, ReportError
 
@@ -56,15 +58,17 @@ def graphql_executor(schema: Any, backend: Any, grant: Grant, request: Any = Non
         code = extensions.get("code")
         if code is None and error.path is None:  # a variable's value refused before execution
             named = _VARIABLE.search(error.message)
-            raise ReportError(400, error.message, field=named.group(1) if named else None)
+            raise ReportError(400, error.message, field=named.group(1) if named else None,
+                              english=extensions.get("messageEn"))
         if code in _STATUS:
             # `zoneComposition.first`, `where.community`, `$where`: the first part that is a variable
             parts = [p.lstrip("$") for p in re.split(r"[.\[\]]", str(extensions.get("field") or ""))]
             field = next((p for p in parts if p in variables), None)
-            raise ReportError(_STATUS[code], error.message, code, field)
+            raise ReportError(_STATUS[code], error.message, code, field, english=extensions.get("messageEn"))
         error_id = extensions.get("errorId") or report_internal(error.message, error.original_error or error,
                                                                 "report")
-        raise ReportError(500, f"internal error (errorId {error_id}): see the server's log", INTERNAL)
+        raise ReportError(500, Message("internal error (errorId {error_id}): see the server's log",
+                                       error_id=error_id), INTERNAL)
 
     return execute
 
@@ -139,22 +143,26 @@ def file_options(params: Any) -> tuple[str, bool]:
     """(lang, both) from `lang` (zh-CN by default) and `headers` (one or both)."""
     lang = params.get("lang") or i18n.DEFAULT
     if lang.replace("_", "-").split("-")[0].lower() not in ("zh", "en"):
-        raise ReportError(400, f"lang: zh-CN or en, got {lang[:20]!r}", field="lang")
+        raise ReportError(400, Message("lang: zh-CN or en, got {got!r}", got=lang[:20]), field="lang")
     both = params.get("headers") or "one"
     if both not in ("one", "both"):
-        raise ReportError(400, f"headers: one or both, got {both[:20]!r}", field="headers")
+        raise ReportError(400, Message("headers: one or both, got {got!r}", got=both[:20]), field="headers")
     return i18n.language(lang), both == "both"
 
 
 def find(name: str) -> Report:
     report = REPORTS.get(name)
     if report is None:
-        raise ReportError(404, f"no report {name!r}; reports: {', '.join(REPORTS)}", "NOT_FOUND")
+        raise ReportError(404, Message("no report {name!r}; reports: {reports}", name=name, reports=", ".join(REPORTS)),
+                          "NOT_FOUND")
     return report
 
 
-def error_response(error: ReportError) -> JSONResponse:
-    body: dict[str, Any] = {"error": str(error), "code": error.code}
+def error_response(error: ReportError, request: Request) -> JSONResponse:
+    """`{error, errorEn, code, field?}`: `error` in the request's Accept-Language (English without
+    one, as /graphql's errors), `errorEn` always English."""
+    lang = i18n.negotiate(request.headers.get("accept-language"), default="en")
+    body: dict[str, Any] = {"error": error.say(lang), "errorEn": error.english, "code": error.code}
     if error.field:
         body["field"] = error.field
     headers = {"Retry-After": "1"} if error.status == 503 else None
@@ -169,7 +177,8 @@ async def report_file(request: Request) -> Response:
     try:
         report = find(stem)
         if extension.lower() not in FORMATS:
-            raise ReportError(406, f"unknown report format {extension!r}; supported: .csv, .xlsx", "NOT_ACCEPTABLE")
+            raise ReportError(406, Message("unknown report format {extension!r}; supported: .csv, .xlsx",
+                                           extension=extension), "NOT_ACCEPTABLE")
         params = request.query_params
         lang, both = file_options(params)
         arguments = report.arguments(params)
@@ -177,7 +186,7 @@ async def report_file(request: Request) -> Response:
                                    grant_of_state(request.state), request)
         rows = await report.rows(execute, arguments)
     except ReportError as error:
-        return error_response(error)
+        return error_response(error, request)
     file_format = extension.lower()
     body = render(report, rows, file_format, lang, both)
     return Response(body, media_type=FORMATS[file_format],
@@ -189,7 +198,7 @@ async def report_index(request: Request) -> JSONResponse:
     try:
         lang, _ = file_options(request.query_params)
     except ReportError as error:
-        return error_response(error)
+        return error_response(error, request)
     return JSONResponse({"reports": [
         {"name": r.name, "title": i18n.translate(r.title, lang), "formats": list(FORMATS),
          "parameters": [{"name": p.name, "kind": p.kind, "choices": list(p.choices), "required": p.required,
