@@ -12,7 +12,7 @@ PACKAGES = ("resolvers", "schema", "graph", "web", "seed")
 # The position of the reason among a call's positional arguments.
 REASON_AT = {"bad_input": 1, "not_found": 1, "conflict": 1, "timeout": 0, "forbidden": 1, "Forbidden": 1,
              "Message": 0, "message": 0, "Problem": 3, "refuse": 0, "problem": 2,
-             "EncodingProblem": 1, "ReportError": 1}
+             "EncodingProblem": 1, "ReportError": 1, "ExportError": 1}
 
 
 def _name(call: ast.Call) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import httpx
 import networkx
@@ -173,6 +174,21 @@ def test_bad_parameters_are_refused_with_the_reason(http, query, parameter):
     assert response.status_code == 400
     message = response.json()["error"]
     assert message.startswith(f"{parameter}: "), message
+    assert response.json()["errorEn"] == message  # no Accept-Language: English
+    # In Chinese when asked for, the parameter still named, the English kept in errorEn.
+    chinese = http.get(f"/export/{PEIDE}.json?{query}", headers={"Accept-Language": "zh-CN"}).json()
+    assert chinese["error"].startswith(f"{parameter}: ") and re.search(r"[\u4e00-\u9fff]", chinese["error"]), chinese
+    assert chinese["errorEn"] == message
+
+
+@pytest.mark.parametrize("path", ["/export/VG93bjp0b3duLW5vbmU.json", "/export/town/town-none.graphml",
+                                  f"/export/{PEIDE}.pdf"])
+def test_missing_nodes_and_formats_in_both_languages(http, path):
+    english = http.get(path)
+    assert english.status_code in (404, 406) and english.json()["error"] == english.json()["errorEn"]
+    chinese = http.get(path, headers={"Accept-Language": "zh;q=0.9, en;q=0.5"})
+    assert chinese.status_code == english.status_code
+    assert re.search(r"[\u4e00-\u9fff]", chinese.json()["error"]) and chinese.json()["errorEn"] == english.json()["error"]
 
 
 def test_non_ascii_digits_are_named_in_the_message(http):

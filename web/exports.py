@@ -18,9 +18,12 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+import i18n
 from graph.errors import DatabaseUnavailable
 from graph.grants import grant_of_state
 from graph.validation import xml_safe
+from i18n import Message
+from resolvers.errors import coded
 from resolvers.ids import to_global_id
 from resolvers.network import DEFAULT_NODES, MAX_NODES, neighbourhood
 from resolvers.read import reader_for
@@ -98,10 +101,17 @@ SUPPORTED = "extensions .cyjs, .json, .graphml, .gexf; Accept: " + ", ".join(BY_
 
 
 class ExportError(Exception):
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
+    """An export that cannot be made: status, message (an i18n.Message, said in the reader's
+    language by error_response) after the parameter it is about (`field`), and the code of a 503
+    or 504."""
+
+    def __init__(self, status: int, message: str, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.status, self.message, self.code, self.field = status, message, code, field
+
+    def say(self, lang: str) -> str:
+        said = self.message.say(lang) if isinstance(self.message, Message) else str(self.message)
+        return f"{self.field}: {said}" if self.field else said
 
 
 def split_extension(name: str) -> tuple[str, str | None]:
@@ -113,14 +123,16 @@ def split_extension(name: str) -> tuple[str, str | None]:
 def choose_format(extension: str | None, accept: str) -> ExportFormat:
     if extension is not None:
         if extension not in BY_EXTENSION:
-            raise ExportError(406, f"unknown export format {extension!r}; supported: {SUPPORTED}")
+            raise ExportError(406, Message("unknown export format {extension!r}; supported: {supported}",
+                                           extension=extension, supported=SUPPORTED))
         return BY_EXTENSION[extension]
     for media_type in accepted_media_types(accept):
         if media_type in BY_MEDIA_TYPE:
             return BY_MEDIA_TYPE[media_type]
         if media_type in ("*/*", "application/*"):
             return CYTOSCAPE
-    raise ExportError(406, f"none of the accepted media types ({accept!r}) can be exported; supported: {SUPPORTED}")
+    raise ExportError(406, Message("none of the accepted media types ({accept!r}) can be exported; supported: "
+                                   "{supported}", accept=accept, supported=SUPPORTED))
 
 
 def accepted_media_types(accept: str) -> list[str]:
@@ -151,9 +163,11 @@ def integer_param(request: Request, name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
     if not INTEGER.fullmatch(raw):
-        raise ExportError(400, f"{name}: must be a whole number written with the digits 0-9, got {raw!r}")
+        raise ExportError(400, Message("must be a whole number written with the digits 0-9, got {text!r}", text=raw),
+                          field=name)
     if len(raw.lstrip("-")) > 9:  # every limit is far smaller; int() refuses past 4,300 digits
-        raise ExportError(400, f"{name}: {raw[:20]}{'…' if len(raw) > 20 else ''} is far out of range")
+        raise ExportError(400, Message("{raw} is far out of range", raw=raw[:20] + ("…" if len(raw) > 20 else "")),
+                          field=name)
     return int(raw)
 
 
@@ -171,16 +185,18 @@ async def export_subgraph(request: Request, global_id: str, depth: int, limit: i
     read = reader_for({"backend": request.app.state.backend, "grant": grant_of_state(request.state)})
     try:
         return await neighbourhood(read, global_id, depth, types_param(request), limit)
-    except DatabaseUnavailable as error:  # down or restarting (the backend logs it): retry later
-        raise ExportError(503, str(error), "SERVICE_UNAVAILABLE") from None
+    except DatabaseUnavailable:  # down or restarting (the backend logs it): retry later
+        raise ExportError(503, Message("the database is unavailable; try again shortly"),
+                          "SERVICE_UNAVAILABLE") from None
     except GraphQLError as error:
+        said = coded(error)  # ours carry their reason as an i18n.Message
         if (error.extensions or {}).get("code") == "TIMEOUT":  # the database stopped a read
-            raise ExportError(504, error.message, "TIMEOUT") from None
+            raise ExportError(504, said.reason if said else error.message, "TIMEOUT") from None
         field = (error.extensions or {}).get("field", "")
-        reason = error.message.removeprefix(f"{field}: ")
+        reason = said.reason if said else error.message.removeprefix(f"{field}: ")
         if field == "id":  # a malformed id or one that names no node
-            raise ExportError(404, f"no node with id {global_id!r}") from None
-        raise ExportError(400, f"{PARAMETER_NAMES.get(field, field)}: {reason}") from None
+            raise ExportError(404, Message("no node with id {global_id!r}", global_id=global_id)) from None
+        raise ExportError(400, reason, field=PARAMETER_NAMES.get(field, field)) from None
 
 
 def safe_file_name(text: str) -> str:
@@ -201,9 +217,13 @@ def export_response(subgraph: dict[str, Any], export_format: ExportFormat, file_
     return Response(body, media_type=media_type, headers=headers)
 
 
-def error_response(error: ExportError) -> JSONResponse:
-    """`{error, code?}`: a 503 (SERVICE_UNAVAILABLE) or 504 (TIMEOUT) says so in `code` too."""
-    body = {"error": str(error)} if error.code is None else {"error": str(error), "code": error.code}
+def error_response(error: ExportError, request: Request) -> JSONResponse:
+    """`{error, errorEn, code?}`: `error` in the request's Accept-Language (English without one, as
+    /graphql's), `errorEn` in English; a 503 (SERVICE_UNAVAILABLE) or 504 (TIMEOUT) says so in `code`."""
+    lang = i18n.negotiate(request.headers.get("accept-language"), default="en")
+    body = {"error": error.say(lang), "errorEn": str(error)}
+    if error.code is not None:
+        body["code"] = error.code
     headers = {"Retry-After": "1"} if error.status == 503 else None
     return JSONResponse(body, status_code=error.status, headers=headers)
 
@@ -216,7 +236,7 @@ async def export_node(request: Request) -> Response:
         limit = integer_param(request, "limit", DEFAULT_NODES)
         subgraph = await export_subgraph(request, global_id, depth, limit)
     except ExportError as error:
-        return error_response(error)
+        return error_response(error, request)
     uid = subgraph["nodes"][0]["uid"]
     return export_response(subgraph, export_format, f"{uid}-depth{depth}", extension)
 
@@ -230,6 +250,6 @@ async def export_town(request: Request) -> Response:
         subgraph = await export_subgraph(request, to_global_id("Town", uid), depth, limit)
     except ExportError as error:
         if error.status == 404:
-            error = ExportError(404, f"no town with uid {uid!r}")
-        return error_response(error)
+            error = ExportError(404, Message("no town with uid {uid!r}", uid=uid))
+        return error_response(error, request)
     return export_response(subgraph, export_format, uid, extension)
