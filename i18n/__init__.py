@@ -51,6 +51,13 @@ def negotiate(accept_language: str | None, default: str = DEFAULT) -> str:
     return min(ranked)[2] if ranked else default
 
 
+def error_language(accept_language: str | None) -> str:
+    """The language errors are said in: the Accept-Language's (negotiate), and English without one
+    (or with none we speak), so a program that sends no header keeps matching the stable English
+    text. /graphql, /export, /reports and POST /import all answer by this rule."""
+    return negotiate(accept_language, default="en")
+
+
 @lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
     """Every msgid → msgstr of a language's .po files (empty translations left out)."""

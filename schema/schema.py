@@ -193,7 +193,7 @@ class DangjianSchema(strawberry.Schema):
         context = getattr(execution_context, "context", None)
         request = context.get("request") if isinstance(context, dict) else None
         headers = getattr(request, "headers", None)
-        return i18n.negotiate(headers.get("accept-language") if headers is not None else None, default="en")
+        return i18n.error_language(headers.get("accept-language") if headers is not None else None)
 
 
 def say_in_language(error: GraphQLError, lang: str) -> None:

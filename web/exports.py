@@ -24,6 +24,7 @@ from graph.grants import grant_of_state
 from graph.validation import xml_safe
 from i18n import Message
 from resolvers.errors import coded
+from web.import_language import said
 from resolvers.ids import to_global_id
 from resolvers.network import DEFAULT_NODES, MAX_NODES, neighbourhood
 from resolvers.read import reader_for
@@ -110,8 +111,8 @@ class ExportError(Exception):
         self.status, self.message, self.code, self.field = status, message, code, field
 
     def say(self, lang: str) -> str:
-        said = self.message.say(lang) if isinstance(self.message, Message) else str(self.message)
-        return f"{self.field}: {said}" if self.field else said
+        text = said(self.message, lang)
+        return f"{self.field}: {text}" if self.field else text
 
 
 def split_extension(name: str) -> tuple[str, str | None]:
@@ -220,7 +221,7 @@ def export_response(subgraph: dict[str, Any], export_format: ExportFormat, file_
 def error_response(error: ExportError, request: Request) -> JSONResponse:
     """`{error, errorEn, code?}`: `error` in the request's Accept-Language (English without one, as
     /graphql's), `errorEn` in English; a 503 (SERVICE_UNAVAILABLE) or 504 (TIMEOUT) says so in `code`."""
-    lang = i18n.negotiate(request.headers.get("accept-language"), default="en")
+    lang = i18n.error_language(request.headers.get("accept-language"))
     body = {"error": error.say(lang), "errorEn": str(error)}
     if error.code is not None:
         body["code"] = error.code

@@ -44,7 +44,7 @@ from graph.grants import Grant, grant_of_state
 from graph.limits import MAX_IMPORT_BYTES, MAX_IMPORT_FILES
 from graph.validation import text_problem
 from graph.write_plan import Audit, utc_now
-from i18n import Message, message, negotiate
+from i18n import Message, error_language, message
 from resolvers.actor import actor_of
 from resolvers.errors import conflict, not_found
 from resolvers.undo import UndoOutcome
@@ -67,7 +67,7 @@ class _Refused(Exception):
 
 async def import_files(request: Request) -> JSONResponse:
     grant = grant_of_state(request.state)
-    lang = negotiate(request.headers.get("accept-language"), default="en")  # as /graphql's errors
+    lang = error_language(request.headers.get("accept-language"))  # as /graphql's errors
     try:
         try:
             check_admin(grant, Message("importing"))

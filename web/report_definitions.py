@@ -21,6 +21,7 @@ from typing import Any, Awaitable, Callable, Mapping
 
 from graph.statistics import DEMAND_GROUPS
 from i18n import Message
+from web.import_language import said
 
 Execute = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -44,7 +45,7 @@ class ReportError(Exception):
         self.english = english if english is not None else str(message)
 
     def say(self, lang: str) -> str:
-        return self.message.say(lang) if isinstance(self.message, Message) else str(self.message)
+        return said(self.message, lang)
 
 
 @dataclass(frozen=True)

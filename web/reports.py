@@ -161,7 +161,7 @@ def find(name: str) -> Report:
 def error_response(error: ReportError, request: Request) -> JSONResponse:
     """`{error, errorEn, code, field?}`: `error` in the request's Accept-Language (English without
     one, as /graphql's errors), `errorEn` always English."""
-    lang = i18n.negotiate(request.headers.get("accept-language"), default="en")
+    lang = i18n.error_language(request.headers.get("accept-language"))
     body: dict[str, Any] = {"error": error.say(lang), "errorEn": error.english, "code": error.code}
     if error.field:
         body["field"] = error.field
